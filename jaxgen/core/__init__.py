@@ -1,0 +1,1 @@
+"""The one training runner shared by every family."""

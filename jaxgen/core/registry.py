@@ -1,0 +1,60 @@
+"""Name -> object registries (losses, datasets, families).
+
+A config names what it wants (``loss.name = "mse"``); the registry turns the name into the
+function. A name of the form ``package.module:attribute`` is imported instead, so a user's own
+loss works without touching jaxgen.
+"""
+
+import importlib
+from typing import Any, Callable, Dict, Iterable, TypeVar
+
+from jaxgen.errors import UnknownNameError
+
+T = TypeVar("T")
+
+
+def import_dotted(path: str) -> Any:
+  """Imports ``package.module:attribute`` (or ``package.module.attribute``)."""
+  module_name, sep, attribute = path.partition(":")
+  if not sep:
+    module_name, _, attribute = path.rpartition(".")
+  try:
+    module = importlib.import_module(module_name)
+  except ImportError as e:
+    raise UnknownNameError(f"cannot import {module_name!r} for {path!r}: {e}") from e
+  try:
+    return getattr(module, attribute)
+  except AttributeError as e:
+    raise UnknownNameError(f"module {module_name!r} has no attribute {attribute!r}") from e
+
+
+class Registry:
+  """A named table of objects; ``kind`` appears in errors ("unknown loss 'x'; valid: ...")."""
+
+  def __init__(self, kind: str):
+    self.kind = kind
+    self._entries: Dict[str, Any] = {}
+
+  def register(self, name: str) -> Callable[[T], T]:
+    def decorator(obj: T) -> T:
+      if name in self._entries and self._entries[name] is not obj:
+        raise ValueError(f"{self.kind} {name!r} is registered twice")
+      self._entries[name] = obj
+      return obj
+
+    return decorator
+
+  def get(self, name: str) -> Any:
+    if name in self._entries:
+      return self._entries[name]
+    if ":" in name:
+      return import_dotted(name)
+    raise UnknownNameError(
+        f"unknown {self.kind} {name!r}; valid: {', '.join(sorted(self._entries))} "
+        "(or a dotted path 'package.module:function')")
+
+  def names(self) -> Iterable[str]:
+    return sorted(self._entries)
+
+  def __contains__(self, name: str) -> bool:
+    return name in self._entries
