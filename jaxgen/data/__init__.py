@@ -1,0 +1,12 @@
+"""Datasets as deterministic, resumable, per-process streams of numpy batches.
+
+``load(name, split, batch_size, ...)`` is the one entry point; ``dataset_info(name)`` says
+what a dataset is. Importing this package registers every dataset without importing
+TensorFlow (TFDS datasets import it when first read).
+"""
+
+from jaxgen.data import embedded, tfds_sources  # noqa: F401  (they register the datasets)
+from jaxgen.data.pipeline import (DATASETS, DataIterator, DatasetInfo, dataset_info,
+                                  dataset_names, load)
+
+__all__ = ["DATASETS", "DataIterator", "DatasetInfo", "dataset_info", "dataset_names", "load"]

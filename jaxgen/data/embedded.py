@@ -1,0 +1,46 @@
+"""Offline datasets, no network needed: digits, binarized_digits and the 2-D toys.
+
+``digits`` is scikit-learn's ``load_digits`` (1,797 8x8 images, grey levels 0..16, labels
+0-9) with a fixed split: ``np.random.default_rng(0).permutation(1797)``, the first 1,497
+indices train and the last 300 test, in that order, whatever ``load``'s seed.
+``binarized_digits`` is the same split with level >= 8 -> 1, else 0.
+"""
+
+import functools
+
+import numpy as np
+
+from jaxgen.data import toys
+from jaxgen.data.pipeline import DATASETS, DatasetInfo, Source
+
+DIGITS_SPLIT = {"train": slice(0, 1497), "test": slice(1497, 1797)}
+_DIGITS_COMMON = dict(kind="image", key="image", shape=(8, 8, 1), num_classes=10,
+                      num_examples={"train": 1497, "test": 300})
+DIGITS = DatasetInfo(name="digits", num_levels=17, **_DIGITS_COMMON)
+BINARIZED_DIGITS = DatasetInfo(name="binarized_digits", num_levels=2, **_DIGITS_COMMON)
+
+
+@functools.cache
+def _digits(split: str, binarized: bool) -> tuple[np.ndarray, np.ndarray]:
+  """-> levels uint8 [N, 8, 8, 1], labels int32 [N]; read-only, cached."""
+  from sklearn.datasets import load_digits  # Imported here: sklearn is slow to import.
+  digits = load_digits()
+  order = np.random.default_rng(0).permutation(len(digits.target))[DIGITS_SPLIT[split]]
+  levels = digits.images[order, :, :, None].astype(np.uint8)
+  if binarized:
+    levels = (levels >= 8).astype(np.uint8)
+  labels = digits.target[order].astype(np.int32)
+  levels.flags.writeable = labels.flags.writeable = False
+  return levels, labels
+
+
+DATASETS.register("digits")(Source(
+    describe=lambda: DIGITS, read=lambda split, data_dir: _digits(split, binarized=False)))
+DATASETS.register("binarized_digits")(Source(
+    describe=lambda: BINARIZED_DIGITS,
+    read=lambda split, data_dir: _digits(split, binarized=True)))
+
+for _name in toys.TOYS:
+  DATASETS.register(_name)(Source(
+      describe=functools.partial(toys.info, _name),
+      read=lambda split, data_dir, name=_name: toys.split(name, split)))
