@@ -1,0 +1,195 @@
+"""Experiment configs: loading ``experiments/*.py``, command-line overrides, validation.
+
+A config is an ``ml_collections.ConfigDict`` returned by ``get_config(arg=None)`` in a Python
+file (the flax examples / big_vision convention). ``path.py:smoke`` passes ``"smoke"`` as the
+argument. Every config starts from :func:`base_config`, which holds the fields the runner reads.
+"""
+
+import ast
+import importlib.util
+import json
+import os
+import sys
+from typing import Any, Iterable
+
+import ml_collections
+
+from jaxgen.errors import ConfigError
+
+# Fields every config must have, and what they must hold.
+REQUIRED_FIELDS = {
+    "family": "a family name (str)",
+    "seed": "an int",
+    "train.num_steps": "an int > 0",
+    "train.batch_size": "the global batch size, an int > 0",
+    "log_every": "an int > 0",
+    "eval_every": "an int > 0",
+    "checkpoint_every": "an int > 0",
+    "data.name": "a dataset name (str)",
+    "loss.name": "a loss name (str)",
+}
+
+
+def base_config() -> ml_collections.ConfigDict:
+  """The fields the runner reads, with defaults; a family's config fills in the rest."""
+  config = ml_collections.ConfigDict()
+  config.family = ""
+  config.seed = 0
+  config.description = ""
+
+  config.data = ml_collections.ConfigDict()
+  config.data.name = ""
+  config.data.scale = "0_1"
+  config.data.dequantize = False
+  config.data.binarize = ml_collections.config_dict.placeholder(str)
+  config.data.exclude_labels = ()
+
+  config.model = ml_collections.ConfigDict()
+  config.loss = ml_collections.ConfigDict()
+  config.loss.name = ""
+
+  config.train = ml_collections.ConfigDict()
+  config.train.num_steps = 1000
+  config.train.batch_size = 64
+  config.train.ema_decay = 0.0  # 0 disables EMA; eval and sampling use EMA params when on.
+
+  config.optimizer = ml_collections.ConfigDict()
+  config.optimizer.name = "adam"
+  config.optimizer.learning_rate = 1e-3
+  config.optimizer.b1 = 0.9
+  config.optimizer.b2 = 0.999
+  config.optimizer.eps = 1e-8
+  config.optimizer.weight_decay = 0.0
+  config.optimizer.grad_clip_norm = 0.0  # 0 disables clipping.
+  config.optimizer.schedule = "constant"  # constant | cosine | linear
+  config.optimizer.warmup_steps = 0
+  config.optimizer.final_lr_factor = 0.0  # decay schedules end at learning_rate * this.
+
+  config.eval = ml_collections.ConfigDict()
+  config.eval.batch_size = 256
+  config.eval.num_samples = 64  # sample grid size at each eval.
+  config.eval.early_stopping_metric = ""  # an eval_step metric; "" disables early stopping.
+  config.eval.early_stopping_mode = "min"
+  config.eval.patience = 5  # evals without improvement before stopping.
+
+  config.log_every = 50
+  config.eval_every = 500
+  config.checkpoint_every = 500
+  config.keep_checkpoints = 3
+  config.init_from = ""  # another workdir: load its matching params before step 0.
+
+  config.distributed = ml_collections.ConfigDict()
+  config.distributed.enabled = False  # or set JAXGEN_COORDINATOR_ADDRESS (see sharding.py).
+  config.distributed.coordinator_address = ""
+  config.distributed.num_processes = 1
+  config.distributed.process_id = 0
+  return config
+
+
+def load_config(spec: str) -> ml_collections.ConfigDict:
+  """Loads ``path/to/config.py[:arg]`` by calling its ``get_config(arg)``."""
+  path, _, arg = spec.partition(":")
+  if not os.path.isfile(path):
+    raise ConfigError(f"config file {path!r} does not exist (expected experiments/<name>.py[:arg])")
+  # Variants import their base config by module name (``import autoencoder_digits``).
+  directory = os.path.dirname(os.path.abspath(path))
+  if directory not in sys.path:
+    sys.path.insert(0, directory)
+  module_name = "jaxgen_config_" + os.path.splitext(os.path.basename(path))[0]
+  module_spec = importlib.util.spec_from_file_location(module_name, path)
+  module = importlib.util.module_from_spec(module_spec)
+  module_spec.loader.exec_module(module)
+  if not hasattr(module, "get_config"):
+    raise ConfigError(f"config file {path!r} has no get_config(arg=None) function")
+  config = module.get_config(arg or None)
+  return config
+
+
+def _parse_value(text: str) -> Any:
+  try:
+    return ast.literal_eval(text)
+  except (ValueError, SyntaxError):
+    return text  # A bare word is a string: --config.loss.name=bce.
+
+
+def apply_overrides(config: ml_collections.ConfigDict, overrides: Iterable[str]) -> None:
+  """Applies ``field.path=value`` overrides in place; unknown fields and wrong types are errors."""
+  for override in overrides:
+    field, sep, text = override.partition("=")
+    if not sep:
+      raise ConfigError(f"override {override!r} must look like --config.field.path=value")
+    *parents, leaf = field.split(".")
+    node = config
+    for i, name in enumerate(parents):
+      if name not in node:
+        raise ConfigError(f"unknown config field {'.'.join(parents[:i + 1])!r}; "
+                          f"valid: {', '.join(sorted(node.keys()))}")
+      node = node[name]
+    if leaf not in node:
+      raise ConfigError(f"unknown config field {field!r}; valid in this group: "
+                        f"{', '.join(sorted(node.keys()))}")
+    value = _parse_value(text)
+    current = node[leaf]
+    if isinstance(current, float) and isinstance(value, int) and not isinstance(value, bool):
+      value = float(value)
+    if isinstance(current, tuple) and isinstance(value, list):
+      value = tuple(value)
+    try:
+      node[leaf] = value
+    except TypeError as e:
+      raise ConfigError(f"config field {field!r} expects {type(current).__name__}, "
+                        f"got {text!r}") from e
+
+
+def get_field(config: ml_collections.ConfigDict, field: str) -> Any:
+  node = config
+  for name in field.split("."):
+    if not isinstance(node, ml_collections.ConfigDict) or name not in node:
+      raise ConfigError(f"config is missing field {field!r} (expected {REQUIRED_FIELDS.get(field, 'a value')})")
+    node = node[name]
+  return node
+
+
+def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+  """Checks the fields the runner needs: present, of the right type, in range."""
+  for field, expected in REQUIRED_FIELDS.items():
+    value = get_field(config, field)
+    wants_str = expected.endswith("(str)")
+    if wants_str and (not isinstance(value, str) or not value):
+      raise ConfigError(f"config field {field!r} must be {expected}, got {value!r}")
+    if not wants_str:
+      if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(f"config field {field!r} must be {expected}, got {value!r}")
+      if "> 0" in expected and value <= 0:
+        raise ConfigError(f"config field {field!r} must be {expected}, got {value}")
+  return config
+
+
+def to_json(config: ml_collections.ConfigDict) -> str:
+  return config.to_json_best_effort(indent=2, sort_keys=True)
+
+
+def from_json(text: str) -> ml_collections.ConfigDict:
+  """Reads a ``config.json`` back; JSON lists become tuples, as configs write them."""
+
+  def tuples(value):
+    if isinstance(value, list):
+      return tuple(tuples(v) for v in value)
+    if isinstance(value, dict):
+      return {k: tuples(v) for k, v in value.items()}
+    return value
+
+  return ml_collections.ConfigDict(tuples(json.loads(text)))
+
+
+def smoke(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+  """Shrinks a run to seconds on a CPU (the ``:smoke`` config argument); the model is kept."""
+  config.train.num_steps = 12
+  config.train.batch_size = 32
+  config.eval.batch_size = 64
+  config.eval.num_samples = 16
+  config.log_every = 4
+  config.eval_every = 6
+  config.checkpoint_every = 6
+  config.optimizer.warmup_steps = min(config.optimizer.warmup_steps, 2)
+  return config

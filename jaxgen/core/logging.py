@@ -1,0 +1,97 @@
+"""What a run writes: ``metrics.jsonl``, TensorBoard events, sample grids, ``config.json``.
+
+Only process 0 writes; other processes get a writer that does nothing.
+"""
+
+import json
+import math
+import os
+from typing import Mapping, Optional
+
+import numpy as np
+from PIL import Image
+
+
+class MetricWriter:
+  """Appends ``{"step", "split", name: float, ...}`` lines and mirrors them to TensorBoard."""
+
+  def __init__(self, workdir: str, enabled: bool = True):
+    self.enabled = enabled
+    self.path = os.path.join(workdir, "metrics.jsonl")
+    self._tensorboard = None
+    if enabled:
+      from tensorboardX import SummaryWriter  # Imported here: only the writing process needs it.
+      self._tensorboard = SummaryWriter(os.path.join(workdir, "tb"))
+
+  def write(self, step: int, split: str, metrics: Mapping[str, float]) -> None:
+    if not self.enabled:
+      return
+    row = {"step": int(step), "split": split}
+    row.update({name: float(value) for name, value in metrics.items()})
+    with open(self.path, "a") as f:
+      f.write(json.dumps(row) + "\n")
+    for name, value in metrics.items():
+      self._tensorboard.add_scalar(f"{split}/{name}", float(value), int(step))
+    self._tensorboard.flush()
+
+  def close(self) -> None:
+    if self._tensorboard is not None:
+      self._tensorboard.close()
+
+
+def read_metrics(workdir: str) -> list[dict]:
+  path = os.path.join(workdir, "metrics.jsonl")
+  if not os.path.exists(path):
+    return []
+  with open(path) as f:
+    return [json.loads(line) for line in f if line.strip()]
+
+
+def to_uint8(images: np.ndarray, value_range: tuple[float, float]) -> np.ndarray:
+  low, high = value_range
+  scaled = (np.asarray(images, np.float32) - low) / (high - low)
+  return np.clip(np.round(scaled * 255.0), 0, 255).astype(np.uint8)
+
+
+def image_grid(images: np.ndarray, value_range: tuple[float, float], ncol: Optional[int] = None,
+               padding: int = 1) -> np.ndarray:
+  """Tiles ``images: [N, H, W, C]`` into one uint8 picture ``[rows*(H+p)+p, cols*(W+p)+p, C]``."""
+  images = to_uint8(images, value_range)
+  n, h, w, c = images.shape
+  ncol = ncol or int(math.ceil(math.sqrt(n)))
+  nrow = int(math.ceil(n / ncol))
+  grid = np.full((nrow * (h + padding) + padding, ncol * (w + padding) + padding, c), 255, np.uint8)
+  for i, image in enumerate(images):
+    row, col = divmod(i, ncol)
+    top, left = padding + row * (h + padding), padding + col * (w + padding)
+    grid[top:top + h, left:left + w] = image
+  return grid
+
+
+def save_image_grid(images: np.ndarray, path: str, value_range: tuple[float, float],
+                    ncol: Optional[int] = None, scale: int = 4) -> None:
+  """Writes a PNG grid, each pixel enlarged ``scale`` times (8x8 digits are tiny otherwise)."""
+  grid = image_grid(images, value_range, ncol)
+  picture = Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid)
+  if scale > 1:
+    picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  picture.save(path)
+
+
+def save_scatter(points: np.ndarray, path: str, reference: Optional[np.ndarray] = None) -> None:
+  """Writes a PNG scatter plot of 2-D samples (over the data's own points, when given)."""
+  import matplotlib
+  matplotlib.use("Agg")
+  import matplotlib.pyplot as plt
+
+  figure, axes = plt.subplots(figsize=(4, 4), dpi=100)
+  if reference is not None:
+    axes.scatter(reference[:, 0], reference[:, 1], s=1, c="0.75", label="data")
+  axes.scatter(points[:, 0], points[:, 1], s=1, c="C0", label="samples")
+  axes.set_aspect("equal")
+  axes.legend(loc="upper right", markerscale=5, fontsize=7)
+  figure.tight_layout()
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  figure.savefig(path)
+  plt.close(figure)
