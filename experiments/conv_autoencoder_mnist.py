@@ -1,0 +1,22 @@
+"""Convolutional autoencoder on MNIST (TFDS; needs the dataset downloaded, see the README).
+
+Launch: jaxgen train --config experiments/conv_autoencoder_mnist.py --workdir runs/conv_ae_mnist
+Two stride-2 convolutions (28 -> 14 -> 7), latent 32, BCE on [0, 1] pixels; 9s held out as anomalies.
+"""
+
+import autoencoder_digits
+
+
+def get_config(arg=None):
+  config = autoencoder_digits.get_config(arg)
+  config.description = "Convolutional autoencoder on MNIST, latent 32, BCE"
+  config.data.name = "mnist"
+  config.model.name = "conv"
+  config.model.features = (32, 64)
+  config.model.latent_dim = 32
+  config.loss.name = "bce"
+  if arg != "smoke":
+    config.train.num_steps = 10000
+    config.eval_every = 2000
+    config.checkpoint_every = 2000
+  return config

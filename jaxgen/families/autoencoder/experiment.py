@@ -1,0 +1,178 @@
+"""The autoencoder family on the shared runner: plain, denoising, sparse and contractive AEs.
+
+Objective per example (all terms optional except the reconstruction):
+
+  L(x) = rec(g(f(C(x))), x) + l1_weight * ||f(x~)||_1 + kl_weight * sum_j KL(rho || rho_hat_j)
+         + contractive_weight * ||df(x)/dx||_F^2
+
+with C the denoising corruption (identity when ``loss.noise`` is empty). Autoencoders have no
+prior to sample from, so ``sample`` returns reconstructions of held-out images and
+``sample_grid`` shows originals, corruptions, reconstructions and latent interpolations.
+"""
+
+import math
+from typing import Callable, Dict, Iterator
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+
+from jaxgen import data as data_lib
+from jaxgen import eval as eval_lib
+from jaxgen.core import sharding
+from jaxgen.core.experiment import TrainState, apply_gradients, init_train_state
+from jaxgen.core.optim import make_optimizer
+from jaxgen.errors import ConfigError
+from jaxgen.families.autoencoder import losses
+from jaxgen.families.autoencoder.model import build_autoencoder
+
+HELD_OUT = 256  # Test images kept for reconstructions and interpolation grids.
+GRID_COLUMNS = 10
+
+
+def output_activation(config: ml_collections.ConfigDict, kind: str) -> Callable:
+  """Maps decoder logits into the data's range."""
+  if kind == "points":
+    return lambda logits: logits
+  return jnp.tanh if config.data.scale == "-1_1" else jax.nn.sigmoid
+
+
+class AutoencoderExperiment:
+  """Implements the Experiment protocol (jaxgen.core.experiment) for autoencoders."""
+
+  def __init__(self, config: ml_collections.ConfigDict):
+    self.config = config
+    self.info = data_lib.dataset_info(config.data.name)
+    self.key = self.info.key
+    self.model = build_autoencoder(config.model, self.info.shape)
+    self.optimizer = make_optimizer(config.optimizer, config.train.num_steps)
+    self.reconstruction_loss = losses.LOSSES.get(config.loss.name)
+    self.activation = output_activation(config, self.info.kind)
+    c = config.loss
+    if c.noise not in losses.NOISE_KINDS:
+      raise ConfigError(f"loss.noise {c.noise!r} is unknown; valid: "
+                        f"{', '.join(repr(k) for k in losses.NOISE_KINDS)}")
+    if c.kl_weight > 0 and config.model.code_activation != "sigmoid":
+      raise ConfigError("loss.kl_weight > 0 needs codes in (0, 1): set model.code_activation='sigmoid'")
+    if config.loss.name == "bce" and (self.info.kind != "image" or config.data.scale != "0_1"):
+      raise ConfigError("loss.name='bce' needs image data in [0, 1] (data.scale='0_1')")
+    test = data_lib.load(config.data.name, "test", HELD_OUT, seed=config.seed, shuffle=False,
+                         repeat=False, scale=config.data.scale, dequantize=config.data.dequantize,
+                         binarize=config.data.binarize)
+    self.held_out = jnp.asarray(next(iter(test))[self.key][:min(HELD_OUT, self.info.num_examples["test"])])
+
+  # -- the model as functions of params --------------------------------------------------------
+
+  def encode(self, params, x: jax.Array) -> jax.Array:
+    return self.model.apply({"params": params}, x, method=self.model.encode)
+
+  def reconstruct(self, params, x: jax.Array) -> jax.Array:
+    _, logits = self.model.apply({"params": params}, x)
+    return self.activation(logits)
+
+  def interpolate(self, params, x_a: jax.Array, x_b: jax.Array, num_steps: int) -> jax.Array:
+    """Decodes ``(1 - t) f(x_a) + t f(x_b)`` for t evenly in [0, 1]. x_a, x_b: [*shape]."""
+    z = self.encode(params, jnp.stack([x_a, x_b]))
+    t = jnp.linspace(0.0, 1.0, num_steps)[:, None]
+    path = (1.0 - t) * z[0] + t * z[1]
+    return self.activation(self.model.apply({"params": params}, path, method=self.model.decode))
+
+  def objective(self, params, x: jax.Array, rng: jax.Array) -> tuple[jax.Array, Dict[str, jax.Array]]:
+    """Per-example loss ``[B]`` and its terms ``{name: [B]}``."""
+    c = self.config.loss
+    corrupted = losses.corrupt(x, rng, c.noise, c.noise_level)
+    codes, logits = self.model.apply({"params": params}, corrupted)
+    terms = {"reconstruction": self.reconstruction_loss(logits, x, self.activation)}
+    total = terms["reconstruction"]
+    if c.l1_weight > 0:
+      terms["l1_sparsity"] = losses.l1_sparsity(codes)
+      total = total + c.l1_weight * terms["l1_sparsity"]
+    if c.kl_weight > 0:
+      terms["kl_sparsity"] = losses.kl_sparsity(codes, c.kl_target_rate)
+      total = total + c.kl_weight * terms["kl_sparsity"]
+    if c.contractive_weight > 0:
+      terms["contractive"] = losses.contractive_penalty(lambda v: self.encode(params, v), x)
+      total = total + c.contractive_weight * terms["contractive"]
+    return total, terms
+
+  # -- the Experiment protocol -----------------------------------------------------------------
+
+  def init(self, rng: jax.Array, example_batch: dict) -> TrainState:
+    params = self.model.init(rng, example_batch[self.key])["params"]
+    return init_train_state(params, self.optimizer, self.config.train.ema_decay)
+
+  def train_step(self, state: TrainState, batch: dict, rng: jax.Array):
+    def mean_loss(params):
+      total, terms = self.objective(params, batch[self.key], rng)
+      return jnp.mean(total), {name: jnp.mean(value) for name, value in terms.items()}
+
+    (loss, terms), grads = jax.value_and_grad(mean_loss, has_aux=True)(state.params)
+    state, norms = apply_gradients(state, grads, self.optimizer, self.config.train.ema_decay)
+    return state, {"loss": loss, **terms, **norms}
+
+  def eval_step(self, state: TrainState, batch: dict, rng: jax.Array) -> Dict[str, jax.Array]:
+    """Per-example ``loss``, ``recon_mse`` (per dimension), ``recon_bce`` and ``denoise_mse``."""
+    x = batch[self.key]
+    params = state.eval_params
+    loss, _ = self.objective(params, x, rng)
+    _, logits = self.model.apply({"params": params}, x)
+    dims = math.prod(self.info.shape)
+    metrics = {"loss": loss,
+               "recon_mse": losses.mse(logits, x, self.activation) / dims}
+    if self.info.kind == "image" and self.config.data.scale == "0_1":
+      metrics["recon_bce"] = losses.bce(logits, x, self.activation) / dims
+    c = self.config.loss
+    if c.noise:
+      noisy = losses.corrupt(x, rng, c.noise, c.noise_level)
+      metrics["denoise_mse"] = jnp.mean(
+          jnp.square(self.reconstruct(params, noisy) - x).reshape(x.shape[0], -1), axis=1)
+    return metrics
+
+  def sample(self, state: TrainState, rng: jax.Array, num: int) -> jax.Array:
+    """Reconstructions of ``num`` held-out test images drawn at random: [num, *shape]."""
+    index = jax.random.randint(rng, (num,), 0, self.held_out.shape[0])
+    return self.reconstruct(state.eval_params, self.held_out[index])
+
+  def sample_grid(self, state: TrainState, rng: jax.Array) -> tuple[jax.Array, int]:
+    """Rows: originals, (corrupted,) reconstructions, then 4 latent interpolations."""
+    params = state.eval_params
+    originals = self.held_out[:GRID_COLUMNS]
+    rows = [originals]
+    c = self.config.loss
+    if c.noise:
+      originals = losses.corrupt(originals, rng, c.noise, c.noise_level)
+      rows.append(originals)
+    rows.append(self.reconstruct(params, originals))
+    for pair in range(4):
+      rows.append(self.interpolate(params, self.held_out[pair], self.held_out[GRID_COLUMNS + pair],
+                                   GRID_COLUMNS))
+    return jnp.concatenate(rows), GRID_COLUMNS
+
+  def evaluate(self, state: TrainState, eval_batches: Callable[[], Iterator[dict]],
+               rng: jax.Array) -> Dict[str, float]:
+    """``recon_mse``, ``recon_bce``, ``denoise_psnr`` and ``anomaly_auroc`` on the test split."""
+    eval_step = jax.jit(self.eval_step)
+    columns: Dict[str, list] = {}
+    for i, batch in enumerate(eval_batches()):
+      per_example = eval_step(state, batch, jax.random.fold_in(rng, i))
+      extras = {name: batch[name] for name in ("mask", "label") if name in batch}
+      host = sharding.to_host({**per_example, **extras})
+      keep = host.pop("mask") > 0
+      for name, values in host.items():
+        columns.setdefault(name, []).append(np.asarray(values)[keep])
+    values = {name: np.concatenate(parts) for name, parts in columns.items()}
+    metrics = {name: float(np.mean(values[name])) for name in ("loss", "recon_mse", "recon_bce")
+               if name in values}
+    if "denoise_mse" in values:
+      peak = 2.0 if self.config.data.scale == "-1_1" else 1.0
+      metrics["denoise_psnr"] = float(10.0 * np.log10(peak ** 2 / np.mean(values["denoise_mse"])))
+    if self.config.anomaly_label >= 0:
+      is_anomaly = values["label"] == self.config.anomaly_label
+      metrics["anomaly_auroc"] = float(eval_lib.anomaly_auroc(values["recon_mse"], is_anomaly))
+    metrics["num_test_examples"] = int(values["recon_mse"].shape[0])
+    return metrics
+
+
+def make_experiment(config: ml_collections.ConfigDict) -> AutoencoderExperiment:
+  return AutoencoderExperiment(config)
