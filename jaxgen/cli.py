@@ -1,0 +1,128 @@
+"""The ``jaxgen`` command line: list, train, eval, sample.
+
+  jaxgen list
+  jaxgen train --config experiments/vae_digits.py[:smoke] --workdir runs/vae [--config.train.num_steps=500 ...]
+  jaxgen eval --workdir runs/vae [--checkpoint best]
+  jaxgen sample --workdir runs/vae --num 64 --out grid.png|samples.npz
+
+A user error (unknown name, bad field, missing checkpoint) prints one line and exits with
+status 2; ``--debug`` shows the traceback instead.
+"""
+
+import argparse
+import ast
+import glob
+import json
+import os
+import sys
+from typing import Optional, Sequence
+
+from jaxgen.errors import JaxgenError
+
+USAGE_EXIT = 2
+
+
+def _experiments_dir() -> str:
+  """``./experiments`` when run from a checkout's root, else the one beside the package."""
+  if os.path.isdir("experiments"):
+    return "experiments"
+  return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "experiments")
+
+
+def _first_docstring_line(path: str) -> str:
+  with open(path) as f:
+    docstring = ast.get_docstring(ast.parse(f.read())) or ""
+  return docstring.strip().splitlines()[0] if docstring.strip() else ""
+
+
+def cmd_list(args) -> int:
+  directory = args.dir or _experiments_dir()
+  paths = sorted(p for p in glob.glob(os.path.join(directory, "*.py"))
+                 if not os.path.basename(p).startswith("_"))
+  if not paths:
+    raise JaxgenError(f"no experiment configs (*.py) in {directory!r}")
+  width = max(len(os.path.basename(p)[:-3]) for p in paths)
+  for path in paths:
+    print(f"{os.path.basename(path)[:-3]:<{width}}  {_first_docstring_line(path)}")
+  return 0
+
+
+def cmd_train(args, overrides: Sequence[str]) -> int:
+  from jaxgen.core import config as config_lib
+  from jaxgen.core import runner
+
+  config = config_lib.load_config(args.config)
+  config_lib.apply_overrides(config, overrides)
+  state = runner.train(config, args.workdir)
+  print(f"trained to step {int(state.step)}; workdir {args.workdir}")
+  return 0
+
+
+def cmd_eval(args) -> int:
+  from jaxgen.core import runner
+
+  metrics = runner.evaluate(args.workdir, args.checkpoint)
+  print(json.dumps(metrics, indent=2, sort_keys=True))
+  print(f"wrote {os.path.join(args.workdir, runner.EVAL_FILE)}")
+  return 0
+
+
+def cmd_sample(args) -> int:
+  from jaxgen.core import runner
+
+  samples = runner.sample(args.workdir, args.num, args.out, seed=args.seed, which=args.checkpoint)
+  print(f"wrote {samples.shape[0]} samples of shape {tuple(samples.shape[1:])} to {args.out}")
+  return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+  parser = argparse.ArgumentParser(prog="jaxgen", description="Deep generative models in JAX.")
+  parser.add_argument("--debug", action="store_true", help="show tracebacks of user errors")
+  commands = parser.add_subparsers(dest="command", required=True)
+
+  listing = commands.add_parser("list", help="experiments with one-line descriptions")
+  listing.add_argument("--dir", default=None, help="directory of experiment configs")
+
+  train = commands.add_parser(
+      "train", help="train (or resume) an experiment",
+      description="Extra --config.<field>=<value> arguments override config fields.")
+  train.add_argument("--config", required=True, help="experiments/<name>.py[:arg], e.g. :smoke")
+  train.add_argument("--workdir", required=True)
+
+  for name, help_text in (("eval", "evaluate a workdir's checkpoint, write eval.json"),
+                          ("sample", "draw samples from a workdir's checkpoint")):
+    sub = commands.add_parser(name, help=help_text)
+    sub.add_argument("--workdir", required=True)
+    sub.add_argument("--checkpoint", default="latest", help="latest | best")
+  sampler = commands.choices["sample"]
+  sampler.add_argument("--num", type=int, default=64)
+  sampler.add_argument("--out", required=True, help="a .png grid or a .npz with array 'samples'")
+  sampler.add_argument("--seed", type=int, default=0)
+  return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+  argv = list(sys.argv[1:] if argv is None else argv)
+  parser = build_parser()
+  args, extra = parser.parse_known_args(argv)
+  overrides = [a[len("--config."):] for a in extra if a.startswith("--config.")]
+  unknown = [a for a in extra if not a.startswith("--config.")]
+  if unknown or (overrides and args.command != "train"):
+    parser.error(f"unrecognized arguments: {' '.join(unknown or extra)}")
+  try:
+    if args.command == "list":
+      return cmd_list(args)
+    if args.command == "train":
+      return cmd_train(args, overrides)
+    if args.command == "eval":
+      return cmd_eval(args)
+    return cmd_sample(args)
+  except JaxgenError as e:
+    if args.debug:
+      raise
+    print(f"jaxgen {args.command}: error: {e}", file=sys.stderr)
+    return USAGE_EXIT
+
+
+if __name__ == "__main__":
+  sys.exit(main())

@@ -1,0 +1,51 @@
+"""The command line: listing, one-line errors with exit status 2, --debug tracebacks."""
+
+import os
+
+import pytest
+
+from conftest import EXPERIMENTS
+from jaxgen import cli
+from jaxgen.errors import UnknownNameError
+
+CONFIG = os.path.join(EXPERIMENTS, "autoencoder_digits.py")
+
+
+def test_list_shows_every_experiment_with_its_description(capsys):
+  assert cli.main(["list", "--dir", EXPERIMENTS]) == 0
+  lines = capsys.readouterr().out.splitlines()
+  names = sorted(f[:-3] for f in os.listdir(EXPERIMENTS) if f.endswith(".py") and not f.startswith("_"))
+  assert [line.split()[0] for line in lines] == names
+  assert any("Undercomplete MLP autoencoder" in line for line in lines)
+
+
+@pytest.mark.parametrize("override,message", [
+    ("--config.data.name=digitz", "unknown dataset 'digitz'; valid: "),
+    ("--config.loss.name=l2", "unknown autoencoder loss 'l2'; valid: bce, mse"),
+    ("--config.family=gann", "unknown family 'gann'; valid: autoencoder"),
+    ("--config.train.batch_size=0", "'train.batch_size' must be the global batch size, an int > 0, got 0"),
+    ("--config.trian.num_steps=3", "unknown config field 'trian'"),
+])
+def test_user_errors_are_one_line_with_exit_status_2(override, message, tmp_path, capsys):
+  status = cli.main(["train", "--config", CONFIG, "--workdir", str(tmp_path), override])
+  err = capsys.readouterr().err
+  assert status == 2
+  assert err.startswith("jaxgen train: error: ") and message in err
+  assert len(err.strip().splitlines()) == 1, err
+
+
+def test_debug_shows_the_traceback(tmp_path):
+  with pytest.raises(UnknownNameError):
+    cli.main(["--debug", "train", "--config", CONFIG, "--workdir", str(tmp_path),
+              "--config.data.name=digitz"])
+
+
+def test_eval_without_a_workdir_or_checkpoint_is_a_clear_error(tmp_path, capsys):
+  assert cli.main(["eval", "--workdir", str(tmp_path / "nothing")]) == 2
+  assert "is not a jaxgen workdir" in capsys.readouterr().err
+
+
+def test_sample_rejects_an_unknown_output_format(tmp_path, capsys):
+  (tmp_path / "config.json").write_text("{}")
+  assert cli.main(["sample", "--workdir", str(tmp_path), "--out", "x.gif"]) == 2
+  assert "must end in .png" in capsys.readouterr().err
