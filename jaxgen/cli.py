@@ -2,8 +2,8 @@
 
   jaxgen list
   jaxgen train --config experiments/vae_digits.py[:smoke] --workdir runs/vae [--config.train.num_steps=500 ...]
-  jaxgen eval --workdir runs/vae [--checkpoint best]
-  jaxgen sample --workdir runs/vae --num 64 --out grid.png|samples.npz
+  jaxgen eval --workdir runs/vae [--checkpoint best] [--config.eval.num_iwae_samples=5000 ...]
+  jaxgen sample --workdir runs/vae --num 64 --out grid.png|samples.npz [--config.sample.temperature=0.7]
 
 A user error (unknown name, bad field, missing checkpoint) prints one line and exits with
 status 2; ``--debug`` shows the traceback instead.
@@ -58,19 +58,20 @@ def cmd_train(args, overrides: Sequence[str]) -> int:
   return 0
 
 
-def cmd_eval(args) -> int:
+def cmd_eval(args, overrides: Sequence[str]) -> int:
   from jaxgen.core import runner
 
-  metrics = runner.evaluate(args.workdir, args.checkpoint)
+  metrics = runner.evaluate(args.workdir, args.checkpoint, overrides)
   print(json.dumps(metrics, indent=2, sort_keys=True))
   print(f"wrote {os.path.join(args.workdir, runner.EVAL_FILE)}")
   return 0
 
 
-def cmd_sample(args) -> int:
+def cmd_sample(args, overrides: Sequence[str]) -> int:
   from jaxgen.core import runner
 
-  samples = runner.sample(args.workdir, args.num, args.out, seed=args.seed, which=args.checkpoint)
+  samples = runner.sample(args.workdir, args.num, args.out, seed=args.seed, which=args.checkpoint,
+                          overrides=overrides)
   print(f"wrote {samples.shape[0]} samples of shape {tuple(samples.shape[1:])} to {args.out}")
   return 0
 
@@ -94,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = commands.add_parser(name, help=help_text)
     sub.add_argument("--workdir", required=True)
     sub.add_argument("--checkpoint", default="latest", help="latest | best")
+    sub.description = "Extra --config.<field>=<value> arguments change the run's config for this use only."
   sampler = commands.choices["sample"]
   sampler.add_argument("--num", type=int, default=64)
   sampler.add_argument("--out", required=True, help="a .png grid or a .npz with array 'samples'")
@@ -107,7 +109,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
   args, extra = parser.parse_known_args(argv)
   overrides = [a[len("--config."):] for a in extra if a.startswith("--config.")]
   unknown = [a for a in extra if not a.startswith("--config.")]
-  if unknown or (overrides and args.command != "train"):
+  if unknown or (overrides and args.command == "list"):
     parser.error(f"unrecognized arguments: {' '.join(unknown or extra)}")
   try:
     if args.command == "list":
@@ -115,8 +117,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.command == "train":
       return cmd_train(args, overrides)
     if args.command == "eval":
-      return cmd_eval(args)
-    return cmd_sample(args)
+      return cmd_eval(args, overrides)
+    return cmd_sample(args, overrides)
   except JaxgenError as e:
     if args.debug:
       raise

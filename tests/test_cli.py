@@ -49,3 +49,15 @@ def test_sample_rejects_an_unknown_output_format(tmp_path, capsys):
   (tmp_path / "config.json").write_text("{}")
   assert cli.main(["sample", "--workdir", str(tmp_path), "--out", "x.gif"]) == 2
   assert "must end in .png" in capsys.readouterr().err
+
+
+def test_eval_and_sample_take_config_overrides_for_this_use_only(tmp_path, capsys):
+  workdir = str(tmp_path / "run")
+  assert cli.main(["train", "--config", CONFIG + ":smoke", "--workdir", workdir]) == 0
+  before = (tmp_path / "run" / "config.json").read_text()
+  assert cli.main(["sample", "--workdir", workdir, "--num", "3", "--out", str(tmp_path / "s.npz"),
+                   "--config.eval.batch_size=2"]) == 0  # Drawn in chunks of 2: 2 + 1.
+  assert cli.main(["eval", "--workdir", workdir, "--config.eval.batch_size=32"]) == 0
+  assert (tmp_path / "run" / "config.json").read_text() == before
+  assert cli.main(["eval", "--workdir", workdir, "--config.eval.batch_sise=32"]) == 2
+  assert "unknown config field 'eval.batch_sise'" in capsys.readouterr().err

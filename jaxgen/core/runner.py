@@ -14,7 +14,7 @@ import signal
 import sys
 import threading
 import time
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -323,9 +323,14 @@ def load_workdir_config(workdir: str) -> ml_collections.ConfigDict:
     return config_lib.from_json(f.read())
 
 
-def restore(workdir: str, which: str = "latest") -> tuple[Run, TrainState]:
-  """The run and the trained state of ``workdir`` (``which``: ``latest`` or ``best``)."""
+def restore(workdir: str, which: str = "latest", overrides: Sequence[str] = ()) -> tuple[Run, TrainState]:
+  """The run and the trained state of ``workdir`` (``which``: ``latest`` or ``best``).
+
+  ``overrides`` (``field=value``) change the config for this use only, e.g. a sampling
+  temperature or an evaluation sample count; the workdir's ``config.json`` is not touched.
+  """
   config = load_workdir_config(workdir)
+  config_lib.apply_overrides(config, overrides)
   sharding.initialize_distributed(config.distributed)
   run = Run(config)
   directory = {"latest": "checkpoints", "best": "checkpoints_best"}.get(which)
@@ -341,9 +346,9 @@ def restore(workdir: str, which: str = "latest") -> tuple[Run, TrainState]:
   return run, restored[0]
 
 
-def evaluate(workdir: str, which: str = "latest", overrides: Optional[dict] = None) -> Dict[str, float]:
+def evaluate(workdir: str, which: str = "latest", overrides: Sequence[str] = ()) -> Dict[str, float]:
   """Restores ``workdir``'s checkpoint, runs the family's ``evaluate``, writes ``eval.json``."""
-  run, state = restore(workdir, which)
+  run, state = restore(workdir, which, overrides)
   rng = jax.random.fold_in(jax.random.PRNGKey(run.config.seed), 2)
   metrics = dict(run.experiment.evaluate(state, run.eval_batches, rng))
   metrics["step"] = int(state.step)
@@ -353,14 +358,15 @@ def evaluate(workdir: str, which: str = "latest", overrides: Optional[dict] = No
   return metrics
 
 
-def sample(workdir: str, num: int, out: str, seed: int = 0, which: str = "latest") -> np.ndarray:
+def sample(workdir: str, num: int, out: str, seed: int = 0, which: str = "latest",
+           overrides: Sequence[str] = ()) -> np.ndarray:
   """Writes ``num`` samples to ``out``: a ``.png`` grid or a ``.npz`` with the array ``samples``."""
   if num <= 0:
     raise ConfigError(f"--num must be a positive number of samples, got {num}")
   extension = os.path.splitext(out)[1].lower()
   if extension not in (".png", ".npz"):
     raise ConfigError(f"--out {out!r} must end in .png (a grid) or .npz (the array 'samples')")
-  run, state = restore(workdir, which)
+  run, state = restore(workdir, which, overrides)
   samples = run.samples(state, jax.random.PRNGKey(seed), num)
   if sharding.is_main_process():
     if extension == ".npz":
