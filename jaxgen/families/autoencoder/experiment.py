@@ -20,7 +20,7 @@ import numpy as np
 
 from jaxgen import data as data_lib
 from jaxgen import eval as eval_lib
-from jaxgen.core import sharding
+from jaxgen.core import latents, sharding
 from jaxgen.core.experiment import TrainState, apply_gradients, init_train_state
 from jaxgen.core.optim import make_optimizer
 from jaxgen.errors import ConfigError
@@ -74,8 +74,7 @@ class AutoencoderExperiment:
   def interpolate(self, params, x_a: jax.Array, x_b: jax.Array, num_steps: int) -> jax.Array:
     """Decodes ``(1 - t) f(x_a) + t f(x_b)`` for t evenly in [0, 1]. x_a, x_b: [*shape]."""
     z = self.encode(params, jnp.stack([x_a, x_b]))
-    t = jnp.linspace(0.0, 1.0, num_steps)[:, None]
-    path = (1.0 - t) * z[0] + t * z[1]
+    path = latents.interpolate(z[0], z[1], num_steps, "linear")
     return self.activation(self.model.apply({"params": params}, path, method=self.model.decode))
 
   def objective(self, params, x: jax.Array, rng: jax.Array) -> tuple[jax.Array, Dict[str, jax.Array]]:
@@ -112,14 +111,17 @@ class AutoencoderExperiment:
     return state, {"loss": loss, **terms, **norms}
 
   def eval_step(self, state: TrainState, batch: dict, rng: jax.Array) -> Dict[str, jax.Array]:
-    """Per-example ``loss``, ``recon_mse`` (per dimension), ``recon_bce`` and ``denoise_mse``."""
+    """Per-example ``loss``, ``recon_mse`` (per dimension), ``recon_bce``, ``denoise_mse``, the
+    mean code ``code_mean`` (the firing rate of sigmoid codes) and ``jacobian_frobenius_sq``."""
     x = batch[self.key]
     params = state.eval_params
     loss, _ = self.objective(params, x, rng)
-    _, logits = self.model.apply({"params": params}, x)
+    codes, logits = self.model.apply({"params": params}, x)
     dims = math.prod(self.info.shape)
     metrics = {"loss": loss,
-               "recon_mse": losses.mse(logits, x, self.activation) / dims}
+               "recon_mse": losses.mse(logits, x, self.activation) / dims,
+               "code_mean": jnp.mean(codes, axis=-1),
+               "jacobian_frobenius_sq": losses.contractive_penalty(lambda v: self.encode(params, v), x)}
     if self.info.kind == "image" and self.config.data.scale == "0_1":
       metrics["recon_bce"] = losses.bce(logits, x, self.activation) / dims
     c = self.config.loss
@@ -151,7 +153,7 @@ class AutoencoderExperiment:
 
   def evaluate(self, state: TrainState, eval_batches: Callable[[], Iterator[dict]],
                rng: jax.Array) -> Dict[str, float]:
-    """``recon_mse``, ``recon_bce``, ``denoise_psnr`` and ``anomaly_auroc`` on the test split."""
+    """Test-split means of ``eval_step``'s metrics, ``denoise_psnr`` and ``anomaly_auroc``."""
     eval_step = jax.jit(self.eval_step)
     columns: Dict[str, list] = {}
     for i, batch in enumerate(eval_batches()):
@@ -162,7 +164,8 @@ class AutoencoderExperiment:
       for name, values in host.items():
         columns.setdefault(name, []).append(np.asarray(values)[keep])
     values = {name: np.concatenate(parts) for name, parts in columns.items()}
-    metrics = {name: float(np.mean(values[name])) for name in ("loss", "recon_mse", "recon_bce")
+    metrics = {name: float(np.mean(values[name]))
+               for name in ("loss", "recon_mse", "recon_bce", "code_mean", "jacobian_frobenius_sq")
                if name in values}
     if "denoise_mse" in values:
       peak = 2.0 if self.config.data.scale == "-1_1" else 1.0
