@@ -30,6 +30,24 @@ REQUIRED_FIELDS = {
 }
 
 
+def _number(value) -> bool:
+  return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# Fields with defaults in base_config whose values must lie in a range: (expected, predicate).
+RANGE_CHECKS = {
+    "eval.batch_size": ("an int > 0", lambda v: isinstance(v, int) and v > 0),
+    "eval.num_samples": ("an int > 0", lambda v: isinstance(v, int) and v > 0),
+    "eval.patience": ("an int > 0", lambda v: isinstance(v, int) and v > 0),
+    "keep_checkpoints": ("an int > 0", lambda v: isinstance(v, int) and v > 0),
+    "train.ema_decay": ("a number in [0, 1)", lambda v: _number(v) and 0 <= v < 1),
+    "optimizer.learning_rate": ("a number > 0", lambda v: _number(v) and v > 0),
+    "optimizer.warmup_steps": ("an int >= 0", lambda v: isinstance(v, int) and v >= 0),
+    "optimizer.grad_clip_norm": ("a number >= 0 (0: off)", lambda v: _number(v) and v >= 0),
+    "optimizer.weight_decay": ("a number >= 0", lambda v: _number(v) and v >= 0),
+}
+
+
 def base_config() -> ml_collections.ConfigDict:
   """The fields the runner reads, with defaults; a family's config fills in the rest."""
   config = ml_collections.ConfigDict()
@@ -52,6 +70,8 @@ def base_config() -> ml_collections.ConfigDict:
   config.train.num_steps = 1000
   config.train.batch_size = 64
   config.train.ema_decay = 0.0  # 0 disables EMA; eval and sampling use EMA params when on.
+  # False: a non-finite loss/gradient stops the run. True: that update is skipped and counted.
+  config.train.skip_nonfinite = False
 
   config.optimizer = ml_collections.ConfigDict()
   config.optimizer.name = "adam"
@@ -162,6 +182,10 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
         raise ConfigError(f"config field {field!r} must be {expected}, got {value!r}")
       if "> 0" in expected and value <= 0:
         raise ConfigError(f"config field {field!r} must be {expected}, got {value}")
+  for field, (expected, valid) in RANGE_CHECKS.items():
+    value = get_field(config, field)
+    if not valid(value):
+      raise ConfigError(f"config field {field!r} must be {expected}, got {value!r}")
   return config
 
 

@@ -47,6 +47,15 @@ def read_metrics(workdir: str) -> list[dict]:
     return [json.loads(line) for line in f if line.strip()]
 
 
+def drop_rows_after(workdir: str, step: int) -> None:
+  """Keeps the ``metrics.jsonl`` rows of steps <= ``step`` (a resumed run logs the rest again)."""
+  rows = read_metrics(workdir)
+  kept = [row for row in rows if row["step"] <= step]
+  if len(kept) != len(rows):
+    with open(os.path.join(workdir, "metrics.jsonl"), "w") as f:
+      f.writelines(json.dumps(row) + "\n" for row in kept)
+
+
 def to_uint8(images: np.ndarray, value_range: tuple[float, float]) -> np.ndarray:
   low, high = value_range
   scaled = (np.asarray(images, np.float32) - low) / (high - low)

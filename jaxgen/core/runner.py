@@ -22,6 +22,7 @@ import ml_collections
 import numpy as np
 import tqdm
 
+import jaxgen
 from jaxgen import data as data_lib
 from jaxgen import families
 from jaxgen.core import checkpoint as checkpoint_lib
@@ -33,6 +34,9 @@ from jaxgen.errors import CheckpointError, ConfigError, NonFiniteError
 
 CONFIG_FILE = "config.json"
 EVAL_FILE = "eval.json"
+VERSION_FILE = "jaxgen.json"
+# Bumped when what a workdir holds changes incompatibly; a reader accepts formats <= its own.
+WORKDIR_FORMAT = 1
 
 
 def data_options(config: ml_collections.ConfigDict) -> dict:
@@ -43,6 +47,24 @@ def data_options(config: ml_collections.ConfigDict) -> dict:
 
 def value_range(config: ml_collections.ConfigDict) -> tuple[float, float]:
   return (-1.0, 1.0) if config.data.scale == "-1_1" else (0.0, 1.0)
+
+
+def skipping_nonfinite(train_step):
+  """Wraps a train step so that an update with any non-finite metric is not applied.
+
+  The step count still advances (the data position and the run key stay in step); the
+  metrics of a skipped update read 0 and ``skipped_updates`` is 1.
+  """
+
+  def step(state: TrainState, batch: dict, rng: jax.Array):
+    new_state, metrics = train_step(state, batch, rng)
+    finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(v)) for v in jax.tree.leaves(metrics)]))
+    kept = jax.tree.map(lambda new, old: jnp.where(finite, new, old), new_state, state)
+    metrics = {name: jnp.where(finite, value, 0.0) for name, value in metrics.items()}
+    metrics["skipped_updates"] = 1.0 - finite.astype(jnp.float32)
+    return kept.replace(step=new_state.step), metrics
+
+  return step
 
 
 class Run:
@@ -58,8 +80,11 @@ class Run:
     replicated = sharding.replicated(self.mesh)
     batch = sharding.batch_sharded(self.mesh)
     self.init_fn = jax.jit(self.experiment.init, out_shardings=replicated)
+    train_step = self.experiment.train_step
+    if config.train.skip_nonfinite:
+      train_step = skipping_nonfinite(train_step)
     self.train_step_fn = jax.jit(
-        self.experiment.train_step,
+        train_step,
         in_shardings=(replicated, batch, replicated),
         out_shardings=(replicated, replicated),
         donate_argnums=(0,))
@@ -127,6 +152,47 @@ class Run:
       reference = next(data_lib.load(self.config.data.name, "test", 2000, shuffle=False,
                                      repeat=False))[self.info.key]
       logging_lib.save_scatter(images, path, reference)
+
+
+class _IntervalMetrics:
+  """Sums step metrics on the device between two logs; means exclude skipped updates."""
+
+  def __init__(self):
+    self.sums, self.steps = None, 0
+
+  def add(self, metrics: Dict[str, jax.Array]) -> None:
+    self.sums = metrics if self.sums is None else jax.tree.map(jnp.add, self.sums, metrics)
+    self.steps += 1
+
+  def means(self) -> Dict[str, float]:
+    sums = {name: float(value) for name, value in jax.device_get(self.sums).items()}
+    skipped = sums.pop("skipped_updates", None)
+    applied = max(self.steps - (skipped or 0.0), 1.0)
+    means = {name: value / applied for name, value in sums.items()}
+    if skipped is not None:
+      means["skipped_updates"] = skipped
+    return means
+
+
+def check_workdir_version(workdir: str) -> None:
+  """Rejects a workdir written by a jaxgen whose workdir format this one cannot read."""
+  path = os.path.join(workdir, VERSION_FILE)
+  if not os.path.exists(path):
+    return
+  with open(path) as f:
+    written = json.load(f)
+  if written.get("workdir_format", 0) > WORKDIR_FORMAT:
+    raise CheckpointError(
+        f"{workdir!r} was written by jaxgen {written.get('jaxgen_version')} (workdir format "
+        f"{written.get('workdir_format')}); this is jaxgen {jaxgen.__version__}, which reads "
+        f"formats up to {WORKDIR_FORMAT}: upgrade jaxgen to use it")
+
+
+def _write_workdir_files(workdir: str, config: ml_collections.ConfigDict) -> None:
+  with open(os.path.join(workdir, CONFIG_FILE), "w") as f:
+    f.write(config_lib.to_json(config))
+  with open(os.path.join(workdir, VERSION_FILE), "w") as f:
+    json.dump({"jaxgen_version": jaxgen.__version__, "workdir_format": WORKDIR_FORMAT}, f)
 
 
 def _run_keys(seed: int) -> tuple[jax.Array, jax.Array]:
@@ -212,12 +278,12 @@ def _init_from(state: TrainState, source_workdir: str, workdir: str) -> TrainSta
 def train(config: ml_collections.ConfigDict, workdir: str) -> TrainState:
   """Trains ``config`` in ``workdir``, resuming from its newest checkpoint if there is one."""
   sharding.initialize_distributed(config.distributed)
+  check_workdir_version(workdir)
   run = Run(config)
   main = sharding.is_main_process()
   os.makedirs(workdir, exist_ok=True)
   if main:
-    with open(os.path.join(workdir, CONFIG_FILE), "w") as f:
-      f.write(config_lib.to_json(config))
+    _write_workdir_files(workdir, config)
 
   init_key, train_key = _run_keys(config.seed)
   state = run.initial_state(init_key)
@@ -230,6 +296,8 @@ def train(config: ml_collections.ConfigDict, workdir: str) -> TrainState:
     state, data_state, meta = restored
     train_iter.set_state(data_state)
     train_key = jnp.asarray(np.asarray(meta["train_key"], np.uint32))
+    if main:  # Rows logged after that checkpoint are about to be logged again.
+      logging_lib.drop_rows_after(workdir, int(state.step))
     print(f"resumed from step {int(state.step)} in {workdir}")
   elif config.init_from:
     state = _init_from(state, config.init_from, workdir)
@@ -249,7 +317,8 @@ def train(config: ml_collections.ConfigDict, workdir: str) -> TrainState:
   progress = tqdm.tqdm(total=num_steps, initial=start, disable=not (main and sys.stderr.isatty()),
                        dynamic_ncols=True, desc="train")
   pending = None  # The previous step's metrics: checked one step late so dispatch stays async.
-  summed, summed_steps = None, 0
+  check_finite = (lambda *args: None) if config.train.skip_nonfinite else _check_finite
+  interval = _IntervalMetrics()
   started = last_log = time.perf_counter()
   first_step_seconds = None
   step = start
@@ -262,26 +331,25 @@ def train(config: ml_collections.ConfigDict, workdir: str) -> TrainState:
         batch = sharding.shard_batch(next(train_iter), run.mesh)
         state, metrics = run.train_step_fn(state, batch, jax.random.fold_in(train_key, step))
         if pending is not None:
-          _check_finite(*pending, checkpointer.latest_step())
+          check_finite(*pending, checkpointer.latest_step())
         step += 1
         pending = (step, metrics)
-        summed = metrics if summed is None else jax.tree.map(jnp.add, summed, metrics)
-        summed_steps += 1
+        interval.add(metrics)
         if first_step_seconds is None:
           jax.block_until_ready(metrics)
           first_step_seconds = time.perf_counter() - started
         progress.update(1)
 
         if step % config.log_every == 0 or step == num_steps:
-          _check_finite(*pending, checkpointer.latest_step())
+          check_finite(*pending, checkpointer.latest_step())
           now = time.perf_counter()
-          logged = {k: v / summed_steps for k, v in jax.device_get(summed).items()}
-          logged["steps_per_sec"] = summed_steps / max(now - last_log, 1e-9)
-          if first_step_seconds is not None and step - summed_steps == start:
+          logged = interval.means()
+          logged["steps_per_sec"] = interval.steps / max(now - last_log, 1e-9)
+          if step - interval.steps == start:
             logged["first_step_seconds"] = first_step_seconds
           writer.write(step, "train", logged)
           progress.set_postfix(loss=f"{logged['loss']:.4g}")
-          summed, summed_steps, last_log = None, 0, now
+          interval, last_log = _IntervalMetrics(), now
 
         if step % config.eval_every == 0 or step == num_steps:
           eval_rng = jax.random.fold_in(jax.random.fold_in(train_key, step), 1)
@@ -290,7 +358,7 @@ def train(config: ml_collections.ConfigDict, workdir: str) -> TrainState:
           run.save_sample_grid(state, eval_rng, os.path.join(workdir, "samples", f"step_{step}.png"))
           if early_stopping.metric:
             if early_stopping.update(eval_metrics):
-              _check_finite(*pending, checkpointer.latest_step())
+              check_finite(*pending, checkpointer.latest_step())
               best_checkpointer.save(step, state, train_iter.get_state(),
                                      {"train_key": [], "metric": early_stopping.record()})
             if early_stopping.should_stop:
@@ -299,10 +367,10 @@ def train(config: ml_collections.ConfigDict, workdir: str) -> TrainState:
               break
 
         if step % config.checkpoint_every == 0:
-          _check_finite(*pending, checkpointer.latest_step())
+          check_finite(*pending, checkpointer.latest_step())
           save(step)
       if pending is not None:
-        _check_finite(*pending, checkpointer.latest_step())
+        check_finite(*pending, checkpointer.latest_step())
       if checkpointer.latest_step() != step:
         save(step)
   finally:
@@ -330,6 +398,7 @@ def restore(workdir: str, which: str = "latest", overrides: Sequence[str] = ()) 
   temperature or an evaluation sample count; the workdir's ``config.json`` is not touched.
   """
   config = load_workdir_config(workdir)
+  check_workdir_version(workdir)
   config_lib.apply_overrides(config, overrides)
   sharding.initialize_distributed(config.distributed)
   run = Run(config)
