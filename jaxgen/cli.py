@@ -1,9 +1,10 @@
-"""The ``jaxgen`` command line: list, train, eval, sample.
+"""The ``jaxgen`` command line: list, train, eval, sample, fid.
 
   jaxgen list
   jaxgen train --config experiments/vae_digits.py[:smoke] --workdir runs/vae [--config.train.num_steps=500 ...]
   jaxgen eval --workdir runs/vae [--checkpoint best] [--config.eval.num_iwae_samples=5000 ...]
   jaxgen sample --workdir runs/vae --num 64 --out grid.png|samples.npz [--config.sample.temperature=0.7]
+  jaxgen fid A B [--features digits|inception]      # A, B: .npz arrays or folders of PNGs
 
 A user error (unknown name, bad field, missing checkpoint) prints one line and exits with
 status 2; ``--debug`` shows the traceback instead.
@@ -96,6 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--workdir", required=True)
     sub.add_argument("--checkpoint", default="latest", help="latest | best")
     sub.description = "Extra --config.<field>=<value> arguments change the run's config for this use only."
+  fid = commands.add_parser("fid", help="FID and KID between two image sets (.npz or PNG folders)")
+  fid.add_argument("path_a", metavar="A", help="a .npz (array 'samples') or a folder of PNGs")
+  fid.add_argument("path_b", metavar="B", help="a .npz (array 'samples') or a folder of PNGs")
+  fid.add_argument("--features", default="digits", help="feature extractor: digits | inception")
+  fid.add_argument("--inception-weights", default=None,
+                   help="Inception-v3 .npz for --features inception (default $JAXGEN_INCEPTION_WEIGHTS)")
+  fid.add_argument("--batch-size", type=int, default=256, help="images per streamed batch")
+
   sampler = commands.choices["sample"]
   sampler.add_argument("--num", type=int, default=64)
   sampler.add_argument("--out", required=True, help="a .png grid or a .npz with array 'samples'")
@@ -116,6 +125,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
       return cmd_list(args)
     if args.command == "train":
       return cmd_train(args, overrides)
+    if args.command == "fid":
+      from jaxgen.eval.fid_cli import fid_main  # Imported here: `jaxgen list` stays instant.
+      fid_main(args.path_a, args.path_b, args.features, args.inception_weights, args.batch_size)
+      return 0
     if args.command == "eval":
       return cmd_eval(args, overrides)
     return cmd_sample(args, overrides)

@@ -72,3 +72,21 @@ def check_parameter(value, minimum, name: str, exclusive: bool = False) -> None:
   if not (value > minimum if exclusive else value >= minimum):
     relation = ">" if exclusive else ">="
     raise ConfigError(f"{name}: expected a value {relation} {minimum}, got {value}")
+
+
+def checked_images(images, shape: tuple, extractor: str) -> np.ndarray:
+  """``images`` as float32 [N, *shape], N >= 1, finite, in [0, 1]; else a one-line DataError."""
+  images = np.asarray(images, dtype=np.float32)
+  if images.ndim != 1 + len(shape) or images.shape[1:] != tuple(shape):
+    expected = ", ".join(map(str, shape))
+    raise DataError(f"{extractor} extractor: expected images of shape [N, {expected}], "
+                    f"got {list(images.shape)}")
+  if images.shape[0] == 0:
+    raise DataError(f"{extractor} extractor: expected at least one image, got 0")
+  if not np.isfinite(images).all():
+    raise DataError(f"{extractor} extractor: expected finite images, got NaN or Inf")
+  low, high = float(images.min()), float(images.max())
+  if low < 0 or high > 1:
+    raise DataError(f"{extractor} extractor: expected images in [0, 1] (map [-1, 1] data with "
+                    f"(x + 1) / 2), got values in [{low:.3g}, {high:.3g}]")
+  return images

@@ -69,6 +69,14 @@ class RunningStatistics:
       self._combine(other.count, other._mean, other._scatter)
     return self
 
+  @classmethod
+  def from_moments(cls, count: int, mean: np.ndarray, covariance: np.ndarray) -> "RunningStatistics":
+    """Statistics of ``count`` samples with this mean and (N - 1)-normalised covariance (a cache)."""
+    statistics = cls()
+    mean = np.asarray(mean, np.float64)
+    statistics._combine(int(count), mean, np.asarray(covariance, np.float64) * (count - 1))
+    return statistics
+
   def _combine(self, count: int, mean: np.ndarray, scatter: np.ndarray) -> None:
     if self._mean is not None and mean.shape[0] != self._mean.shape[0]:
       raise DataError(f"RunningStatistics: expected features of dimension {self._mean.shape[0]}, "
