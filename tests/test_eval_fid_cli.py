@@ -106,7 +106,7 @@ def test_npz_errors(tmp_path, folders):
       "flat.npz": dict(samples=np.zeros((4, 64), np.float32)),
       "two.npz": dict(x=np.zeros((4, 8, 8, 1)), y=np.zeros((4, 8, 8, 1))),
   }
-  messages = {"nan.npz": "expected finite", "signed.npz": r"expected float images in \[0, 1\]",
+  messages = {"nan.npz": "expected finite", "signed.npz": r"expected images in \[0, 1\]",
               "int.npz": "got int64", "flat.npz": r"expected images \[N, H, W, C\]",
               "two.npz": "expected an array 'samples' or a single array"}
   for name, arrays in cases.items():

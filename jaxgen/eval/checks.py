@@ -83,10 +83,15 @@ def checked_images(images, shape: tuple, extractor: str) -> np.ndarray:
                     f"got {list(images.shape)}")
   if images.shape[0] == 0:
     raise DataError(f"{extractor} extractor: expected at least one image, got 0")
+  return check_unit_interval(images, f"{extractor} extractor")
+
+
+def check_unit_interval(images: np.ndarray, where: str) -> np.ndarray:
+  """``images`` unchanged if finite and in [0, 1]; else a one-line DataError naming ``where``."""
   if not np.isfinite(images).all():
-    raise DataError(f"{extractor} extractor: expected finite images, got NaN or Inf")
+    raise DataError(f"{where}: expected finite images, got NaN or Inf")
   low, high = float(images.min()), float(images.max())
   if low < 0 or high > 1:
-    raise DataError(f"{extractor} extractor: expected images in [0, 1] (map [-1, 1] data with "
-                    f"(x + 1) / 2), got values in [{low:.3g}, {high:.3g}]")
+    raise DataError(f"{where}: expected images in [0, 1] (map [-1, 1] data with (x + 1) / 2), "
+                    f"got values in [{low:.3g}, {high:.3g}]")
   return images

@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from jaxgen.errors import ConfigError, DataError
-from jaxgen.eval.checks import check_parameter
+from jaxgen.eval.checks import check_parameter, check_unit_interval
 from jaxgen.eval.features import get_extractor
 from jaxgen.eval.frechet import fid_from_statistics
 from jaxgen.eval.kernel import kid
@@ -87,14 +87,7 @@ def _read_npz(path: str) -> np.ndarray:
   if not np.issubdtype(images.dtype, np.floating):
     raise DataError(f"{path!r}: expected float images in [0, 1] or uint8 0..255, got "
                     f"{images.dtype}")
-  images = images.astype(np.float32)
-  if not np.isfinite(images).all():
-    raise DataError(f"{path!r}: expected finite images, got NaN or Inf")
-  low, high = float(images.min()), float(images.max())
-  if low < 0 or high > 1:
-    raise DataError(f"{path!r}: expected float images in [0, 1] (map [-1, 1] samples with "
-                    f"(x + 1) / 2), got values in [{low:.3g}, {high:.3g}]")
-  return images
+  return check_unit_interval(images.astype(np.float32), repr(path))
 
 
 def _unit_batches(images: np.ndarray, batch_size: int):
