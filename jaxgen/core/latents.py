@@ -11,9 +11,9 @@ import jax.numpy as jnp
 
 from jaxgen.errors import UnknownNameError
 
-# Below this angle (radians) the two codes are parallel and slerp's 1/sin(omega) blows up;
-# slerp and lerp agree there to O(omega^2), so lerp is used.
-_PARALLEL_ANGLE = 1e-4
+# Codes this close to (anti-)parallel (angle below ~1.4e-3 rad) make slerp's 1/sin(omega) blow
+# up; slerp and lerp agree there to O(omega^2), so lerp is used.
+_PARALLEL_COSINE = 1.0 - 1e-6
 
 
 def lerp(z_a: jax.Array, z_b: jax.Array, t: jax.Array) -> jax.Array:
@@ -27,15 +27,14 @@ def slerp(z_a: jax.Array, z_b: jax.Array, t: jax.Array) -> jax.Array:
 
   z_a, z_b: [K]; t: [T] -> [T, K]. Falls back to ``lerp`` for (anti-)parallel or zero codes.
   """
-  norms = jnp.linalg.norm(z_a) * jnp.linalg.norm(z_b)
-  cosine = jnp.clip(jnp.dot(z_a, z_b) / jnp.maximum(norms, 1e-12), -1.0, 1.0)
-  omega = jnp.arccos(cosine)
-  parallel = (omega < _PARALLEL_ANGLE) | (jnp.pi - omega < _PARALLEL_ANGLE) | (norms == 0)
+  squared_norms = jnp.dot(z_a, z_a) * jnp.dot(z_b, z_b)
+  cosine = jnp.dot(z_a, z_b) / jnp.sqrt(jnp.maximum(squared_norms, 1e-24))
+  parallel = (jnp.abs(cosine) > _PARALLEL_COSINE) | (squared_norms == 0)
   # A safe angle in the discarded branch keeps its gradient finite under jnp.where.
-  safe_omega = jnp.where(parallel, 1.0, omega)
+  omega = jnp.arccos(jnp.where(parallel, 0.0, cosine))
   t = t[:, None]
-  spherical = (jnp.sin((1.0 - t) * safe_omega) * z_a
-               + jnp.sin(t * safe_omega) * z_b) / jnp.sin(safe_omega)
+  spherical = (jnp.sin((1.0 - t) * omega) * z_a
+               + jnp.sin(t * omega) * z_b) / jnp.sin(omega)
   return jnp.where(parallel, lerp(z_a, z_b, t[:, 0]), spherical)
 
 

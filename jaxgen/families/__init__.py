@@ -12,6 +12,7 @@ from jaxgen.errors import UnknownNameError
 
 FAMILIES = {
     "autoencoder": "jaxgen.families.autoencoder.experiment",
+    "vae": "jaxgen.families.vae.experiment",
 }
 
 

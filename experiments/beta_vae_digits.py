@@ -1,0 +1,20 @@
+"""beta-VAE (Higgins et al. 2017) on 8x8 digits: the vae_digits model with beta = 4 on the KL.
+
+Launch:   jaxgen train --config experiments/beta_vae_digits.py --workdir runs/beta_vae_digits
+Evaluate: jaxgen eval --workdir runs/beta_vae_digits
+Free bits against posterior collapse (Kingma et al. 2016):
+          jaxgen train --config experiments/beta_vae_digits.py --workdir runs/beta_vae_digits_free_bits --config.loss.free_bits=0.5
+Expected (seed 0, 3,000 steps, ~1 min on 2 busy CPU cores): beta 4 collapses 13 of 16 units
+(active_units 3, kl 2.08 nats, bits_per_dim_iwae 2.15 against vae_digits' 16 units and 1.87);
+with free bits 0.5 all 16 stay active (kl 8.02, bits_per_dim_iwae 1.91).
+"""
+
+import vae_digits
+
+
+def get_config(arg=None):
+  config = vae_digits.get_config(arg)
+  config.description = "beta-VAE (beta 4), latent 16, discretized logistic over 17 levels"
+  config.loss.name = "beta_elbo"
+  config.loss.beta = 4.0
+  return config
