@@ -94,6 +94,16 @@ class Autoencoder(nn.Module):
     return z, self.decode(z)
 
 
+def check_conv_image_shape(features: Sequence[int], data_shape: Sequence[int]) -> None:
+  """ConvEncoder/ConvDecoder need [H, W, C] images whose H and W halve ``len(features)`` times."""
+  if len(data_shape) != 3:
+    raise ConfigError(f"model.name='conv' needs image data [H, W, C]; got shape {tuple(data_shape)}")
+  factor = 2 ** len(features)
+  if data_shape[0] % factor or data_shape[1] % factor:
+    raise ConfigError(f"model.features has {len(features)} stride-2 layers, so the image size "
+                      f"{tuple(data_shape[:2])} must be divisible by {factor}")
+
+
 def build_autoencoder(model_config: ml_collections.ConfigDict, data_shape: Sequence[int]) -> Autoencoder:
   """The autoencoder named by ``config.model.name`` (``mlp`` or ``conv``) for data of ``data_shape``."""
   if model_config.code_activation not in CODE_ACTIVATIONS:
@@ -106,12 +116,7 @@ def build_autoencoder(model_config: ml_collections.ConfigDict, data_shape: Seque
         MLPEncoder(tuple(model_config.hidden), model_config.latent_dim, model_config.code_activation),
         MLPDecoder(tuple(reversed(model_config.hidden)), tuple(data_shape)))
   if model_config.name == "conv":
-    if len(data_shape) != 3:
-      raise ConfigError(f"model.name='conv' needs image data [H, W, C]; got shape {tuple(data_shape)}")
-    factor = 2 ** len(model_config.features)
-    if data_shape[0] % factor or data_shape[1] % factor:
-      raise ConfigError(f"model.features has {len(model_config.features)} stride-2 layers, so the "
-                        f"image size {data_shape[:2]} must be divisible by {factor}")
+    check_conv_image_shape(model_config.features, data_shape)
     return Autoencoder(
         ConvEncoder(tuple(model_config.features), model_config.latent_dim, model_config.code_activation),
         ConvDecoder(tuple(model_config.features), tuple(data_shape)))

@@ -16,7 +16,8 @@ import jax.numpy as jnp
 import ml_collections
 
 from jaxgen.errors import ConfigError, UnknownNameError
-from jaxgen.families.autoencoder.model import ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder
+from jaxgen.families.autoencoder.model import (ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder,
+                                             check_conv_image_shape)
 from jaxgen.families.vae.distributions import reparameterize
 
 # Where the decoder's log-scale comes from: none (Bernoulli), the network (per value, depends
@@ -98,12 +99,7 @@ def build_vae(model_config: ml_collections.ConfigDict, data_shape: Sequence[int]
     encoder = MLPEncoder(tuple(c.hidden), 2 * c.latent_dim)
     decoder = MLPDecoder(tuple(reversed(c.hidden)), network_shape)
   elif c.name == "conv":
-    if len(data_shape) != 3:
-      raise ConfigError(f"model.name='conv' needs image data [H, W, C]; got shape {tuple(data_shape)}")
-    factor = 2 ** len(c.features)
-    if data_shape[0] % factor or data_shape[1] % factor:
-      raise ConfigError(f"model.features has {len(c.features)} stride-2 layers, so the image size "
-                        f"{tuple(data_shape[:2])} must be divisible by {factor}")
+    check_conv_image_shape(c.features, data_shape)
     encoder = ConvEncoder(tuple(c.features), 2 * c.latent_dim)
     decoder = ConvDecoder(tuple(c.features), network_shape)
   else:
