@@ -62,8 +62,6 @@ def test_corruptions_have_the_stated_statistics():
 @pytest.mark.parametrize("name,shape", [("mlp", (8, 8, 1)), ("conv", (8, 8, 1)), ("conv", (28, 28, 1)),
                                         ("mlp", (2,))])
 def test_models_reconstruct_the_input_shape(name, shape):
-  if name == "conv" and len(shape) != 3:
-    pytest.skip("conv needs images")
   model = build_autoencoder(model_config(name, latent_dim=7, code_activation="linear"), shape)
   x = jnp.zeros((5, *shape))
   (z, logits), _ = model.init_with_output(jax.random.PRNGKey(0), x)
