@@ -20,6 +20,7 @@ import numpy as np
 
 from jaxgen import data as data_lib
 from jaxgen import eval as eval_lib
+from jaxgen.eval import samples as eval_samples
 from jaxgen.core import latents, sharding
 from jaxgen.core.experiment import TrainState, apply_gradients, init_train_state
 from jaxgen.core.optim import make_optimizer
@@ -275,22 +276,17 @@ class VAEExperiment:
                                                            log_det)))
 
   def _sample_fid(self, state: TrainState, rng: jax.Array) -> Dict[str, float]:
-    """FID and KID of ``eval.fid_num_samples`` samples (``sample``, at the configured temperature)
-    against the ``eval.fid_reference`` train split, in the features of ``eval.fid_extractor``
-    (``jaxgen.eval.reference``). Samples are mapped to [0, 1] as the extractors expect."""
-    from jaxgen.eval import features, reference  # Imported here: only image configs need them.
+    """``jaxgen.eval.samples.image_sample_metrics`` (FID, KID, precision / recall, class
+    coverage) of ``eval.fid_num_samples`` samples (``sample``, at the configured temperature)
+    against the ``eval.fid_reference`` train split, in the features of ``eval.fid_extractor``.
+    Samples are mapped to [0, 1] as the extractors expect."""
     e = self.config.eval
     sample = jax.jit(self.sample, static_argnums=2)
-    starts = range(0, e.fid_num_samples, e.batch_size)
-    chunks = [sharding.to_host(sample(state, jax.random.fold_in(rng, i),
-                                      min(e.batch_size, e.fid_num_samples - start)))
-              for i, start in enumerate(starts)]
+    samples = eval_samples.draw(lambda key, n: sample(state, key, n), rng, e.fid_num_samples,
+                                e.batch_size)
     low, high = value_range(self.config)
-    images = (np.concatenate(chunks) - low) / (high - low)
-    scores = reference.fid_against_reference(images, e.fid_reference, "train",
-                                             features.get_extractor(e.fid_extractor))
-    return {**{name: float(scores[name]) for name in ("fid", "kid", "kid_std")},
-            "fid_num_samples": int(scores["fid_num_samples"])}
+    images = np.clip((samples - low) / (high - low), 0.0, 1.0)
+    return eval_samples.image_sample_metrics(images, e.fid_reference, e.fid_extractor)
 
   def _whole_split(self, split: str) -> np.ndarray:
     """Every point of ``split`` (points datasets), float64 [N, *shape], read whole on each process."""
