@@ -13,6 +13,8 @@ from jaxgen.errors import UnknownNameError
 FAMILIES = {
     "autoencoder": "jaxgen.families.autoencoder.experiment",
     "vae": "jaxgen.families.vae.experiment",
+    "gan": "jaxgen.families.gan.experiment",
+    "flows": "jaxgen.families.flows.experiment",
 }
 
 

@@ -1,0 +1,33 @@
+"""DCGAN (Radford et al. 2016) on CIFAR-10 32x32 (TFDS; needs the dataset downloaded).
+
+Launch:   jaxgen train --config experiments/dcgan_cifar10.py --workdir runs/dcgan_cifar10
+Evaluate: JAXGEN_INCEPTION_WEIGHTS=inception_v3.npz jaxgen eval --workdir runs/dcgan_cifar10
+
+DCGAN's hyper-parameters: Adam 2e-4, beta1 0.5, batch 128, 100-d noise, non-saturating loss,
+batch norm in G and D, no EMA; generator 100 -> 4x4x512 -> 8x8x256 -> 16x16x128 -> 32x32x3, the
+discriminator its mirror (5x5 kernels). 100,000 steps (256 epochs).
+Paper number: Inception Score 6.16 +- .07 for DCGAN on CIFAR-10 (Gulrajani et al. 2017, Table 3,
+unsupervised; the DCGAN paper itself reports none), computed on 50,000 samples in 10 splits, as
+``eval.num_image_samples`` here.
+"""
+
+import dcgan_digits
+
+
+def get_config(arg=None):
+  config = dcgan_digits.get_config(arg)
+  config.description = "DCGAN on CIFAR-10 32x32 (Radford et al. 2016 hyper-parameters)"
+  config.data.name = "cifar10"
+  config.model.features = 128
+  config.train.ema_decay = 0.0
+  config.eval.fid_extractor = "inception"
+  if arg == "smoke":
+    config.eval.fid_extractor = ""  # No Inception weights offline; the mocked data has no meaning.
+  else:
+    config.eval.num_image_samples = 50_000
+    config.train.num_steps = 100_000
+    config.train.batch_size = 128
+    config.log_every = 500
+    config.eval_every = 5000
+    config.checkpoint_every = 5000
+  return config

@@ -1,0 +1,167 @@
+"""GAN objectives: adversarial losses by name, gradient penalties and weight clipping.
+
+An adversarial loss is a pure function of the discriminator's outputs (logits, or critic values
+for Wasserstein losses) on a batch of real and a batch of generated samples:
+
+  loss(real_logits: [B], fake_logits: [B]) -> (discriminator_loss: [B], generator_loss: [B])
+
+Both are minimised, the first over D's parameters, the second over G's (D held fixed). Register a
+new one with ``@register_loss("name")``, or name it by dotted path
+(``loss.name = "my_package.losses:my_loss"``). ``register_loss`` also records what the loss needs
+from the discriminator update: the gradient penalty (WGAN-GP) or weight clipping (WGAN).
+Regularizers that any loss can use (R1, R2) are configured by weight (``loss.r1_weight``).
+"""
+
+import dataclasses
+from typing import Callable, Optional
+
+import jax
+import jax.numpy as jnp
+
+from jaxgen.core.registry import Registry
+from jaxgen.errors import ConfigError
+
+LossFn = Callable[[jax.Array, jax.Array], tuple[jax.Array, jax.Array]]
+Critic = Callable[[jax.Array, Optional[jax.Array]], jax.Array]  # (x [B, ...], labels) -> [B]
+
+LOSSES = Registry("GAN loss")
+
+
+@dataclasses.dataclass(frozen=True)
+class GanLoss:
+  """A registered loss: its values and what the discriminator update adds to them.
+
+  gradient_penalty: add ``loss.gp_weight * gradient_penalty`` to D's loss (Gulrajani et al.).
+  weight_clip: clip D's parameters to ``[-loss.weight_clip, loss.weight_clip]`` after each D
+    update (Arjovsky et al.).
+  """
+  values: LossFn
+  gradient_penalty: bool = False
+  weight_clip: bool = False
+
+
+def register_loss(name: str, *, gradient_penalty: bool = False,
+                  weight_clip: bool = False) -> Callable[[LossFn], LossFn]:
+  """Decorator: registers ``loss(real_logits, fake_logits) -> (d_loss, g_loss)`` as ``name``."""
+  def decorator(values: LossFn) -> LossFn:
+    LOSSES.register(name)(GanLoss(values, gradient_penalty, weight_clip))
+    return values
+
+  return decorator
+
+
+def get_loss(name: str) -> GanLoss:
+  """The registered loss ``name``, or a plain loss function at a dotted path."""
+  entry = LOSSES.get(name)
+  if isinstance(entry, GanLoss):
+    return entry
+  if not callable(entry):
+    raise ConfigError(f"loss {name!r} must be a function (real_logits, fake_logits) -> "
+                      f"(d_loss, g_loss), got {type(entry).__name__}")
+  return GanLoss(entry)
+
+
+@register_loss("minimax")
+def minimax(real_logits: jax.Array, fake_logits: jax.Array) -> tuple[jax.Array, jax.Array]:
+  """The original GAN game (Goodfellow et al. 2014, eq. 1), D(x) = sigmoid(logit):
+
+  L_D = -log D(x) - log(1 - D(G(z))) = softplus(-r) + softplus(f),
+  L_G = log(1 - D(G(z))) = -softplus(f).
+
+  L_G saturates (vanishing gradient) when D confidently rejects the samples, early in training.
+  """
+  return jax.nn.softplus(-real_logits) + jax.nn.softplus(fake_logits), -jax.nn.softplus(fake_logits)
+
+
+@register_loss("non_saturating")
+def non_saturating(real_logits: jax.Array, fake_logits: jax.Array) -> tuple[jax.Array, jax.Array]:
+  """Goodfellow et al. 2014's non-saturating generator loss (Sec. 3), D's loss as minimax:
+
+  L_D = softplus(-r) + softplus(f),  L_G = -log D(G(z)) = softplus(-f).
+  """
+  return jax.nn.softplus(-real_logits) + jax.nn.softplus(fake_logits), jax.nn.softplus(-fake_logits)
+
+
+@register_loss("wasserstein", weight_clip=True)
+def wasserstein(real_logits: jax.Array, fake_logits: jax.Array) -> tuple[jax.Array, jax.Array]:
+  """WGAN (Arjovsky et al. 2017, Algorithm 1): a critic f kept K-Lipschitz by weight clipping,
+
+  L_D = f(G(z)) - f(x),  L_G = -f(G(z)).
+
+  -mean(L_D) estimates K times the Wasserstein-1 distance between data and samples.
+  """
+  return fake_logits - real_logits, -fake_logits
+
+
+@register_loss("wgan_gp", gradient_penalty=True)
+def wgan_gp(real_logits: jax.Array, fake_logits: jax.Array) -> tuple[jax.Array, jax.Array]:
+  """WGAN-GP (Gulrajani et al. 2017, Algorithm 1): the Wasserstein losses
+
+  L_D = f(G(z)) - f(x) + lambda GP,  L_G = -f(G(z)),
+
+  with the Lipschitz constraint enforced by the gradient penalty GP (``gradient_penalty``, added
+  by the discriminator update with lambda = ``loss.gp_weight``) instead of clipping.
+  """
+  return wasserstein(real_logits, fake_logits)
+
+
+@register_loss("hinge")
+def hinge(real_logits: jax.Array, fake_logits: jax.Array) -> tuple[jax.Array, jax.Array]:
+  """Hinge loss (Lim & Ye 2017; Miyato et al. 2018):
+
+  L_D = max(0, 1 - r) + max(0, 1 + f),  L_G = -f.
+  """
+  return jax.nn.relu(1.0 - real_logits) + jax.nn.relu(1.0 + fake_logits), -fake_logits
+
+
+@register_loss("least_squares")
+def least_squares(real_logits: jax.Array, fake_logits: jax.Array) -> tuple[jax.Array, jax.Array]:
+  """LSGAN (Mao et al. 2017, eq. 2) with the 0-1 coding a = 0, b = c = 1:
+
+  L_D = 1/2 (r - 1)^2 + 1/2 f^2,  L_G = 1/2 (f - 1)^2.
+  """
+  return 0.5 * jnp.square(real_logits - 1.0) + 0.5 * jnp.square(fake_logits), \
+      0.5 * jnp.square(fake_logits - 1.0)
+
+
+def input_gradients(critic: Critic, x: jax.Array, labels: Optional[jax.Array]) -> jax.Array:
+  """Per-example gradients ``grad_x D(x_i, y_i)``: [B, ...], ``vmap`` of ``grad`` over examples.
+
+  Per example, so a discriminator that mixes examples (batch norm) cannot leak one example's
+  gradient into another's; the experiment refuses batch norm with these penalties.
+  """
+  def one(x_i, y_i):
+    return critic(x_i[None], None if y_i is None else y_i[None])[0]
+
+  return jax.vmap(jax.grad(one))(x, labels)
+
+
+def _squared_norms(gradients: jax.Array) -> jax.Array:
+  return jnp.sum(jnp.square(gradients.reshape(gradients.shape[0], -1)), axis=1)
+
+
+def gradient_penalty(critic: Critic, real: jax.Array, fake: jax.Array,
+                     labels: Optional[jax.Array], rng: jax.Array) -> jax.Array:
+  """WGAN-GP's penalty (Gulrajani et al. 2017, eq. 3) per example: [B].
+
+  ``(||grad_x D(x_hat)||_2 - 1)^2`` at ``x_hat = eps x + (1 - eps) x~``, eps ~ U[0, 1] drawn per
+  example, x real and x~ generated (their labels are the same: the generator is conditioned on
+  the real batch's labels).
+  """
+  eps = jax.random.uniform(rng, (real.shape[0],) + (1,) * (real.ndim - 1), real.dtype)
+  interpolates = eps * real + (1.0 - eps) * fake
+  norms = jnp.sqrt(_squared_norms(input_gradients(critic, interpolates, labels)))
+  return jnp.square(norms - 1.0)
+
+
+def gradient_norm_penalty(critic: Critic, x: jax.Array, labels: Optional[jax.Array]) -> jax.Array:
+  """``1/2 ||grad_x D(x)||^2`` per example: [B]. On real data it is R1, on samples R2.
+
+  Mescheder et al. 2018, eq. 9: R1 = gamma/2 E_data ||grad D||^2, so ``loss.r1_weight`` is gamma.
+  """
+  return 0.5 * _squared_norms(input_gradients(critic, x, labels))
+
+
+def clip_weights(params, bound: float):
+  """WGAN's weight clipping: every parameter of D clamped to ``[-bound, bound]``."""
+  return jax.tree.map(lambda p: jnp.clip(p, -bound, bound), params)
