@@ -1,13 +1,19 @@
-"""The ``jaxgen`` command line: list, train, eval, sample, fid.
+"""The ``jaxgen`` command line: list, train, eval, sample, fid, reproduce, compare, report.
 
   jaxgen list
   jaxgen train --config experiments/vae_digits.py[:smoke] --workdir runs/vae [--config.train.num_steps=500 ...]
   jaxgen eval --workdir runs/vae [--checkpoint best] [--config.eval.num_iwae_samples=5000 ...]
   jaxgen sample --workdir runs/vae --num 64 --out grid.png|samples.npz [--config.sample.temperature=0.7]
   jaxgen fid A B [--features digits|inception]      # A, B: .npz arrays or folders of PNGs
+  jaxgen reproduce --list [--dir experiments]        # experiments that declare config.reproduce
+  jaxgen reproduce NAME --workdir W [--config.x=y ...]   # train + eval + check -> W/reproduce.json
+  jaxgen reproduce --table W1 W2 ... [--out results.md]  # the README's results table
+  jaxgen compare W1 W2 ... [--out table.md]          # metrics side by side (+ table.csv)
+  jaxgen report W                                    # W/report.html, self-contained
 
 A user error (unknown name, bad field, missing checkpoint) prints one line and exits with
-status 2; ``--debug`` shows the traceback instead.
+status 2; ``--debug`` shows the traceback instead. ``jaxgen reproduce NAME`` exits with status
+0 when every target holds and 1 when one fails (the table row says which).
 """
 
 import argparse
@@ -77,6 +83,57 @@ def cmd_sample(args, overrides: Sequence[str]) -> int:
   return 0
 
 
+def cmd_reproduce(args, overrides: Sequence[str]) -> int:
+  from jaxgen.results import registry
+
+  modes = [mode for mode, given in (("NAME", args.name), ("--list", args.list),
+                                    ("--table", args.table)) if given]
+  if len(modes) != 1:
+    raise JaxgenError("give one of NAME, --list or --table W1 W2 ..."
+                      + (f", not {' and '.join(modes)}" if modes else ""))
+  if overrides and not args.name:
+    raise JaxgenError(f"--config.* overrides apply to NAME only, not to {modes[0]}")
+  if args.out and not args.table:
+    raise JaxgenError("--out goes with --table")
+  if args.list:
+    directory = args.dir or _experiments_dir()
+    reproductions = registry.registry(directory)
+    print(registry.registry_table(reproductions) if reproductions else
+          f"no experiment in {directory!r} declares config.reproduce\n", end="")
+    return 0
+  if args.table:
+    table = registry.results_table(args.table)
+    print(table, end="")
+    if args.out:
+      with open(args.out, "w") as f:
+        f.write(table)
+    return 0
+  if not args.workdir:
+    raise JaxgenError("reproduce NAME needs --workdir W (an existing one is resumed or reused)")
+  record = registry.reproduce(args.name, args.workdir, overrides, args.dir or _experiments_dir())
+  for result in record["targets"]:
+    if "error" in result:
+      print(f"jaxgen reproduce: {args.name}: {result['error']}", file=sys.stderr)
+  print(registry.results_table([args.workdir]), end="")
+  print(f"wrote {os.path.join(args.workdir, 'reproduce.json')}: "
+        + ("all targets met" if record["pass"] else "a target is not met"))
+  return 0 if record["pass"] else 1
+
+
+def cmd_compare(args) -> int:
+  from jaxgen.results import compare
+
+  print(compare.compare(args.workdirs, args.out), end="")
+  return 0
+
+
+def cmd_report(args) -> int:
+  from jaxgen.results import report
+
+  print(f"wrote {report.write_report(args.workdir)}")
+  return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
   parser = argparse.ArgumentParser(prog="jaxgen", description="Deep generative models in JAX.")
   parser.add_argument("--debug", action="store_true", help="show tracebacks of user errors")
@@ -105,6 +162,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Inception-v3 .npz for --features inception (default $JAXGEN_INCEPTION_WEIGHTS)")
   fid.add_argument("--batch-size", type=int, default=256, help="images per streamed batch")
 
+  reproduce = commands.add_parser(
+      "reproduce", help="train, evaluate and check an experiment's config.reproduce targets",
+      description="Exit status 0: every target met; 1: a target missed; 2: a user error. "
+                  "Extra --config.<field>=<value> arguments override config fields of NAME.")
+  reproduce.add_argument("name", metavar="NAME", nargs="?", help="experiments/<NAME>.py")
+  reproduce.add_argument("--workdir", help="where NAME trains (resumed if it holds a checkpoint)")
+  reproduce.add_argument("--list", action="store_true", help="the registry of reproductions")
+  reproduce.add_argument("--dir", default=None, help="directory of experiment configs")
+  reproduce.add_argument("--table", nargs="+", metavar="W",
+                         help="results table from these workdirs' reproduce.json")
+  reproduce.add_argument("--out", help="with --table: also write the table to this file")
+  comparing = commands.add_parser("compare", help="several workdirs' eval metrics in one table")
+  comparing.add_argument("workdirs", metavar="W", nargs="+")
+  comparing.add_argument("--out", default="", help="write the Markdown here and a .csv beside it")
+  reporting = commands.add_parser("report", help="write W/report.html: curves, samples, eval, config")
+  reporting.add_argument("workdir", metavar="W")
+
   sampler = commands.choices["sample"]
   sampler.add_argument("--num", type=int, default=64)
   sampler.add_argument("--out", required=True, help="a .png grid or a .npz with array 'samples'")
@@ -118,7 +192,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
   args, extra = parser.parse_known_args(argv)
   overrides = [a[len("--config."):] for a in extra if a.startswith("--config.")]
   unknown = [a for a in extra if not a.startswith("--config.")]
-  if unknown or (overrides and args.command == "list"):
+  if unknown or (overrides and args.command in ("list", "compare", "report")):
     parser.error(f"unrecognized arguments: {' '.join(unknown or extra)}")
   try:
     if args.command == "list":
@@ -131,6 +205,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
       return 0
     if args.command == "eval":
       return cmd_eval(args, overrides)
+    if args.command == "reproduce":
+      return cmd_reproduce(args, overrides)
+    if args.command == "compare":
+      return cmd_compare(args)
+    if args.command == "report":
+      return cmd_report(args)
     return cmd_sample(args, overrides)
   except JaxgenError as e:
     if args.debug:
