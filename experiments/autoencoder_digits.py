@@ -6,7 +6,7 @@ Measured (seed 0, 3,000 steps, ~25 s on 2 CPU cores): test recon_mse 0.0067 per 
 anomaly_auroc 0.951 for 9s against digits 0-8.
 """
 
-from jaxgen.core.config import base_config, smoke
+from jaxgen.core.config import base_config, smoke, reproduce
 
 
 def get_config(arg=None):
@@ -44,4 +44,8 @@ def get_config(arg=None):
   config.checkpoint_every = 1000
   if arg == "smoke":
     smoke(config)
+  reproduce(config, ('recon_mse <= 0.010', 'anomaly_auroc >= 0.90'),
+            source='jaxgen baseline',
+            protocol='300 test digits; AUROC of reconstruction error, 9s held out of training',
+            compute='25 s on 2 CPU cores')
   return config

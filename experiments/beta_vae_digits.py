@@ -10,6 +10,7 @@ with free bits 0.5 all 16 stay active (kl 8.02, bits_per_dim_iwae 1.91).
 """
 
 import vae_digits
+from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
@@ -17,4 +18,8 @@ def get_config(arg=None):
   config.description = "beta-VAE (beta 4), latent 16, discretized logistic over 17 levels"
   config.loss.name = "beta_elbo"
   config.loss.beta = 4.0
+  reproduce(config, ('bits_per_dim_iwae <= 2.50',),
+            source='jaxgen baseline',
+            protocol='IWAE k=1000, dequantized 17 levels',
+            compute='30 s on 2 CPU cores')
   return config

@@ -6,6 +6,7 @@ sigmoid-code autoencoder without the penalty (autoencoder_digits --config.model.
 """
 
 import autoencoder_digits
+from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
@@ -13,4 +14,8 @@ def get_config(arg=None):
   config.description = "Contractive MLP autoencoder, Jacobian penalty 0.01"
   config.model.code_activation = "sigmoid"
   config.loss.contractive_weight = 0.01
+  reproduce(config, ('jacobian_frobenius_sq <= 5.0',),
+            source='jaxgen baseline (9.65 without the penalty)',
+            protocol='300 test digits, encoder Jacobian by jax.jacrev',
+            compute='30 s on 2 CPU cores')
   return config

@@ -5,6 +5,7 @@ Two stride-2 convolutions (28 -> 14 -> 7), latent 32, BCE on [0, 1] pixels; 9s h
 """
 
 import autoencoder_digits
+from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
@@ -19,4 +20,8 @@ def get_config(arg=None):
     config.train.num_steps = 10000
     config.eval_every = 2000
     config.checkpoint_every = 2000
+  reproduce(config, ('recon_mse <= 0.010',),
+            source='jaxgen baseline (not run here: needs TFDS MNIST)',
+            protocol='MNIST test split',
+            compute='minutes on a GPU')
   return config

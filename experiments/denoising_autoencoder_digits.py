@@ -7,6 +7,7 @@ recon_mse 0.0106, anomaly_auroc 0.986.
 """
 
 import autoencoder_digits
+from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
@@ -14,4 +15,8 @@ def get_config(arg=None):
   config.description = "Denoising MLP autoencoder, Gaussian input noise 0.3"
   config.loss.noise = "gaussian"
   config.loss.noise_level = 0.3
+  reproduce(config, ('denoise_psnr >= 16.0',),
+            source='jaxgen baseline (noisy input: 10.5 dB)',
+            protocol='300 test digits, Gaussian noise std 0.3',
+            compute='30 s on 2 CPU cores')
   return config

@@ -13,6 +13,7 @@ eval rows of metrics.jsonl). Measured by the k=1000 bound both models reach the 
 """
 
 import vae_binarized_digits
+from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
@@ -20,4 +21,8 @@ def get_config(arg=None):
   config.description = "IWAE, k=50, MLP, latent 8, Bernoulli decoder"
   config.loss.name = "iwae"
   config.loss.num_samples = 50
+  reproduce(config, ('nll_iwae <= 17.0',),
+            source='jaxgen baseline',
+            protocol='IWAE bound, k=1000, 300 test digits',
+            compute='1 min on 2 CPU cores')
   return config

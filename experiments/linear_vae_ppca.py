@@ -14,6 +14,7 @@ CPU cores): elbo -20.708, ppca_loglik -20.695 (0.06% apart), nll_iwae 20.695, tr
 """
 
 import vae_binarized_digits
+from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
@@ -29,4 +30,9 @@ def get_config(arg=None):
   config.eval.fid_extractor = ""
   config.sample.decoder_mean = False  # x = Wz + b + noise: draws from the model, as the data are.
   config.sample.noise = ""
+  reproduce(config, ('nll_iwae ~= 20.695 +- 0.05',),
+            source='PPCA maximum likelihood (Tipping & Bishop 1999), sklearn PCA.score',
+            paper='20.695',
+            protocol='5,000 test points, IWAE k=1000',
+            compute='1 min on 2 CPU cores')
   return config

@@ -7,6 +7,7 @@ Measured (seed 0): recon_mse 0.0051 with a mean code activation (code_mean) of 0
 """
 
 import autoencoder_digits
+from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
@@ -16,4 +17,8 @@ def get_config(arg=None):
   config.model.code_activation = "sigmoid"
   config.loss.kl_weight = 0.1
   config.loss.kl_target_rate = 0.05
+  reproduce(config, ('code_mean <= 0.06', 'recon_mse <= 0.010'),
+            source='jaxgen baseline (target rate 0.05)',
+            protocol='300 test digits',
+            compute='30 s on 2 CPU cores')
   return config

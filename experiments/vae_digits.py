@@ -9,6 +9,7 @@ nats, elbo -88.4, 16/16 active units, digits-FID of samples 3.43.
 """
 
 import vae_binarized_digits
+from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
@@ -20,4 +21,8 @@ def get_config(arg=None):
   config.model.scale = "network"  # a location and a log-scale per pixel, both functions of z
   if arg != "smoke":
     config.train.num_steps = 3000  # the test ELBO peaks near here, then the decoder overfits
+  reproduce(config, ('bits_per_dim_iwae <= 2.50', 'fid <= 5.0'),
+            source='issue #4 floor; best sklearn GaussianMixture 2.58 (REFERENCES.md)',
+            protocol='IWAE k=1000, dequantized 17 levels; digits-FID of 1,000 samples vs train',
+            compute='30 s on 2 CPU cores')
   return config

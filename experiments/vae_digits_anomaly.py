@@ -7,6 +7,7 @@ Expected (seed 0, 3,000 steps, ~1 min on 2 busy CPU cores): anomaly_auroc 0.949 
 """
 
 import vae_digits
+from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
@@ -14,4 +15,8 @@ def get_config(arg=None):
   config.description = "vae_digits trained on 0-8; 9s as anomalies scored by -ELBO"
   config.data.exclude_labels = (9,)
   config.anomaly_label = 9
+  reproduce(config, ('anomaly_auroc >= 0.90',),
+            source='jaxgen baseline (autoencoder: 0.951)',
+            protocol='9s held out of training, score = -IWAE bound',
+            compute='30 s on 2 CPU cores')
   return config

@@ -10,7 +10,7 @@ import importlib.util
 import json
 import os
 import sys
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import ml_collections
 
@@ -103,6 +103,18 @@ def base_config() -> ml_collections.ConfigDict:
   config.distributed.coordinator_address = ""
   config.distributed.num_processes = 1
   config.distributed.process_id = 0
+  return config
+
+
+def reproduce(config: ml_collections.ConfigDict, targets: Sequence[str], source: str,
+              paper: str = "", protocol: str = "", compute: str = "") -> ml_collections.ConfigDict:
+  """Declares what ``config`` promises (``jaxgen reproduce``; see ``jaxgen.results.registry``).
+
+  A variant that imports a base config replaces the base's promise with its own by calling this
+  again (or removes it with ``del config.reproduce``), so no run is held to another's target.
+  """
+  config.reproduce = ml_collections.ConfigDict(dict(
+      targets=tuple(targets), source=source, paper=paper, protocol=protocol, compute=compute))
   return config
 
 
