@@ -26,3 +26,7 @@ class NonFiniteError(JaxgenError, FloatingPointError):
 
 class CheckpointError(JaxgenError):
   """No checkpoint where one is needed, or one that cannot be read."""
+
+
+class WorkdirError(JaxgenError):
+  """A workdir lacks a file a results command reads, or holds one that is not valid JSON."""

@@ -16,7 +16,7 @@ from PIL import Image
 from jaxgen import cli
 from jaxgen.errors import ConfigError
 from jaxgen.results import compare, registry, report
-from jaxgen.results.workdir import WorkdirError
+from jaxgen.errors import WorkdirError
 
 # An autoencoder config of its own (nothing imported from experiments/), shrunk by smoke() to
 # seconds, with targets a 12-step run meets: every comparison operator appears once.

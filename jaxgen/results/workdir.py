@@ -7,7 +7,7 @@ is a user error that says which command writes it.
 import json
 import os
 
-from jaxgen.errors import JaxgenError
+from jaxgen.errors import WorkdirError
 
 CONFIG_FILE = "config.json"  # the names jaxgen.core.runner writes
 EVAL_FILE = "eval.json"
@@ -18,10 +18,6 @@ _WRITTEN_BY = {
     EVAL_FILE: "jaxgen eval --workdir {workdir}",
     REPRODUCE_FILE: "jaxgen reproduce NAME --workdir {workdir}",
 }
-
-
-class WorkdirError(JaxgenError):
-  """A workdir lacks a file a results command reads, or holds one that is not valid JSON."""
 
 
 def read_json(workdir: str, name: str) -> dict:
