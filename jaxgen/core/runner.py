@@ -416,7 +416,8 @@ def restore(workdir: str, which: str = "latest", overrides: Sequence[str] = ()) 
 
 
 def evaluate(workdir: str, which: str = "latest", overrides: Sequence[str] = ()) -> Dict[str, float]:
-  """Restores ``workdir``'s checkpoint, runs the family's ``evaluate``, writes ``eval.json``."""
+  """Restores ``workdir``'s checkpoint, runs the family's ``evaluate``, writes ``eval.json`` (and
+  whatever the family's optional ``write_report(metrics, workdir)`` writes)."""
   run, state = restore(workdir, which, overrides)
   rng = jax.random.fold_in(jax.random.PRNGKey(run.config.seed), 2)
   metrics = dict(run.experiment.evaluate(state, run.eval_batches, rng))
@@ -424,6 +425,9 @@ def evaluate(workdir: str, which: str = "latest", overrides: Sequence[str] = ())
   if sharding.is_main_process():
     with open(os.path.join(workdir, EVAL_FILE), "w") as f:
       json.dump(metrics, f, indent=2, sort_keys=True)
+    report = getattr(run.experiment, "write_report", None)  # optional: a family's tables and plots
+    if report is not None:
+      report(metrics, workdir)
   return metrics
 
 

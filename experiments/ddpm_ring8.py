@@ -1,0 +1,43 @@
+"""DDPM on the ring of 8 Gaussians (radius 2, std 0.02): an MLP denoiser, L_simple, T = 1000.
+
+Launch:   jaxgen train --config experiments/ddpm_ring8.py --workdir runs/ddpm_ring8
+Evaluate: jaxgen eval --workdir runs/ddpm_ring8
+
+The mode-collapse benchmark of the GAN literature (VEEGAN, PacGAN; REFERENCES.md) for a
+likelihood-based sampler: a residual MLP (4 blocks of 256 units, the timestep added in each),
+linear betas, epsilon prediction, ancestral sampling with the small fixed variance. Evaluation on
+2,500 samples: modes captured, high-quality fraction (within 3 std of a mode centre), MMD.
+Expected: not measured on ring8 itself; the same recipe on grid25 (ddpm_grid25) captures 25/25
+modes with 98.4% high-quality samples.
+"""
+
+import ddpm_digits
+
+
+def get_config(arg=None):
+  config = ddpm_digits.get_config(arg)
+  config.description = "DDPM, residual MLP denoiser, L_simple, T=1000 linear, ring8"
+  config.data.name = "ring8"
+  config.data.scale = "0_1"  # points are not rescaled (the image-only option keeps its default)
+  config.model.name = "mlp"
+  config.model.width = 256
+  config.model.num_blocks = 4
+  config.sample.sampler = "ancestral"
+  config.eval.fid_extractor = ""
+  config.eval.fid_vs_steps = ()
+  config.eval.fid_vs_steps_ancestral = False
+  config.eval.batch_size = 2500
+  config.eval.num_samples = 1000  # the scatter plot at each eval
+  if arg == "smoke":
+    config.eval.batch_size = 64
+    config.eval.num_mode_samples = 128
+    config.eval.num_samples = 64
+    return config
+  config.train.num_steps = 10_000
+  config.train.batch_size = 256
+  config.train.ema_decay = 0.999
+  config.optimizer.learning_rate = 1e-3
+  config.log_every = 500
+  config.eval_every = 10_000
+  config.checkpoint_every = 2500
+  return config

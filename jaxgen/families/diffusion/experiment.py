@@ -1,0 +1,326 @@
+"""The diffusion family on the shared runner: DDPM (Ho et al. 2020) with the improvements of
+Nichol & Dhariwal 2021, DDIM sampling (Song et al. 2021) and classifier-free guidance
+(Ho & Salimans 2022).
+
+Config groups: ``diffusion`` (``schedule`` by name, T = ``num_timesteps``, ``parameterisation``
+epsilon | x0 | v, ``variance`` small | large | learned), ``model`` (``unet`` or ``mlp``,
+``class_conditional`` with ``label_dropout``), ``loss`` (``losses.LOSSES``: simple, vlb, hybrid;
+``weighting``), ``sample`` (``sampler`` ancestral | ddim, ``num_steps``, ``eta``,
+``guidance_scale``, ``clip_denoised``).
+
+``evaluate`` reports: images, ``bits_per_dim`` (the full T-term bound on the test split, with
+``bits_per_dim_decoder`` / ``bits_per_dim_prior``), the ``jaxgen.eval.samples`` image metrics of
+the configured sampler, and ``fid_ddim<N>`` for N in ``eval.fid_vs_steps`` (and
+``fid_ancestral<T>``); points, mode coverage and MMD. ``write_report`` saves the FID-vs-steps
+table (``fid_vs_steps.json`` / ``.md``) and plot (``fid_vs_steps.png``) in the workdir.
+"""
+
+import json
+import math
+import os
+from typing import Callable, Dict, Iterator, Optional
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+
+from jaxgen import data as data_lib
+from jaxgen.core import sharding
+from jaxgen.core.experiment import TrainState, apply_gradients, init_train_state
+from jaxgen.core.optim import make_optimizer
+from jaxgen.core.registry import Registry
+from jaxgen.errors import ConfigError
+from jaxgen.eval import samples as eval_samples
+from jaxgen.families.diffusion import likelihood, losses, samplers
+from jaxgen.families.diffusion.mlp import MLPDenoiser
+from jaxgen.families.diffusion.schedules import make_schedule
+from jaxgen.families.diffusion.unet import UNet
+
+NETWORKS = Registry("diffusion network")
+SAMPLERS = ("ancestral", "ddim")
+FID_VS_STEPS = "fid_vs_steps"  # file name (json, md, png) of the table in the workdir
+
+
+@NETWORKS.register("unet")
+def _unet(c: ml_collections.ConfigDict, out_channels: int, num_classes: Optional[int]):
+  return UNet(out_channels=out_channels, ch=c.ch, ch_mult=tuple(c.ch_mult),
+              num_res_blocks=c.num_res_blocks, attn_resolutions=tuple(c.attn_resolutions),
+              dropout=c.dropout, num_groups=c.num_groups, num_classes=num_classes)
+
+
+@NETWORKS.register("mlp")
+def _mlp(c: ml_collections.ConfigDict, out_channels: int, num_classes: Optional[int]):
+  return MLPDenoiser(out_channels=out_channels, width=c.width, num_blocks=c.num_blocks,
+                     num_classes=num_classes)
+
+
+class DiffusionExperiment:
+  """Implements the Experiment protocol (jaxgen.core.experiment) for diffusion models."""
+
+  def __init__(self, config: ml_collections.ConfigDict):
+    self.config = config
+    self.info = data_lib.dataset_info(config.data.name)
+    self.key = self.info.key
+    self.images = self.info.kind == "image"
+    self.num_levels = 2 if config.data.binarize else self.info.num_levels
+    d = config.diffusion
+    self.schedule = make_schedule(d.schedule, d.num_timesteps)
+    self.parameterisation, self.variance = d.parameterisation, d.variance
+    losses.PARAMETERISATIONS.get(self.parameterisation)  # a wrong name fails here, listing the valid
+    losses.WEIGHTINGS.get(config.loss.weighting)
+    self.loss = losses.LOSSES.get(config.loss.name)
+    self.num_classes = self.info.num_classes if config.model.class_conditional else None
+    self._check(config)
+    out_channels = losses.output_channels(self.info.shape[-1], self.variance)
+    self.network = NETWORKS.get(config.model.name)(config.model, out_channels, self.num_classes)
+    self.optimizer = make_optimizer(config.optimizer, config.train.num_steps)
+    self._sample = jax.jit(self.sample, static_argnums=2)
+
+  def _check(self, config: ml_collections.ConfigDict) -> None:
+    """Config combinations that would train or evaluate a wrong model silently."""
+    if self.variance not in losses.VARIANCES:
+      raise ConfigError(f"diffusion.variance {self.variance!r} is unknown; valid: "
+                        f"{', '.join(losses.VARIANCES)}")
+    if config.loss.name == "hybrid" and self.variance != "learned":
+      raise ConfigError("loss.name='hybrid' trains learned variances: set diffusion.variance='learned'")
+    if config.loss.name == "simple" and self.variance == "learned":
+      raise ConfigError("loss.name='simple' does not train the variances of diffusion.variance="
+                        "'learned' (use loss 'hybrid' or 'vlb', or a fixed variance)")
+    if not self.images and config.loss.name in ("vlb", "hybrid"):
+      raise ConfigError(f"loss.name={config.loss.name!r} needs the bound's discrete decoder; "
+                        f"{self.info.name!r} is points (use loss 'simple')")
+    if self.images and (config.data.scale != "-1_1" or config.data.dequantize):
+      raise ConfigError("diffusion models images on the levels scaled to [-1, 1] (the decoder is "
+                        "discretized): set data.scale='-1_1' and data.dequantize=False")
+    if config.model.class_conditional and not self.info.num_classes:
+      raise ConfigError(f"model.class_conditional needs a labelled dataset; {self.info.name!r} "
+                        "has no labels")
+    s = config.sample
+    if s.sampler not in SAMPLERS:
+      raise ConfigError(f"sample.sampler {s.sampler!r} is unknown; valid: {', '.join(SAMPLERS)}")
+    T = self.schedule.num_timesteps
+    for steps in tuple(config.eval.fid_vs_steps) + ((s.num_steps,) if s.sampler == "ddim" else ()):
+      if not 1 <= steps <= T:
+        raise ConfigError(f"DDIM takes 1 to diffusion.num_timesteps={T} steps, got {steps}")
+    if s.guidance_scale and not self.num_classes:
+      raise ConfigError("sample.guidance_scale needs model.class_conditional=True")
+    if self.schedule.num_timesteps % config.eval.bound_chunk:
+      raise ConfigError(f"eval.bound_chunk {config.eval.bound_chunk} must divide "
+                        f"diffusion.num_timesteps {self.schedule.num_timesteps}")
+    if config.eval.fid_extractor and not self.images:
+      raise ConfigError(f"eval.fid_extractor needs image data; {self.info.name!r} is points (set it to '')")
+
+  # -- the model as functions of params --------------------------------------------------------
+
+  def denoise(self, params, x_t: jax.Array, t: jax.Array, labels: Optional[jax.Array] = None,
+              dropout_rng: Optional[jax.Array] = None) -> jax.Array:
+    """The network at (x_t, t[, labels]): [B, *shape] -> [B, *shape[:-1], C or 2C]; dropout is
+    on when ``dropout_rng`` is given (training)."""
+    train = dropout_rng is not None
+    return self.network.apply({"params": params}, x_t, t, labels, train=train,
+                              rngs={"dropout": dropout_rng} if train else None)
+
+  def sample_labels(self, num: int) -> Optional[jax.Array]:
+    """Conditioning labels that cycle through the classes (equal counts), or None."""
+    return jnp.arange(num) % self.num_classes if self.num_classes else None
+
+  def denoiser(self, params, labels: Optional[jax.Array]) -> samplers.Denoiser:
+    """``(x_t, t) -> output`` for the samplers, with guidance ``sample.guidance_scale``."""
+    if labels is None:
+      return lambda x, t: self.denoise(params, x, t)
+    return samplers.guided(lambda x, t, y: self.denoise(params, x, t, y), labels, self.num_classes,
+                           self.config.sample.guidance_scale, self.variance)
+
+  def generate(self, params, rng: jax.Array, num: int, sampler: str, num_steps: int) -> jax.Array:
+    """``num`` samples by ``sampler`` (ancestral: all T steps; ddim: ``num_steps``) -> [num, *shape]."""
+    s = self.config.sample
+    initial_key, steps_key = jax.random.split(rng)
+    x_T = jax.random.normal(initial_key, (num,) + tuple(self.info.shape))
+    denoise = self.denoiser(params, self.sample_labels(num))
+    clip = self.images and s.clip_denoised
+    if sampler == "ancestral":
+      x = samplers.ancestral(denoise, self.schedule, x_T, steps_key, self.parameterisation,
+                             self.variance, clip)
+    else:
+      x = samplers.ddim(denoise, self.schedule, x_T, steps_key, self.parameterisation, self.variance,
+                        num_steps, s.eta, clip)
+    return jnp.clip(x, -1.0, 1.0) if self.images else x
+
+  def loss_inputs(self, output: jax.Array, x0, x_t, t, noise) -> losses.LossInputs:
+    return losses.LossInputs(output=output, x0=x0, x_t=x_t, t=t, noise=noise, schedule=self.schedule,
+                             parameterisation=self.parameterisation, variance=self.variance,
+                             num_levels=self.num_levels)
+
+  def noised(self, batch: dict, rng: jax.Array, label_dropout: float):
+    """(x_0, t ~ U{0..T-1}, eps, x_t, labels) of a batch; each label becomes the null label with
+    probability ``label_dropout`` (classifier-free guidance training, Ho & Salimans Alg. 1)."""
+    x0 = batch[self.key]
+    t_key, noise_key, label_key = jax.random.split(rng, 3)
+    t = jax.random.randint(t_key, x0.shape[:1], 0, self.schedule.num_timesteps)
+    noise = jax.random.normal(noise_key, x0.shape)
+    labels = None
+    if self.num_classes:
+      dropped = jax.random.bernoulli(label_key, label_dropout, x0.shape[:1])
+      labels = jnp.where(dropped, self.num_classes, batch["label"])
+    return x0, t, noise, self.schedule.q_sample(x0, t, noise), labels
+
+  # -- the Experiment protocol -----------------------------------------------------------------
+
+  def init(self, rng: jax.Array, example_batch: dict) -> TrainState:
+    x = example_batch[self.key]
+    t = jnp.zeros(x.shape[:1], jnp.int32)
+    labels = jnp.zeros(x.shape[:1], jnp.int32) if self.num_classes else None
+    params = self.network.init(rng, x, t, labels)["params"]
+    return init_train_state(params, self.optimizer, self.config.train.ema_decay)
+
+  def train_step(self, state: TrainState, batch: dict, rng: jax.Array):
+    noise_key, dropout_key = jax.random.split(rng)
+    x0, t, noise, x_t, labels = self.noised(batch, noise_key, self.config.model.label_dropout)
+
+    def mean_loss(params):
+      output = self.denoise(params, x_t, t, labels, dropout_key)
+      total, aux = self.loss(self.loss_inputs(output, x0, x_t, t, noise), self.config.loss)
+      return jnp.mean(total), {name: jnp.mean(value) for name, value in aux.items()}
+
+    (loss, aux), grads = jax.value_and_grad(mean_loss, has_aux=True)(state.params)
+    state, norms = apply_gradients(state, grads, self.optimizer, self.config.train.ema_decay)
+    return state, {"loss": loss, **aux, **norms}
+
+  def eval_step(self, state: TrainState, batch: dict, rng: jax.Array) -> Dict[str, jax.Array]:
+    """Per-example ``loss`` (and its terms) at one uniform t, and ``bound_estimate``: T L_t + L_T,
+    an unbiased one-term estimate of the bound in bits/dim (images)."""
+    x0, t, noise, x_t, labels = self.noised(batch, rng, 0.0)
+    inputs = self.loss_inputs(self.denoise(state.eval_params, x_t, t, labels), x0, x_t, t, noise)
+    total, aux = self.loss(inputs, self.config.loss)
+    metrics = {"loss": total, **aux}
+    if self.images:
+      metrics["bound_estimate"] = inputs.vlb_estimate() + losses.prior_term(self.schedule, x0)
+    return metrics
+
+  def sample(self, state: TrainState, rng: jax.Array, num: int) -> jax.Array:
+    """``num`` samples in data space by the configured sampler; conditional models cycle the
+    labels through the classes. -> [num, *shape]."""
+    s = self.config.sample
+    return self.generate(state.eval_params, rng, num, s.sampler, s.num_steps)
+
+  def sample_grid(self, state: TrainState, rng: jax.Array) -> tuple[jax.Array, Optional[int]]:
+    """``eval.num_samples`` samples; images show one class per column when conditional."""
+    return self._sample(state, rng, self.config.eval.num_samples), self.num_classes
+
+  def evaluate(self, state: TrainState, eval_batches: Callable[[], Iterator[dict]],
+               rng: jax.Array) -> Dict[str, float]:
+    """Images: ``bits_per_dim`` (+ its decoder and prior terms; off with ``eval.bits_per_dim``),
+    the configured sampler's ``jaxgen.eval.samples.image_sample_metrics`` over
+    ``eval.num_image_samples`` samples (fid, kid, precision, recall, class coverage,
+    label_accuracy when conditional), and ``fid_vs_steps``. Points: ``point_sample_metrics`` of
+    ``eval.num_mode_samples`` samples (modes_captured, high_quality_frac, mmd2)."""
+    bound_key, sample_key, steps_key = jax.random.split(rng, 3)
+    e = self.config.eval
+    if not self.images:
+      samples = self.draw(state, sample_key, e.num_mode_samples, self.config.sample.sampler,
+                          self.config.sample.num_steps)
+      return eval_samples.point_sample_metrics(samples, self.config.data.name)
+    metrics = self.bits_per_dim(state, eval_batches, bound_key) if e.bits_per_dim else {}
+    if e.fid_extractor:
+      images = self.draw(state, sample_key, e.num_image_samples, self.config.sample.sampler,
+                         self.config.sample.num_steps)
+      metrics.update(self.image_metrics(images))
+      metrics.update(self.fid_vs_steps(state, steps_key))
+    return metrics
+
+  def fid_vs_steps(self, state: TrainState, rng: jax.Array) -> Dict[str, float]:
+    """``fid_ddim<N>`` for each N of ``eval.fid_vs_steps`` and, with ``eval.fid_vs_steps_ancestral``,
+    ``fid_ancestral<T>``, each over ``eval.fid_vs_steps_samples`` samples from the same keys (the
+    same x_T: common random numbers make the rows comparable)."""
+    e = self.config.eval
+    rows = [("ddim", steps) for steps in e.fid_vs_steps]
+    if e.fid_vs_steps_ancestral:
+      rows.append(("ancestral", self.schedule.num_timesteps))
+    metrics = {}
+    for sampler, steps in rows:
+      images = self.draw(state, rng, e.fid_vs_steps_samples, sampler, steps)
+      metrics[f"fid_{sampler}{steps}"] = self.image_metrics(images)["fid"]
+    return metrics
+
+  def draw(self, state: TrainState, rng: jax.Array, num: int, sampler: str, num_steps: int) -> np.ndarray:
+    """``num`` samples on the host in ``eval.batch_size`` chunks (one compile per sampler)."""
+    generate = jax.jit(lambda key, n: self.generate(state.eval_params, key, n, sampler, num_steps),
+                       static_argnums=1)
+    return eval_samples.draw(generate, rng, num, self.config.eval.batch_size)
+
+  def image_metrics(self, samples: np.ndarray) -> Dict[str, float]:
+    """Digits-classifier (or Inception) metrics of samples in [-1, 1] from ``draw``, whose
+    conditioning labels repeat ``sample_labels(eval.batch_size)`` chunk after chunk."""
+    labels = None
+    if self.num_classes:
+      chunk = self.config.eval.batch_size
+      labels = np.tile(np.asarray(self.sample_labels(chunk)), math.ceil(len(samples) / chunk))[:len(samples)]
+    return eval_samples.image_sample_metrics((samples + 1.0) / 2.0, self.config.data.name,
+                                             self.config.eval.fid_extractor, labels)
+
+  def bits_per_dim(self, state: TrainState, eval_batches: Callable[[], Iterator[dict]],
+                   rng: jax.Array) -> Dict[str, float]:
+    """The test split's mean variational bound over all T terms (``likelihood.bound_terms``) in
+    bits/dim of the discrete data, with its decoder term L_0 and prior term L_T."""
+    e = self.config.eval
+
+    def terms(params, x0, key):
+      # A conditional model is scored with the null label: a bound on log p(x), not log p(x|y).
+      labels = None if not self.num_classes else jnp.full(x0.shape[:1], self.num_classes)
+      denoise = lambda x, t: self.denoise(params, x, t, labels)
+      return likelihood.bound_terms(denoise, self.schedule, self.parameterisation, self.variance, x0,
+                                    key, self.num_levels, e.bound_chunk)
+
+    terms = jax.jit(terms)
+    sums, count = {}, 0.0
+    for i, batch in enumerate(eval_batches()):
+      result = terms(state.eval_params, batch[self.key], jax.random.fold_in(rng, i))
+      host = sharding.to_host({"bits_per_dim": result["total"], "bits_per_dim_prior": result["prior"],
+                               "bits_per_dim_decoder": result["terms"][:, 0], "mask": batch["mask"]})
+      mask = np.asarray(host.pop("mask"), np.float64)
+      for name, values in host.items():
+        sums[name] = sums.get(name, 0.0) + float(np.sum(np.asarray(values, np.float64) * mask))
+      count += float(np.sum(mask))
+    return {name: total / count for name, total in sums.items()}
+
+  def write_report(self, metrics: Dict[str, float], workdir: str) -> None:
+    """FID against sampling steps from ``evaluate``'s ``fid_ddim<N>`` / ``fid_ancestral<T>``:
+    ``fid_vs_steps.json`` and ``.md`` (a table) and ``fid_vs_steps.png`` (a plot) in ``workdir``."""
+    e = self.config.eval
+    rows = [("ddim", steps, metrics.get(f"fid_ddim{steps}")) for steps in e.fid_vs_steps]
+    num_timesteps = self.schedule.num_timesteps
+    rows.append(("ancestral", num_timesteps, metrics.get(f"fid_ancestral{num_timesteps}")))
+    rows = [row for row in rows if row[2] is not None]
+    if not rows:
+      return
+    with open(os.path.join(workdir, f"{FID_VS_STEPS}.json"), "w") as f:
+      json.dump({"num_samples": e.fid_vs_steps_samples, "extractor": e.fid_extractor,
+                 "ddim_eta": self.config.sample.eta,
+                 "rows": [{"sampler": name, "steps": steps, "fid": fid} for name, steps, fid in rows]},
+                f, indent=2)
+    lines = [f"FID ({e.fid_extractor} features, {e.fid_vs_steps_samples} samples) against sampling steps",
+             "", "| sampler | steps | FID |", "|---|---:|---:|"]
+    lines += [f"| {name} | {steps} | {fid:.3f} |" for name, steps, fid in rows]
+    with open(os.path.join(workdir, f"{FID_VS_STEPS}.md"), "w") as f:
+      f.write("\n".join(lines) + "\n")
+    import matplotlib  # Imported here: only reports need it.
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    figure, axes = plt.subplots(figsize=(5, 3.5))
+    for name, marker in (("ddim", "o-"), ("ancestral", "s")):
+      points = [(steps, fid) for sampler, steps, fid in rows if sampler == name]
+      if points:
+        label = f"DDIM, eta={self.config.sample.eta}" if name == "ddim" else "ancestral"
+        axes.plot(*zip(*points), marker, label=label)
+    axes.set_xscale("log")
+    axes.set_xlabel("sampling steps")
+    axes.set_ylabel(f"FID ({e.fid_extractor} features)")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(os.path.join(workdir, f"{FID_VS_STEPS}.png"), dpi=100)
+    plt.close(figure)
+
+
+def make_experiment(config: ml_collections.ConfigDict) -> DiffusionExperiment:
+  return DiffusionExperiment(config)

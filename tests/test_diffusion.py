@@ -1,0 +1,273 @@
+"""The diffusion family: the forward process and the bound against float64 NumPy/SciPy
+computations from the papers' formulas; samplers against each other; the U-Net's size; one
+compile of the train step and one compiled program per sampler."""
+
+import math
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from scipy import stats
+
+from conftest import REPO
+from jaxgen.core import config as config_lib
+from jaxgen.core import runner
+from jaxgen.errors import ConfigError, UnknownNameError
+from jaxgen.families.diffusion import likelihood, losses, samplers
+from jaxgen.families.diffusion.experiment import DiffusionExperiment
+from jaxgen.families.diffusion.schedules import make_schedule
+
+jax.config.update("jax_default_matmul_precision", "highest")
+
+
+def load_config(name, *overrides):
+  config = config_lib.load_config(os.path.join(REPO, "experiments", f"{name}.py"))
+  config_lib.apply_overrides(config, list(overrides))
+  return config
+
+
+def toy_denoiser(x, t):
+  """A smooth stand-in for a trained network: any function of (x_t, t) will do for identities
+  that hold for every model."""
+  scale = (0.5 + 0.4 * jnp.cos(t.astype(jnp.float32) / 7.0)).reshape((-1,) + (1,) * (x.ndim - 1))
+  return jnp.tanh(scale * x) + 0.1 * jnp.sin(3.0 * x)
+
+
+# -- the forward process --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["linear", "cosine"])
+def test_schedule_matches_the_papers_formulas_in_float64(name):
+  """alpha_bar, the posterior q(x_{t-1}|x_t,x_0) and SNR from Ho et al. eqs. 4, 6-7 (betas from
+  Ho et al. Sec. 4 / Nichol & Dhariwal eq. 17), the posterior also by conditioning the joint
+  Gaussian of (x_{t-1}, x_t) given x_0 directly."""
+  T = 1000
+  schedule = make_schedule(name, T)
+  if name == "linear":
+    betas = np.linspace(1e-4, 0.02, T)
+  else:
+    f = lambda t: math.cos((t / T + 0.008) / 1.008 * math.pi / 2) ** 2
+    betas = np.array([min(1 - f(t + 1) / f(t), 0.999) for t in range(T)])
+  alpha_bar = np.array([np.prod(1 - betas[:t + 1]) for t in range(T)])
+  alpha_bar_prev = np.concatenate([[1.0], alpha_bar[:-1]])
+  # Conditioning: Cov(x_{t-1}, x_t | x_0) = sqrt(1 - beta_t) (1 - alpha_bar_{t-1}).
+  covariance = np.sqrt(1 - betas) * (1 - alpha_bar_prev)
+  variance = (1 - alpha_bar_prev) - covariance**2 / (1 - alpha_bar)
+  coef_x_t = covariance / (1 - alpha_bar)
+  coef_x0 = np.sqrt(alpha_bar_prev) - coef_x_t * np.sqrt(alpha_bar)
+  rtol = dict(rtol=2e-6, atol=0)
+  np.testing.assert_allclose(schedule.betas, betas, **rtol)
+  np.testing.assert_allclose(schedule.alphas_cumprod, alpha_bar, **rtol)
+  np.testing.assert_allclose(schedule.posterior_mean_coef1, coef_x0, rtol=2e-6, atol=1e-9)
+  np.testing.assert_allclose(schedule.posterior_mean_coef2, coef_x_t, **rtol)
+  np.testing.assert_allclose(schedule.posterior_variance[1:], variance[1:], rtol=1e-5)
+  np.testing.assert_allclose(schedule.posterior_log_variance_clipped,
+                             np.log(np.concatenate([[variance[1]], variance[1:]])), rtol=1e-5)
+  np.testing.assert_allclose(schedule.snr, alpha_bar / (1 - alpha_bar), rtol=1e-5)
+  assert schedule.posterior_variance[0] == 0 and schedule.alphas_cumprod.dtype == np.float32
+
+
+def test_q_sample_has_the_closed_form_mean_and_variance():
+  """x_t ~ q(x_t | x_0) drawn 200,000 times: mean sqrt(alpha_bar_t) x_0, variance 1 - alpha_bar_t."""
+  schedule = make_schedule("linear", 1000)
+  x0 = jnp.array([0.7, -0.3])
+  num = 200_000
+  for t in (0, 100, 500, 999):
+    noise = jax.random.normal(jax.random.PRNGKey(t), (num, 2))
+    x_t = np.asarray(schedule.q_sample(jnp.broadcast_to(x0, (num, 2)), jnp.full((num,), t), noise),
+                     np.float64)
+    alpha_bar = float(np.prod(1 - np.linspace(1e-4, 0.02, 1000)[:t + 1]))
+    variance = 1 - alpha_bar
+    np.testing.assert_allclose(x_t.mean(0), math.sqrt(alpha_bar) * np.asarray(x0),
+                               atol=5 * math.sqrt(variance / num))
+    np.testing.assert_allclose(x_t.var(0), variance, rtol=5 * math.sqrt(2 / num))
+
+
+def test_parameterisations_recover_x0_and_min_snr_weights_agree_in_x0_terms():
+  """eps, x_0 and v targets each map back to x_0; min-SNR-gamma weighting of every
+  parameterisation's MSE equals min(SNR, gamma) times the x_0 MSE (Hang et al. 2023)."""
+  schedule = make_schedule("cosine", 100)
+  keys = jax.random.split(jax.random.PRNGKey(0), 3)
+  x0 = jax.random.normal(keys[0], (6, 4))
+  noise = jax.random.normal(keys[1], (6, 4))
+  t = jnp.array([0, 5, 20, 50, 80, 99])
+  x_t = schedule.q_sample(x0, t, noise)
+  x0_guess = x0 + 0.1 * jax.random.normal(keys[2], x0.shape)  # a wrong prediction of x_0
+  snr = jnp.asarray(schedule.snr)[t]
+  config = load_config("ddpm_digits").loss
+  for name in ("epsilon", "x0", "v"):
+    p = losses.PARAMETERISATIONS.get(name)
+    np.testing.assert_allclose(p.to_x0(schedule, x_t, t, p.target(schedule, x0, t, noise)), x0,
+                               atol=2e-3 if name == "epsilon" else 1e-5)
+    # The prediction that implies x0_guess, as this parameterisation would output it:
+    implied_eps = schedule.eps_from_x0(x_t, t, x0_guess)
+    prediction = {"epsilon": implied_eps, "x0": x0_guess,
+                  "v": schedule.v_target(x0_guess, t, implied_eps)}[name]
+    inputs = losses.LossInputs(prediction, x0, x_t, t, noise, schedule, name, "small", 17)
+    weighted = losses.WEIGHTINGS.get("min_snr")(inputs, config) * inputs.mse()
+    x0_mse = jnp.mean(jnp.square(x0_guess - x0), axis=1)
+    np.testing.assert_allclose(weighted, jnp.minimum(snr, 5.0) * x0_mse, rtol=2e-3)
+
+
+def test_learned_variance_interpolates_between_the_two_fixed_ones():
+  schedule = make_schedule("linear", 1000)
+  t = jnp.array([0, 10, 999])
+  x = jnp.zeros((3, 2))
+  small, large = (losses.reverse_log_variance(schedule, t, kind, None, x) for kind in ("small", "large"))
+  low = losses.reverse_log_variance(schedule, t, "learned", -jnp.ones_like(x), x)
+  high = losses.reverse_log_variance(schedule, t, "learned", jnp.ones_like(x), x)
+  np.testing.assert_allclose(low, small)
+  np.testing.assert_allclose(high[1:], large[1:], rtol=1e-6)  # at t=0 "large" uses beta~_1, not beta_0
+  np.testing.assert_allclose(high[0], np.log(schedule.betas[0]), rtol=1e-6)
+
+
+# -- the variational bound ------------------------------------------------------------------------
+
+def test_discretized_gaussian_is_a_distribution_over_the_levels():
+  levels = np.linspace(-1, 1, 17)
+  x = jnp.asarray(levels)[:, None]
+  for mean, log_scale in ((0.2, -1.0), (-0.9, -3.0), (1.3, 0.5)):
+    log_p = losses.discretized_gaussian_log_likelihood(x, mean, jnp.full_like(x, log_scale), 17)
+    assert float(jnp.sum(jnp.exp(log_p))) == pytest.approx(1.0, abs=1e-5)
+    # The inner bins against SciPy's normal CDF over [x - 1/16, x + 1/16].
+    edges = stats.norm.cdf(levels[1:-1, None] + np.array([-1, 1]) / 16, mean, math.exp(log_scale))
+    np.testing.assert_allclose(np.exp(np.asarray(log_p[1:-1, 0])),
+                               np.maximum(edges[:, 1] - edges[:, 0], 1e-12), rtol=1e-4, atol=1e-7)
+
+
+@pytest.mark.parametrize("variance", ["small", "large"])
+def test_bound_terms_match_numpy_and_sum_to_the_bound(variance):
+  """Every term of Ho et al.'s eq. 5 for a toy denoiser, the chunked scan against a float64
+  NumPy/SciPy loop over t (Gaussian KLs, the discretized decoder by the normal CDF), and
+  total = sum of the T terms + the prior term."""
+  T, levels = 50, 17
+  schedule = make_schedule("linear", T)
+  x0 = jnp.asarray(np.random.default_rng(0).integers(0, levels, (3, 4, 4, 1)) / 8.0 - 1.0, jnp.float32)
+  rng = jax.random.PRNGKey(3)
+  result = jax.jit(lambda x: likelihood.bound_terms(toy_denoiser, schedule, "epsilon", variance, x,
+                                                    rng, levels, chunk=10))(x0)
+
+  betas = np.linspace(1e-4, 0.02, T) * 1000 / T
+  alpha_bar = np.cumprod(1 - betas)
+  alpha_bar_prev = np.concatenate([[1.0], alpha_bar[:-1]])
+  posterior_variance = betas * (1 - alpha_bar_prev) / (1 - alpha_bar)
+  model_variance = {"small": np.concatenate([[posterior_variance[1]], posterior_variance[1:]]),
+                    "large": np.concatenate([[posterior_variance[1]], betas[1:]])}[variance]
+  x0_64 = np.asarray(x0, np.float64)
+  noise = np.asarray(jax.vmap(lambda t: jax.random.normal(jax.random.fold_in(rng, t), x0.shape))(
+      jnp.arange(T)), np.float64)  # [T, B, ...]: the draws bound_terms makes
+  expand = lambda a: a.reshape(T, 1, 1, 1, 1)
+  x_t = np.sqrt(expand(alpha_bar)) * x0_64 + np.sqrt(1 - expand(alpha_bar)) * noise
+  eps = np.asarray(toy_denoiser(jnp.asarray(x_t.reshape(T * 3, 4, 4, 1), jnp.float32),
+                                jnp.repeat(jnp.arange(T), 3)), np.float64).reshape(x_t.shape)
+  x0_hat = (x_t - np.sqrt(1 - expand(alpha_bar)) * eps) / np.sqrt(expand(alpha_bar))
+  posterior_mean = lambda x: (expand(betas * np.sqrt(alpha_bar_prev)) * x + expand(
+      (1 - alpha_bar_prev) * np.sqrt(1 - betas)) * x_t) / expand(1 - alpha_bar)
+  mean, var = posterior_mean(x0_hat), expand(model_variance)
+  true_var = expand(np.concatenate([[1.0], posterior_variance[1:]]))
+  kl = 0.5 * (np.log(var / true_var) + true_var / var + (posterior_mean(x0_64) - mean) ** 2 / var - 1)
+  std = math.sqrt(model_variance[0])
+  upper = np.where(x0_64 > 1 - 1 / 16, 1.0, stats.norm.cdf(x0_64 + 1 / 16, mean[0], std))
+  lower = np.where(x0_64 < -1 + 1 / 16, 0.0, stats.norm.cdf(x0_64 - 1 / 16, mean[0], std))
+  nats = np.concatenate([-np.log(np.maximum(upper - lower, 1e-12))[None], kl[1:]])  # [T, B, ...]
+  expected = nats.reshape(T, 3, -1).mean(2).T / math.log(2)
+  prior_var = 1 - alpha_bar[-1]
+  prior_nats = 0.5 * (-np.log(prior_var) + prior_var + alpha_bar[-1] * x0_64**2 - 1)
+  prior = prior_nats.reshape(3, -1).mean(1) / math.log(2)
+
+  np.testing.assert_allclose(result["terms"], expected, rtol=2e-3, atol=2e-5)
+  np.testing.assert_allclose(result["prior"], prior, rtol=1e-3, atol=1e-6)
+  total = np.asarray(result["terms"]).sum(1) + np.asarray(result["prior"])
+  np.testing.assert_allclose(result["total"], total, rtol=1e-6)
+
+
+# -- samplers --------------------------------------------------------------------------------------
+
+def test_ddim_with_eta_0_is_deterministic_given_x_T():
+  schedule = make_schedule("linear", 100)
+  x_T = jax.random.normal(jax.random.PRNGKey(0), (5, 3))
+  run = jax.jit(lambda key, eta: samplers.ddim(toy_denoiser, schedule, x_T, key, "epsilon", "small",
+                                               20, eta, clip_x0=False), static_argnums=1)
+  a, b = run(jax.random.PRNGKey(1), 0.0), run(jax.random.PRNGKey(2), 0.0)
+  np.testing.assert_array_equal(a, b)
+  assert float(jnp.max(jnp.abs(run(jax.random.PRNGKey(1), 1.0) - run(jax.random.PRNGKey(2), 1.0)))) > 0.1
+
+
+def test_ddim_with_eta_1_over_all_steps_is_the_ancestral_sampler_with_small_variance():
+  """Song et al. eq. 16 with eta = 1 gives sigma_t^2 = beta~_t: the same chain as DDPM's
+  ancestral sampler with the fixed small variance, given the same x_T and step noise; the large
+  variance is a different chain."""
+  schedule = make_schedule("linear", 50)
+  x_T = jax.random.normal(jax.random.PRNGKey(0), (6, 4, 4, 1))
+  key = jax.random.PRNGKey(1)
+  ddim = jax.jit(lambda: samplers.ddim(toy_denoiser, schedule, x_T, key, "epsilon", "small", 50, 1.0))()
+  small, large = (jax.jit(lambda v=v: samplers.ancestral(toy_denoiser, schedule, x_T, key, "epsilon", v))()
+                  for v in ("small", "large"))
+  np.testing.assert_allclose(ddim, small, atol=2e-4)
+  assert float(jnp.max(jnp.abs(ddim - large))) > 1e-2
+
+
+def test_each_sampler_is_one_scan_over_its_steps():
+  """1000 ancestral steps are one compiled loop, not 1000 dispatches: the sampler's jaxpr holds a
+  single scan of length T (of length S for S-step DDIM)."""
+  schedule = make_schedule("linear", 1000)
+  x_T = jnp.zeros((2, 3))
+  key = jax.random.PRNGKey(0)
+
+  def scan_lengths(fn):
+    jaxpr = jax.make_jaxpr(fn)().jaxpr
+    return [eqn.params["length"] for eqn in jaxpr.eqns if eqn.primitive.name == "scan"]
+
+  ancestral = lambda: samplers.ancestral(toy_denoiser, schedule, x_T, key, "epsilon", "small")
+  assert scan_lengths(ancestral) == [1000]
+  assert scan_lengths(lambda: samplers.ddim(toy_denoiser, schedule, x_T, key, "v", "small", 50)) == [50]
+
+
+def test_classifier_free_guidance_mixes_conditional_and_unconditional_outputs():
+  """Ho & Salimans eq. 6: (1 + w) f(x, y) - w f(x, null), in one batched call."""
+  denoise = lambda x, t, y: x * (1.0 + y[:, None].astype(jnp.float32))
+  labels = jnp.array([0, 3, 1])
+  x = jnp.ones((3, 2))
+  guided = samplers.guided(denoise, labels, 10, 2.0, "small")(x, jnp.zeros(3, jnp.int32))
+  np.testing.assert_allclose(guided, 3.0 * denoise(x, None, labels) - 2.0 * 11.0 * x)
+
+
+# -- networks and the experiment -----------------------------------------------------------------
+
+def test_unet_of_ho_et_al_cifar10_has_35_7m_parameters():
+  experiment = DiffusionExperiment(load_config("ddpm_cifar10"))
+  shapes = jax.eval_shape(experiment.network.init, jax.random.PRNGKey(0), jnp.zeros((1, 32, 32, 3)),
+                          jnp.zeros((1,), jnp.int32))
+  count = sum(leaf.size for leaf in jax.tree.leaves(shapes))
+  assert abs(count - 35.7e6) <= 0.1e6, count
+
+
+def test_config_errors_name_the_fix():
+  with pytest.raises(ConfigError, match="set diffusion.variance='learned'"):
+    DiffusionExperiment(load_config("ddpm_digits", "loss.name=hybrid"))
+  with pytest.raises(ConfigError, match="does not train the variances"):
+    DiffusionExperiment(load_config("ddpm_digits", "diffusion.variance=learned"))
+  with pytest.raises(UnknownNameError, match="valid: hybrid, simple, vlb"):
+    DiffusionExperiment(load_config("ddpm_digits", "loss.name=l1"))
+  with pytest.raises(UnknownNameError, match="valid: cosine, linear"):
+    DiffusionExperiment(load_config("ddpm_digits", "diffusion.schedule=sigmoid"))
+  with pytest.raises(ConfigError, match="needs model.class_conditional"):
+    DiffusionExperiment(load_config("ddpm_digits", "sample.guidance_scale=1.0"))
+
+
+def test_train_step_compiles_exactly_once(tmp_path):
+  """The step-dependent parts (random t, label dropout, warm-up) must not retrigger tracing."""
+  config = load_config("ddpm_grid25", "train.num_steps=6", "train.batch_size=32", "log_every=2",
+                       "eval_every=6", "checkpoint_every=6", "diffusion.num_timesteps=100",
+                       "model.width=32", "model.num_blocks=1", "eval.batch_size=50",
+                       "eval.num_samples=16", "optimizer.warmup_steps=3")
+  run = runner.Run(config)
+  original = runner.Run
+  try:
+    runner.Run = lambda config: run  # Train with this Run so its jit cache can be inspected.
+    runner.train(config, str(tmp_path / "run"))
+  finally:
+    runner.Run = original
+  assert run.train_step_fn._cache_size() == 1
+  assert run.eval_step_fn._cache_size() == 1
