@@ -15,6 +15,7 @@ FAMILIES = {
     "vae": "jaxgen.families.vae.experiment",
     "gan": "jaxgen.families.gan.experiment",
     "flows": "jaxgen.families.flows.experiment",
+    "pixelcnn": "jaxgen.families.pixelcnn.experiment",
     "diffusion": "jaxgen.families.diffusion.experiment",
 }
 

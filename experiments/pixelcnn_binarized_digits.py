@@ -1,0 +1,67 @@
+"""PixelCNN (van den Oord et al. 2016, "Pixel Recurrent Neural Networks") on binarized 8x8 digits:
+a 7x7 mask-A convolution, residual blocks of 3x3 mask-B convolutions, a Bernoulli per pixel.
+
+Launch:   jaxgen train --config experiments/pixelcnn_binarized_digits.py --workdir runs/pixelcnn_binarized_digits
+Evaluate: jaxgen eval --workdir runs/pixelcnn_binarized_digits
+Target (issue #7): test nll <= 15.0 nats (exact), below the VAE's IWAE-1000 bound of 16.28.
+Measured (seed 0, 2,000 steps, ~16 min on one heavily shared CPU core): test nll 16.84 nats, which
+MISSES the target (and the VAE's bound); a linear autoregressive baseline (one logistic regression
+per pixel, sklearn) reaches 18.06 on this split. Without the input's channel of ones
+(``model.with_ones``, which tells zero padding from background) the same network reached 17.8;
+without dropout it overfits (train 15.4, test 18.3 at step 1,000).
+Sample with the caching sampler: jaxgen sample --workdir W --num 64 --out grid.png --config.sample.method=fast
+The other PixelCNN configs import this one and override what differs.
+"""
+
+import ml_collections
+
+from jaxgen.core.config import base_config, reproduce, smoke
+
+
+def get_config(arg=None):
+  config = base_config()
+  config.family = "pixelcnn"
+  config.description = "PixelCNN, 4 residual blocks, h=32, Bernoulli, binarized digits"
+
+  config.data.name = "binarized_digits"
+  config.data.scale = "0_1"
+
+  config.model.name = "pixelcnn"  # pixelcnn | gated_pixelcnn | pixelcnn_pp | package.module:function
+  config.model.features = 32  # pixelcnn: h (blocks carry 2h); gated_pixelcnn: p per stack; pixelcnn_pp: filters
+  config.model.num_layers = 4  # residual blocks, gated layers, or pixelcnn_pp's ResNet layers per scale
+  config.model.input_kernel = 7  # pixelcnn only: the first (mask A) convolution
+  config.model.kernel_size = 3  # pixelcnn, gated_pixelcnn
+  config.model.num_scales = 3  # pixelcnn_pp only: resolutions of its U-Net
+  config.model.output_features = 64  # the hidden 1x1 output layer
+  config.model.head = "bernoulli"  # bernoulli | softmax | logistic_mixture | package.module:function
+  config.model.num_mixtures = 10  # logistic_mixture only
+  config.model.conditional = False  # class-conditional (labels of the dataset)
+  config.model.dropout = 0.2  # in every block / gated layer, training only (PixelCNN++: 0.5)
+
+  config.loss.name = "nll"  # nll (nats) | bits_per_dim | package.module:function
+
+  config.train.num_steps = 2000
+  config.train.batch_size = 64
+  config.optimizer.learning_rate = 1e-3
+  config.optimizer.schedule = "cosine"
+  config.optimizer.warmup_steps = 100
+
+  config.eval.batch_size = 300  # the whole test split in one batch
+  config.eval.fid_extractor = "digits"  # sample metrics in these features; "": off
+  config.eval.num_image_samples = 1000
+
+  config.sample = ml_collections.ConfigDict()
+  config.sample.method = "fast"  # plain | fast (same samples for the same key)
+  config.sample.temperature = 1.0
+
+  config.log_every = 100
+  config.eval_every = 1000
+  config.checkpoint_every = 1000
+  if arg == "smoke":
+    smoke(config)
+    config.eval.num_image_samples = 64
+  reproduce(config, ('nll <= 15.0',),
+            source='issue #7 floor; the VAE IWAE-1000 bound on this split is 16.28',
+            protocol='300 test digits, exact NLL in nats',
+            compute='minutes on 2 CPU cores')
+  return config

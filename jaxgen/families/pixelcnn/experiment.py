@@ -1,0 +1,198 @@
+"""The PixelCNN family on the shared runner: PixelCNN, Gated PixelCNN and their class-conditional
+variants, trained by exact maximum likelihood.
+
+Model: ``P(x) = prod_i P(x_i | x_<i, y)`` in raster order (R -> G -> B inside a pixel), the network
+by name (``model.ARCHITECTURES``: pixelcnn, gated_pixelcnn), the pixel distribution by name
+(``heads.HEADS``: bernoulli, softmax, logistic_mixture) and the loss by name (``losses.LOSSES``:
+nll in nats, bits_per_dim). Data stay on their level grid (no dequantization): the heads are
+distributions over the levels.
+
+Uses beyond training, each a function of params: ``sample`` (``sample.method`` plain or fast,
+at ``sample.temperature``; conditional labels cycle 0, 1, ..., K-1) and ``complete`` (the bottom half
+of images drawn given their top half); ``sample_grid`` shows samples, and held-out images with
+their top halves and completions.
+"""
+
+import math
+from typing import Callable, Dict, Iterator, Optional
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+
+from jaxgen import data as data_lib
+from jaxgen.core import sharding
+from jaxgen.core.experiment import TrainState, apply_gradients, init_train_state
+from jaxgen.core.optim import make_optimizer
+from jaxgen.core.runner import value_range
+from jaxgen.errors import ConfigError
+from jaxgen.eval import samples as eval_samples
+from jaxgen.families.pixelcnn import heads, losses, sampling
+from jaxgen.families.pixelcnn.model import build_model
+
+GRID_COLUMNS = 10
+GRID_COMPLETIONS = 2  # completions drawn per held-out image
+
+
+class PixelCNNExperiment:
+  """Implements the Experiment protocol (jaxgen.core.experiment) for PixelCNNs."""
+
+  def __init__(self, config: ml_collections.ConfigDict):
+    self.config = config
+    self.info = data_lib.dataset_info(config.data.name)
+    self.key = self.info.key
+    self._check(config)
+    self.num_levels = 2 if config.data.binarize else self.info.num_levels
+    self.shape = tuple(self.info.shape)
+    self.num_dims = math.prod(self.shape)
+    self.channels = self.shape[-1]
+    self.head = heads.HEADS.get(config.model.head)(self.num_levels, value_range(config), config.model)
+    self._check_head(config)
+    self.num_classes = self.info.num_classes if config.model.conditional else 0
+    # A head that orders the channels itself needs no within-pixel masks: one channel group.
+    mask_channels = 1 if self.head.channels_in_head else self.channels
+    self.model = build_model(config.model, self.head.num_outputs(self.channels), mask_channels,
+                             self.num_classes)
+    self.sampler = sampling.SAMPLERS.get(config.sample.method)
+    if self.sampler is sampling.fast and not hasattr(self.model, "pixel_step"):
+      raise ConfigError(f"model.name={config.model.name!r} has no pixel-by-pixel cache; set "
+                        "sample.method='plain'")
+    self.optimizer = make_optimizer(config.optimizer, config.train.num_steps)
+    self.loss = losses.LOSSES.get(config.loss.name)
+    self._sample = jax.jit(self.sample, static_argnums=2)
+    self._complete = jax.jit(self.complete)
+    test = data_lib.load(config.data.name, "test", GRID_COLUMNS, seed=config.seed, shuffle=False,
+                         repeat=False, scale=config.data.scale, binarize=config.data.binarize)
+    batch = next(iter(test))
+    self.held_out = jnp.asarray(batch[self.key])
+    self.held_out_labels = jnp.asarray(batch["label"]) if self.num_classes else None
+
+  def _check(self, config: ml_collections.ConfigDict) -> None:
+    """Config combinations that would train a wrong model silently."""
+    if self.info.kind != "image":
+      raise ConfigError(f"PixelCNNs model images; {self.info.name!r} is {self.info.kind}")
+    if config.data.dequantize:
+      raise ConfigError("PixelCNN heads are distributions over the levels; set data.dequantize=False")
+    if config.model.conditional and not self.info.num_classes:
+      raise ConfigError(f"model.conditional needs labels; {self.info.name!r} has none")
+    if config.sample.temperature <= 0:
+      raise ConfigError(f"sample.temperature must be > 0, got {config.sample.temperature}")
+
+  def _check_head(self, config: ml_collections.ConfigDict) -> None:
+    binary = self.num_levels == 2 and config.data.scale == "0_1"
+    if isinstance(self.head, heads.Bernoulli) and not binary:
+      raise ConfigError(f"model.head='bernoulli' needs binary data in {{0, 1}}; {self.info.name!r} "
+                        f"has {self.num_levels} levels (set data.binarize or use softmax)")
+
+  # -- the model as functions of params --------------------------------------------------------
+
+  def log_prob(self, params, x: jax.Array, labels: Optional[jax.Array],
+               dropout_rng: Optional[jax.Array] = None) -> jax.Array:
+    """Exact ``log P(x | y)`` in nats: x [B, H, W, C] on the level grid -> [B]. With
+    ``dropout_rng`` the network runs in training mode (dropout on)."""
+    train = dropout_rng is not None
+    outputs = self.model.apply({"params": params}, x, labels, train,
+                               rngs={"dropout": dropout_rng} if train else None)
+    return jnp.sum(self.head.log_prob(outputs, x), axis=(1, 2))
+
+  def objective(self, params, batch: dict, dropout_rng: Optional[jax.Array] = None):
+    """Per-example loss ``[B]`` and its terms ``{name: [B]}``."""
+    labels = batch["label"] if self.num_classes else None
+    log_prob = self.log_prob(params, batch[self.key], labels, dropout_rng)
+    return self.loss(log_prob, self.num_dims, self.num_levels)
+
+  def sample_labels(self, num: int) -> Optional[jax.Array]:
+    """0, 1, ..., K-1, 0, ...: [num] (None when unconditional)."""
+    return jnp.arange(num) % self.num_classes if self.num_classes else None
+
+  def draw(self, params, canvas: jax.Array, labels, rng: jax.Array, first_row: int) -> jax.Array:
+    """Rows >= first_row of canvas [B, H, W, C] drawn by ``sample.method``."""
+    return self.sampler(self.model, params, self.head, canvas, labels, rng,
+                        self.config.sample.temperature, first_row)
+
+  def complete(self, params, images: jax.Array, labels: Optional[jax.Array],
+               rng: jax.Array) -> jax.Array:
+    """The bottom half of images [B, H, W, C] drawn given their top half (rows < H / 2)."""
+    first_row = self.shape[0] // 2
+    canvas = images.at[:, first_row:].set(0.0)
+    return self.draw(params, canvas, labels, rng, first_row)
+
+  # -- the Experiment protocol -----------------------------------------------------------------
+
+  def init(self, rng: jax.Array, example_batch: dict) -> TrainState:
+    x = example_batch[self.key]
+    labels = example_batch["label"] if self.num_classes else None
+    params = self.model.init(rng, x, labels)["params"]
+    return init_train_state(params, self.optimizer, self.config.train.ema_decay)
+
+  def train_step(self, state: TrainState, batch: dict, rng: jax.Array):
+    def mean_loss(params):
+      total, terms = self.objective(params, batch, rng)
+      return jnp.mean(total), {name: jnp.mean(value) for name, value in terms.items()}
+
+    (loss, terms), grads = jax.value_and_grad(mean_loss, has_aux=True)(state.params)
+    state, norms = apply_gradients(state, grads, self.optimizer, self.config.train.ema_decay)
+    return state, {"loss": loss, **terms, **norms}
+
+  def eval_step(self, state: TrainState, batch: dict, rng: jax.Array) -> Dict[str, jax.Array]:
+    """Per-example ``loss``, ``nll`` (nats) and, above 2 levels, ``bits_per_dim``."""
+    loss, terms = self.objective(state.eval_params, batch)
+    return {"loss": loss, **terms}
+
+  def sample(self, state: TrainState, rng: jax.Array, num: int) -> jax.Array:
+    """``num`` images in data space, [num, H, W, C]."""
+    canvas = jnp.zeros((num, *self.shape), jnp.float32)
+    return self.draw(state.eval_params, canvas, self.sample_labels(num), rng, 0)
+
+  def sample_grid(self, state: TrainState, rng: jax.Array) -> tuple[jax.Array, int]:
+    """Rows of samples (``eval.num_samples`` rounded down to whole rows; conditional: column k is
+    class k), then held-out images, their top halves, and completions of their bottom halves."""
+    sample_key, complete_key = jax.random.split(rng)
+    originals = self.held_out
+    top_halves = originals.at[:, self.shape[0] // 2:].set(0.0)
+    completions = [self._complete(state.eval_params, originals, self.held_out_labels,
+                                  jax.random.fold_in(complete_key, n))
+                   for n in range(GRID_COMPLETIONS)]
+    num_samples = max(self.config.eval.num_samples // GRID_COLUMNS, 1) * GRID_COLUMNS
+    rows = [self._sample(state, sample_key, num_samples), originals, top_halves, *completions]
+    return jnp.concatenate(rows), GRID_COLUMNS
+
+  def evaluate(self, state: TrainState, eval_batches: Callable[[], Iterator[dict]],
+               rng: jax.Array) -> Dict[str, float]:
+    """Test ``nll`` (nats per example) and, above 2 levels, ``bits_per_dim``; with
+    ``eval.fid_extractor`` the sample metrics of ``jaxgen.eval.samples.image_sample_metrics``
+    (FID, KID, precision/recall, class coverage; ``label_accuracy`` when conditional)."""
+    eval_step = jax.jit(self.eval_step)
+    pass_key, sample_key = jax.random.split(rng)
+    sums, count = {}, 0.0
+    for i, batch in enumerate(eval_batches()):
+      per_example = sharding.to_host(eval_step(state, batch, jax.random.fold_in(pass_key, i)))
+      mask = np.asarray(sharding.to_host(batch["mask"]), np.float64)
+      for name, values in per_example.items():
+        sums[name] = sums.get(name, 0.0) + float(np.sum(np.asarray(values, np.float64) * mask))
+      count += float(np.sum(mask))
+    metrics = {name: total / count for name, total in sums.items()}
+    metrics["num_test_examples"] = int(count)
+    if self.config.eval.fid_extractor:
+      metrics.update(self.image_metrics(state, sample_key))
+    return metrics
+
+  def image_metrics(self, state: TrainState, rng: jax.Array) -> Dict[str, float]:
+    """``image_sample_metrics`` of ``eval.num_image_samples`` samples, drawn ``eval.batch_size`` at
+    a time, against the train split in the features of ``eval.fid_extractor``."""
+    e = self.config.eval
+    chunk = min(e.batch_size, e.num_image_samples)
+    samples = eval_samples.draw(lambda key, n: self._sample(state, key, n), rng,
+                                e.num_image_samples, chunk)
+    labels = None
+    if self.num_classes:
+      labels = np.tile(np.asarray(self.sample_labels(chunk)), math.ceil(len(samples) / chunk))
+      labels = labels[:len(samples)]
+    low, high = value_range(self.config)
+    images = np.clip((samples - low) / (high - low), 0.0, 1.0)
+    return eval_samples.image_sample_metrics(images, self.config.data.name, e.fid_extractor, labels)
+
+
+def make_experiment(config: ml_collections.ConfigDict) -> PixelCNNExperiment:
+  return PixelCNNExperiment(config)
