@@ -1,0 +1,190 @@
+"""jaxgen against its peers, side by side: ``python -m benchmarks.run [--quick] [--only NAME] [--out F]``.
+
+For each workload (``benchmarks.workloads.WORKLOADS``) jaxgen's side and the peer's each run in a
+fresh subprocess with the same thread count: steady-state training step time (median, p90),
+time to first step, peak RSS, samples/s, parameter counts and the ratios jaxgen/peer. Then
+PixelCNN's plain vs fast sampler (``benchmarks/pixelcnn_sampling.py``) and the scaling curves,
+plotted next to the JSON. Prints a table; writes everything with the machine and the versions
+to ``--out``.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+
+from benchmarks import common
+from benchmarks.workloads import WORKLOADS
+
+EXTRAS = ("pixelcnn", "scaling")
+PACKAGES = ("jax", "jaxlib", "flax", "optax", "numpy", "torch", "pythae", "normflows", "diffusers")
+SCHEMA_VERSION = 1
+
+
+def machine() -> dict:
+  """CPU model, core count, Python, the date and the load average (the machine may be shared)."""
+  model = platform.processor()
+  try:
+    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+    model = next((line.split(":", 1)[1].strip() for line in lscpu.splitlines()
+                  if line.startswith("Model name")), model)
+  except (OSError, subprocess.CalledProcessError):
+    pass
+  return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
+          "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+          "load_average_start": list(os.getloadavg())}
+
+
+def run_workload(name: str, quick: bool, threads: int) -> dict:
+  module = f"benchmarks.workloads.{name}"
+  workload = __import__(module, fromlist=["PEER", "DESCRIPTION"])
+  jaxgen_side = common.run_side(f"{module}:jaxgen_side", quick, threads)
+  peer_side = common.run_side(f"{module}:peer_side", quick, threads)
+  for result in (jaxgen_side, peer_side):
+    missing = [] if "error" in result else common.check_side(result)
+    if missing:
+      result["error"] = f"result lacks {', '.join(missing)}"
+  return {"description": workload.DESCRIPTION, "peer": workload.PEER, "jaxgen": jaxgen_side,
+          "peer_result": peer_side, **common.compare(jaxgen_side, peer_side)}
+
+
+def run_pixelcnn(quick: bool, threads: int) -> dict:
+  if not os.path.exists(os.path.join(common.REPO, "benchmarks", "pixelcnn_sampling.py")):
+    return {"error": "benchmarks/pixelcnn_sampling.py is not there"}
+  return common.run_side("benchmarks.pixelcnn_sampling:run", quick, threads)
+
+
+def run_scaling(quick: bool, threads: int, plot_path: str) -> dict:
+  target = "benchmarks.workloads.scaling:"
+  result = {"batch_jaxgen": common.run_side(target + "batch_jaxgen", quick, threads),
+            "batch_peer": common.run_side(target + "batch_peer", quick, threads),
+            "compile_jaxgen": common.run_side(target + "compile_jaxgen", quick, threads)}
+  result["plot"] = plot_scaling(result, plot_path)
+  return result
+
+
+def plot_scaling(result: dict, path: str) -> str | None:
+  """Step time per example against batch size, and compile time against depth -> the PNG's path."""
+  import matplotlib
+  matplotlib.use("Agg")
+  import matplotlib.pyplot as plt
+  figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+  for key, label in (("batch_jaxgen", "jaxgen"), ("batch_peer", "diffusers")):
+    curve = result[key].get("step_ms", {})
+    if curve:
+      sizes = sorted(curve, key=int)
+      left.plot([int(b) for b in sizes], [curve[b] / int(b) for b in sizes], "o-", label=label)
+  left.set(xscale="log", yscale="log", xlabel="batch size", ylabel="ms per example (median step)",
+           title="DDPM U-Net 32x32 training step")
+  left.legend()
+  compile_s = result["compile_jaxgen"].get("compile_s", {})
+  if compile_s:
+    depths = sorted(compile_s, key=int)
+    right.plot([int(d) for d in depths], [compile_s[d] for d in depths], "o-", label="jaxgen")
+    right.set_ylim(bottom=0)
+  right.set(xlabel="RealNVP couplings", ylabel="seconds", title="compile time of the train step")
+  right.legend()
+  figure.tight_layout()
+  figure.savefig(path, dpi=100)
+  plt.close(figure)
+  return os.path.basename(path)
+
+
+def _fmt(value, spec: str = ".3g") -> str:
+  return "-" if value is None else format(value, spec)
+
+
+COLUMNS = (("workload", 9), ("params jaxgen/peer (diff)", 27), ("step ms j/p", 18),
+           ("ratio", 6), ("p90 ratio", 9), ("min ratio", 9), ("1st step s j/p", 15), ("RSS MB j/p", 12),
+           ("samples/s j/p", 15), ("compiles", 8))
+
+
+def _row(cells) -> str:
+  return " ".join(str(cell).ljust(width) for cell, (_, width) in zip(cells, COLUMNS))
+
+
+def table(results: dict) -> str:
+  """The printed summary: one line per workload, its sampling timings, then the extras."""
+  lines = [_row(name for name, _ in COLUMNS)]
+  lines.append("-" * len(lines[0]))
+  for name, entry in results["workloads"].items():
+    j, p = entry["jaxgen"], entry["peer_result"]
+    if "error" in j or "error" in p:
+      lines.append(f"{name:<9} error: jaxgen {j.get('error', 'ok')}; {entry['peer']} "
+                   f"{p.get('error', 'ok')}")
+      continue
+    ratios, params = entry["ratios"], entry["params"]
+    lines.append(_row((
+        name, f"{params['jaxgen']:,}/{params['peer']:,} ({params['relative_difference']:+.1%})",
+        f"{j['step_ms']['median']:.2f}/{p['step_ms']['median']:.2f}",
+        _fmt(ratios["step_median"], ".2f"), _fmt(ratios["step_p90"], ".2f"),
+        _fmt(ratios["step_min"], ".2f"),
+        f"{_fmt(j.get('first_step_s'), '.1f')}/{_fmt(p.get('first_step_s'), '.1f')}",
+        f"{j['peak_rss_mb']:.0f}/{p['peak_rss_mb']:.0f}",
+        f"{j['samples_per_s']:.0f}/{p['samples_per_s']:.0f}", j.get("compiles", "-"))))
+    for sampler, seconds in j.get("sampling_s", {}).items():
+      peer_seconds = p.get("sampling_s", {}).get(sampler)
+      lines.append(f"  sampling {sampler}: jaxgen {seconds:.3f} s (+ compile "
+                   f"{j['sampling_compile_s'][sampler]:.1f} s), {entry['peer']} "
+                   f"{_fmt(peer_seconds, '.3f')} s, ratio {_fmt(ratios.get('sampling_' + sampler), '.2f')}")
+  pixelcnn = results.get("pixelcnn")
+  if pixelcnn:
+    lines.append("pixelcnn  " + (f"plain {pixelcnn['plain_seconds_per_image']:.3f} s/image, fast "
+                                  f"{pixelcnn['fast_seconds_per_image']:.3f} s/image, speed-up "
+                                  f"{pixelcnn['speedup']:.1f}x" if "error" not in pixelcnn
+                                  else f"error: {pixelcnn['error']}"))
+  scaling = results.get("scaling")
+  if scaling:
+    for key in ("batch_jaxgen", "batch_peer"):
+      curve = scaling[key].get("step_ms")
+      lines.append(f"scaling {key}: " + (", ".join(f"B={b}: {ms:.0f} ms" for b, ms in curve.items())
+                                         if curve else f"error: {scaling[key].get('error')}"))
+    compile_s = scaling["compile_jaxgen"].get("compile_s")
+    lines.append("scaling compile vs couplings: " + (
+        ", ".join(f"{d}: {s:.1f} s" for d, s in compile_s.items()) if compile_s
+        else f"error: {scaling['compile_jaxgen'].get('error')}"))
+  return "\n".join(lines)
+
+
+def save(results: dict, path: str) -> None:
+  """Writes ``results`` to ``path``; called after every workload, so a stopped run keeps its part."""
+  results["machine"]["load_average_end"] = list(os.getloadavg())
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  with open(path, "w") as f:
+    json.dump(results, f, indent=2)
+
+
+def main(argv=None) -> dict:
+  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser.add_argument("--quick", action="store_true", help="small counts: minutes on 2 CPU cores")
+  parser.add_argument("--only", choices=WORKLOADS + EXTRAS, help="run only this workload")
+  parser.add_argument("--out", default=os.path.join("benchmarks", "results.json"))
+  args = parser.parse_args(argv)
+  threads = common.num_threads()
+  results = {"schema_version": SCHEMA_VERSION, "quick": args.quick, "threads": threads,
+             "thread_settings": common.thread_environment(threads), "machine": machine(),
+             "versions": common.versions(PACKAGES), "workloads": {}}
+  for name in WORKLOADS:
+    if args.only in (None, name):
+      print(f"running {name} ...", file=sys.stderr, flush=True)
+      results["workloads"][name] = run_workload(name, args.quick, threads)
+      save(results, args.out)
+  if args.only in (None, "pixelcnn"):
+    print("running pixelcnn ...", file=sys.stderr, flush=True)
+    results["pixelcnn"] = run_pixelcnn(args.quick, threads)
+    save(results, args.out)
+  if args.only in (None, "scaling"):
+    print("running scaling ...", file=sys.stderr, flush=True)
+    results["scaling"] = run_scaling(args.quick, threads,
+                                     os.path.splitext(args.out)[0] + "_scaling.png")
+    save(results, args.out)
+  print(table(results))
+  print(f"wrote {args.out}")
+  return results
+
+
+if __name__ == "__main__":
+  main()

@@ -1,0 +1,99 @@
+"""jaxgen's side of every workload: the user's experiment config, run through the one runner.
+
+``build_run`` loads ``experiments/NAME.py`` with ``load_config``, applies the benchmark's overrides
+and builds ``jaxgen.core.runner.Run``: the same ``jax.jit(train_step, in_shardings, out_shardings,
+donate_argnums=(0,))`` that ``jaxgen train`` uses, so what is timed is exactly what users train.
+The overrides in ``SAME_OPTIMIZER`` make the optimizer plain Adam at a constant learning rate
+(no warm-up, clipping or EMA), as on the peers' side.
+
+Batches are synthetic arrays of the dataset's shape, placed on the device once before timing:
+both sides time the training step, not the input pipeline.
+"""
+
+import os
+import time
+from typing import Callable, Optional, Sequence
+
+import jax
+import numpy as np
+
+from benchmarks import common
+from jaxgen.core import config as config_lib
+from jaxgen.core import runner, sharding
+
+SAME_OPTIMIZER = ("optimizer.schedule=constant", "optimizer.warmup_steps=0",
+                  "optimizer.grad_clip_norm=0.0", "optimizer.weight_decay=0.0", "train.ema_decay=0.0")
+NUM_BATCHES = 4  # distinct synthetic batches cycled through, so no step sees a constant input
+
+
+def build_run(experiment: str, overrides: Sequence[str]) -> runner.Run:
+  """The runner's ``Run`` for ``experiments/<experiment>.py`` with ``SAME_OPTIMIZER`` + ``overrides``."""
+  config = config_lib.load_config(os.path.join(common.REPO, "experiments", f"{experiment}.py"))
+  extra = list(SAME_OPTIMIZER)
+  if "d_optimizer" in config:
+    extra += [o.replace("optimizer.", "d_optimizer.", 1) for o in SAME_OPTIMIZER
+              if o.startswith("optimizer.")]
+  config_lib.apply_overrides(config, extra + list(overrides))
+  return runner.Run(config)
+
+
+def synthetic_batches(run: runner.Run, make: Callable[[np.random.Generator, tuple], np.ndarray]) -> list:
+  """``NUM_BATCHES`` batches ``{key: make(rng, [B, *shape])}`` sharded as the runner shards them."""
+  rng = np.random.default_rng(0)
+  shape = (run.config.train.batch_size, *run.info.shape)
+  placement = sharding.batch_sharded(run.mesh)
+  return [jax.device_put({run.info.key: make(rng, shape).astype(np.float32)}, placement)
+          for _ in range(NUM_BATCHES)]
+
+
+def count_params(params) -> int:
+  return sum(int(np.prod(leaf.shape)) for leaf in jax.tree.leaves(params))
+
+
+def train(run: runner.Run, batches: list, quick: bool,
+          counts: Optional[tuple[int, int]] = None) -> tuple[dict, object]:
+  """Times ``run.train_step_fn`` (state donated, each step synchronised) -> (result, final state).
+
+  ``counts`` (warm-up, timed steps) defaults to ``common.step_counts(quick)``. ``compiles`` is the
+  jitted step's cache size after every timed step: 1 means the first step's compilation was the
+  only one.
+  """
+  init_key, run_key = jax.random.split(jax.random.PRNGKey(0))
+  state = run.init_fn(init_key, batches[0])
+  step = 0
+
+  def call():
+    nonlocal state, step
+    state, metrics = run.train_step_fn(state, batches[step % len(batches)],
+                                       jax.random.fold_in(run_key, step))
+    step += 1
+    return metrics
+
+  warmup, repeats = counts or common.step_counts(quick)
+  times, first_done = common.time_calls(call, jax.block_until_ready, warmup, repeats)
+  params = count_params(state.params)
+  result = common.training_result(params, run.config.train.batch_size, times, first_done,
+                                  compiles=run.train_step_fn._cache_size(),
+                                  config=run.config.description)
+  return result, state
+
+
+def time_sampler(function: Callable, *args, repeats: int = 1) -> dict:
+  """Compiles ``jax.jit(function)`` ahead of time, then times ``repeats`` synchronised runs.
+
+  -> {"compile_s": compile time, "seconds": median run time, "runs": repeats}.
+  """
+  start = time.perf_counter()
+  compiled = jax.jit(function).lower(*args).compile()
+  compile_s = time.perf_counter() - start
+  times = []
+  for _ in range(repeats):
+    start = time.perf_counter()
+    jax.block_until_ready(compiled(*args))
+    times.append(time.perf_counter() - start)
+  return {"compile_s": compile_s, "seconds": float(np.median(times)), "runs": repeats}
+
+
+def sample_fn(run: runner.Run, num: int) -> Callable:
+  """``(state, rng) -> samples``: the family's ``sample`` with ``num`` fixed (it sets shapes)."""
+  return lambda state, rng: run.experiment.sample(state, rng, num)

@@ -1,0 +1,74 @@
+"""Scaling: U-Net step time against batch size (both sides), and jaxgen's compile time against
+flow depth.
+
+Batch sizes 16 -> 256 of the ``ddpm`` workload's U-Net: per-example cost should fall (or stay
+flat) as the batch grows; a side whose time per example rises is memory-bound there.
+Compile time of the 2-D RealNVP training step at 4/8/16/32 couplings: jaxgen's flows run the
+repeated coupling pairs as one ``lax.scan`` (``bijectors.Repeated``), so compiling should not grow
+with depth. Few timed steps per point: these are curves, not the headline numbers.
+"""
+
+import time
+
+from benchmarks import common
+from benchmarks.workloads import ddpm, realnvp
+
+PEER = "diffusers"
+DEPTHS = (4, 8, 16, 32)  # RealNVP couplings
+
+
+def batch_sizes(quick: bool) -> tuple[int, ...]:
+  return (16, 64, 256) if quick else (16, 32, 64, 128, 256)
+
+
+def counts(quick: bool) -> tuple[int, int]:
+  """(warm-up, timed steps) at each batch size."""
+  return (0, 2) if quick else (2, 10)
+
+
+def batch_jaxgen(quick: bool) -> dict:
+  from benchmarks.workloads import jax_helpers
+  step_ms = {}
+  for batch in batch_sizes(quick):
+    run = jax_helpers.build_run("ddpm_cifar10", ddpm.jaxgen_overrides(batch))
+    result, _ = jax_helpers.train(run, jax_helpers.synthetic_batches(run, common.signed_data),
+                                  quick, counts(quick))
+    step_ms[str(batch)] = result["step_ms"]["median"]
+  return {"step_ms": step_ms}
+
+
+def batch_peer(quick: bool) -> dict:
+  import torch
+  from diffusers import DDPMScheduler
+
+  from benchmarks.workloads import torch_helpers
+  torch_helpers.setup()
+  scheduler = DDPMScheduler(num_train_timesteps=ddpm.TIMESTEPS, beta_schedule="linear",
+                            beta_start=1e-4, beta_end=0.02)
+  unet = ddpm.build_peer_unet()
+  unet.train()
+  optimizer = torch.optim.Adam(unet.parameters(), lr=ddpm.LEARNING_RATE)
+  step = ddpm.peer_train_step(unet, scheduler, optimizer)
+  step_ms = {}
+  for batch in batch_sizes(quick):
+    batches = torch_helpers.synthetic_batches((batch, 3, 32, 32), common.signed_data, count=2)
+    result = torch_helpers.train(step, batches, torch_helpers.count_params(unet), quick,
+                                 counts(quick))
+    step_ms[str(batch)] = result["step_ms"]["median"]
+  return {"step_ms": step_ms}
+
+
+def compile_jaxgen(quick: bool) -> dict:
+  """Seconds to lower and compile the RealNVP training step, by number of couplings."""
+  import jax
+  from benchmarks.workloads import jax_helpers
+  seconds, params = {}, {}
+  for depth in DEPTHS:
+    run = jax_helpers.build_run("realnvp_grid25", realnvp.jaxgen_overrides(depth))
+    batch = jax_helpers.synthetic_batches(run, common.normal_data)[0]
+    state = run.init_fn(jax.random.PRNGKey(0), batch)
+    start = time.perf_counter()
+    run.train_step_fn.lower(state, batch, jax.random.PRNGKey(1)).compile()
+    seconds[str(depth)] = time.perf_counter() - start
+    params[str(depth)] = jax_helpers.count_params(state.params)
+  return {"compile_s": seconds, "params": params}

@@ -1,0 +1,63 @@
+"""The peers' side: PyTorch set up like jaxgen's side (threads, fp32, Adam) and timed the same way.
+
+torch runs eagerly and synchronously on the CPU, so a step has finished when its Python call
+returns; no extra synchronisation is needed. Imported only inside the peers' subprocesses.
+"""
+
+import time
+from typing import Callable, Optional
+
+import numpy as np
+import torch
+
+from benchmarks import common
+
+
+def setup() -> None:
+  """The benchmark's thread count, fp32 and a fixed seed."""
+  torch.set_num_threads(common.num_threads())
+  torch.set_default_dtype(torch.float32)
+  torch.manual_seed(0)
+
+
+def count_params(*modules: torch.nn.Module) -> int:
+  """Trainable parameters (batch-norm running statistics are buffers, as in flax's batch_stats)."""
+  return sum(p.numel() for m in modules for p in m.parameters() if p.requires_grad)
+
+
+def synthetic_batches(shape: tuple, make: Callable[[np.random.Generator, tuple], np.ndarray],
+                      count: int = 4) -> list:
+  """``count`` float32 tensors of ``shape`` (NCHW for images), drawn as jaxgen's side draws them."""
+  rng = np.random.default_rng(0)
+  return [torch.from_numpy(make(rng, shape).astype(np.float32)) for _ in range(count)]
+
+
+def train(step: Callable[[torch.Tensor], object], batches: list, params: int, quick: bool,
+          counts: Optional[tuple[int, int]] = None, **extra) -> dict:
+  """Times ``step(batch)`` (one full optimizer update) over the cycled ``batches``; ``counts``
+  (warm-up, timed steps) defaults to ``common.step_counts(quick)``."""
+  index = 0
+
+  def call():
+    nonlocal index
+    out = step(batches[index % len(batches)])
+    index += 1
+    return out
+
+  warmup, repeats = counts or common.step_counts(quick)
+  times, first_done = common.time_calls(call, lambda _: None, warmup, repeats)
+  return common.training_result(params, batches[0].shape[0], times, first_done, **extra)
+
+
+@torch.no_grad()
+def time_sampler(function: Callable[[], object], warmup: Callable[[], object] = None,
+                 repeats: int = 1) -> dict:
+  """Runs ``warmup`` once (a short call that touches the same kernels), then times ``function``."""
+  if warmup is not None:
+    warmup()
+  times = []
+  for _ in range(repeats):
+    start = time.perf_counter()
+    function()
+    times.append(time.perf_counter() - start)
+  return {"seconds": float(np.median(times)), "runs": repeats}

@@ -1,0 +1,163 @@
+"""The benchmark harness's logic: timing statistics, the parameter-count matcher, ratios, the
+subprocess protocol and the result schema. Nothing here imports torch or times a model."""
+
+import json
+import sys
+import textwrap
+
+import pytest
+
+from benchmarks import common, run
+
+
+def side(median_ms=10.0, params=1000, **extra) -> dict:
+  """A successful side's result as ``common.run_side`` returns it."""
+  return {"params": params, "batch_size": 16,
+          "step_ms": {"median": median_ms, "p90": 1.5 * median_ms, "mean": median_ms,
+                      "min": 0.5 * median_ms, "n": 50},
+          "samples_per_s": 16 / (median_ms / 1e3), "first_step_s": 2.0, "peak_rss_mb": 300.0,
+          **extra}
+
+
+def test_summarize_median_p90_in_milliseconds():
+  seconds = [i / 1000 for i in range(1, 101)]  # 1 .. 100 ms
+  stats = common.summarize(seconds)
+  assert stats["n"] == 100
+  assert stats["median"] == pytest.approx(50.5)
+  assert stats["p90"] == pytest.approx(90.0)  # nearest rank: the 90th smallest of 100
+  assert stats["min"] == pytest.approx(1.0)
+  assert stats["mean"] == pytest.approx(50.5)
+
+
+def test_summarize_p90_is_a_measured_time_and_ignores_order():
+  stats = common.summarize([0.003, 0.001, 0.002])
+  assert stats["median"] == pytest.approx(2.0)
+  assert stats["p90"] == pytest.approx(3.0)  # ceil(0.9 * 3) = 3rd smallest
+  assert common.summarize([0.004])["p90"] == pytest.approx(4.0)
+
+
+def test_summarize_rejects_no_timings():
+  with pytest.raises(ValueError):
+    common.summarize([])
+
+
+@pytest.mark.parametrize("jaxgen, peer, matched", [
+    (1000, 1000, True), (1010, 1000, True), (990, 1000, True), (1011, 1000, False),
+    (139_376, 136_240, False)])
+def test_match_params_within_one_percent(jaxgen, peer, matched):
+  match = common.match_params(jaxgen, peer)
+  assert match["matched"] is matched
+  assert match["relative_difference"] == pytest.approx((jaxgen - peer) / peer)
+  assert match["tolerance"] == common.PARAM_TOLERANCE
+
+
+def test_match_params_rejects_empty_models():
+  with pytest.raises(ValueError):
+    common.match_params(0, 10)
+
+
+def test_ratio_is_jaxgen_over_peer_and_none_when_missing():
+  assert common.ratio(2.0, 4.0) == 0.5
+  assert common.ratio(None, 4.0) is None
+  assert common.ratio(1.0, 0.0) is None
+
+
+def test_compare_ratios_and_sampling():
+  jaxgen = side(median_ms=5.0, sampling_s={"ddim_50": 1.0}, sampling_compile_s={"ddim_50": 3.0})
+  peer = side(median_ms=10.0, params=1005, sampling_s={"ddim_50": 4.0})
+  comparison = common.compare(jaxgen, peer)
+  ratios = comparison["ratios"]
+  assert ratios["step_median"] == pytest.approx(0.5)
+  assert ratios["step_p90"] == pytest.approx(0.5)
+  assert ratios["step_min"] == pytest.approx(0.5)
+  assert ratios["samples_per_s"] == pytest.approx(2.0)
+  assert ratios["first_step"] == pytest.approx(1.0)
+  assert ratios["sampling_ddim_50"] == pytest.approx(0.25)
+  assert comparison["params"]["matched"]
+
+
+def test_compare_skips_a_failed_side():
+  assert common.compare(side(), {"error": "exit status 1"}) == {}
+
+
+def test_check_side_names_missing_keys():
+  assert common.check_side(side()) == []
+  broken = side()
+  del broken["peak_rss_mb"], broken["step_ms"]["p90"]
+  assert common.check_side(broken) == ["peak_rss_mb", "step_ms.p90"]
+
+
+def test_training_result_has_the_schema():
+  result = common.training_result(1234, 32, [0.01] * 50, first_done=5.0, compiles=1)
+  result["first_step_s"], result["peak_rss_mb"] = 1.0, 100.0
+  assert common.check_side(result) == []
+  assert result["samples_per_s"] == pytest.approx(3200.0)
+  assert result["compiles"] == 1
+
+
+def test_thread_environment_sets_both_sides_alike():
+  environment = common.thread_environment(3)
+  assert "intra_op_parallelism_threads=3" in environment["XLA_FLAGS"]
+  assert "--xla_cpu_multi_thread_eigen=true" in environment["XLA_FLAGS"]
+  assert environment["OMP_NUM_THREADS"] == environment["BENCH_THREADS"] == "3"
+
+
+def test_run_side_runs_a_fresh_process(tmp_path, monkeypatch):
+  (tmp_path / "fake_side.py").write_text(textwrap.dedent("""
+      import os, time
+      def side(quick):
+        return {"quick": quick, "first_done": time.time(), "threads_seen": os.environ["BENCH_THREADS"]}
+      def broken(quick):
+        raise RuntimeError("no peer")
+  """))
+  monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+  result = common.run_side("fake_side:side", quick=True, threads=1)
+  assert result["quick"] is True and result["threads_seen"] == "1" and result["threads"] == 1
+  assert 0.0 < result["first_step_s"] < 60.0
+  assert result["peak_rss_mb"] > 0.0
+  failed = common.run_side("fake_side:broken", quick=False, threads=1)
+  assert failed["error"] == "exit status 1"
+  assert any("no peer" in line for line in failed["output"])
+
+
+def test_table_and_json_of_a_full_result():
+  jaxgen = side(median_ms=5.0, compiles=1, sampling_s={"ancestral_1000": 2.0},
+                sampling_compile_s={"ancestral_1000": 9.0})
+  peer = side(median_ms=10.0, sampling_s={"ancestral_1000": 4.0})
+  results = {
+      "workloads": {
+          "ddpm": {"description": "d", "peer": "diffusers", "jaxgen": jaxgen, "peer_result": peer,
+                   **common.compare(jaxgen, peer)},
+          "vae": {"description": "v", "peer": "pythae", "jaxgen": side(),
+                  "peer_result": {"error": "exit status 1"}}},
+      "pixelcnn": {"plain_seconds_per_image": 2.0, "fast_seconds_per_image": 0.1, "speedup": 20.0},
+      "scaling": {"batch_jaxgen": {"step_ms": {"16": 10.0, "256": 100.0}},
+                  "batch_peer": {"error": "timed out"},
+                  "compile_jaxgen": {"compile_s": {"4": 1.0, "32": 1.1}}}}
+  text = run.table(results)
+  assert "ddpm" in text and "0.50" in text and "ancestral_1000" in text
+  assert "vae       error" in text and "speed-up 20.0x" in text and "timed out" in text
+  assert json.loads(json.dumps(results)) == results
+
+
+def test_workload_modules_import_without_jax_or_torch():
+  # The parent process imports every workload module; the heavy imports stay in the sides.
+  torch_loaded = "torch" in sys.modules
+  for name in run.WORKLOADS + ("scaling",):
+    __import__(f"benchmarks.workloads.{name}")
+  assert ("torch" in sys.modules) == torch_loaded
+  for name in run.WORKLOADS:
+    module = sys.modules[f"benchmarks.workloads.{name}"]
+    assert callable(module.jaxgen_side) and callable(module.peer_side)
+    assert module.PEER and module.DESCRIPTION
+
+
+def test_peer_vae_matches_jaxgen_parameter_count():
+  pytest.importorskip("torch")
+  pytest.importorskip("pythae")
+  from benchmarks.workloads import torch_helpers, vae
+  layer = lambda fan_in, fan_out: fan_in * fan_out + fan_out  # a dense layer with bias
+  jaxgen_count = (layer(vae.INPUTS, 256) + layer(256, 128) + layer(128, 2 * vae.LATENT)
+                  + layer(vae.LATENT, 128) + layer(128, 256) + layer(256, vae.INPUTS))
+  peer_count = torch_helpers.count_params(vae.build_peer_model())
+  assert common.match_params(jaxgen_count, peer_count)["relative_difference"] == 0.0
