@@ -13,6 +13,7 @@ Expected: not measured here (no network for the data); see Song et al. 2021, Tab
 """
 
 import ddpm_cifar10
+from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
@@ -26,4 +27,8 @@ def get_config(arg=None):
   config.train.num_steps = 500_000
   config.eval.batch_size = 128
   config.eval.bound_chunk = 10
+  reproduce(config, ('fid <= 20.0',),
+            source='jaxgen baseline (not run here: needs TFDS CelebA)',
+            protocol='Inception FID vs train',
+            compute='GPU')
   return config

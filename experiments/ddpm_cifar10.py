@@ -17,6 +17,7 @@ Expected: FID 3.17, IS 9.46, 3.75 bits/dim (paper); not measured here (no networ
 """
 
 import ddpm_digits
+from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
@@ -49,4 +50,9 @@ def get_config(arg=None):
   config.log_every = 500
   config.eval_every = 50_000
   config.checkpoint_every = 10_000
+  reproduce(config, ('fid ~= 3.17 +- 0.5',),
+            source='Ho et al. 2020 Table 1 (L_simple): FID 3.17, IS 9.46, NLL <= 3.75',
+            paper='3.17',
+            protocol='Inception FID vs train (the paper: 50,000 samples; config: 10,000)',
+            compute='800k steps on a GPU/TPU; not run here')
   return config

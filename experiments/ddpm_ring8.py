@@ -12,6 +12,7 @@ modes with 98.4% high-quality samples.
 """
 
 import ddpm_digits
+from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
@@ -40,4 +41,8 @@ def get_config(arg=None):
   config.log_every = 500
   config.eval_every = 10_000
   config.checkpoint_every = 2500
+  reproduce(config, ('modes_captured == 8', 'high_quality_frac >= 0.90'),
+            source='jaxgen baseline',
+            protocol='2,500 samples, within 3 std',
+            compute='minutes on 2 CPU cores')
   return config
