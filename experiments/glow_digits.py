@@ -8,6 +8,7 @@ The image flow configs import this one and override what differs.
 """
 
 import realnvp_moons
+from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
@@ -35,4 +36,8 @@ def get_config(arg=None):
   config.eval.num_fid_samples = 2000
   if arg == "smoke":
     config.eval.num_fid_samples = 64
+  reproduce(config, ('bits_per_dim <= 2.50',),
+            source='issue #6 floor; best sklearn GaussianMixture 2.58 (REFERENCES.md)',
+            protocol='300 test digits, uniform dequantization over 17 levels',
+            compute='minutes on 2 CPU cores')
   return config

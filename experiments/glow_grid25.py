@@ -7,6 +7,7 @@ Expected: kl_gap <= 0.30 nats.
 """
 
 import realnvp_grid25
+from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
@@ -14,4 +15,8 @@ def get_config(arg=None):
   config.description = "Glow steps (actnorm, LU linear map, affine coupling) on grid25"
   config.model.name = "glow"
   config.model.steps_per_scale = 8
+  reproduce(config, ('kl_gap <= 0.30',),
+            source='issue #6 floor',
+            protocol="test NLL minus the mixture's true entropy, nats",
+            compute='1-2 min on 2 CPU cores')
   return config

@@ -12,6 +12,7 @@ place of RealNVP's batch normalisation.
 """
 
 import glow_digits
+from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
@@ -24,4 +25,8 @@ def get_config(arg=None):
   config.model.scale = "tanh"
   config.model.actnorm = True
   config.model.logit_alpha = 0.05
+  reproduce(config, ('bits_per_dim <= 2.50',),
+            source='issue #6 floor; best sklearn GaussianMixture 2.58 (REFERENCES.md)',
+            protocol='300 test digits, uniform dequantization over 17 levels',
+            compute='minutes on 2 CPU cores')
   return config
