@@ -31,6 +31,7 @@ from jaxgen import eval as eval_lib
 from jaxgen.core import latents, sharding
 from jaxgen.core.experiment import TrainState, apply_gradients, init_train_state
 from jaxgen.core.optim import make_optimizer
+from jaxgen.core.runner import value_range
 from jaxgen.errors import ConfigError
 from jaxgen.eval import samples as eval_samples
 from jaxgen.families.flows import losses
@@ -42,10 +43,6 @@ HELD_OUT = 256  # Test images kept for interpolation grids.
 GRID_COLUMNS = 10
 GRID_ROWS_PER_TEMPERATURE = 2
 GRID_INTERPOLATIONS = 4
-
-
-def value_range(config: ml_collections.ConfigDict) -> tuple[float, float]:
-  return (-1.0, 1.0) if config.data.scale == "-1_1" else (0.0, 1.0)
 
 
 class FlowExperiment:

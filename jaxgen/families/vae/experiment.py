@@ -24,6 +24,7 @@ from jaxgen.eval import samples as eval_samples
 from jaxgen.core import latents, sharding
 from jaxgen.core.experiment import TrainState, apply_gradients, init_train_state
 from jaxgen.core.optim import make_optimizer
+from jaxgen.core.runner import value_range
 from jaxgen.errors import ConfigError
 from jaxgen.families.autoencoder.losses import NOISE_KINDS, corrupt
 from jaxgen.families.vae import distributions, losses
@@ -32,10 +33,6 @@ from jaxgen.families.vae.model import build_vae
 HELD_OUT = 256  # Test images kept for reconstructions, interpolations and denoising grids.
 GRID_COLUMNS = 10
 ACTIVE_UNIT_THRESHOLD = 0.01  # Burda et al. 2016: Var_x E_q[z_u | x] above this is active.
-
-
-def value_range(config: ml_collections.ConfigDict) -> tuple[float, float]:
-  return (-1.0, 1.0) if config.data.scale == "-1_1" else (0.0, 1.0)
 
 
 class VAEExperiment:
