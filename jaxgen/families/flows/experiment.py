@@ -256,21 +256,27 @@ class FlowExperiment:
 
   def sample_metrics(self, state: TrainState, rng: jax.Array) -> Dict[str, float]:
     """``jaxgen.eval.samples.image_sample_metrics`` (``eval.fid_extractor``; "" skips them) of
-    samples at T = 1, and ``fid_t<T>`` / ``kid_t<T>`` at the other ``eval.temperatures``."""
+    samples at T = 1, and ``fid_t<T>`` / ``kid_t<T>`` at the other ``eval.temperatures``; at
+    each, ``nonfinite_sample_frac[_t<T>]``, the fraction of samples left out as non-finite."""
     e = self.config.eval
     if not e.fid_extractor:
       return {}
     low, high = value_range(self.config)
     metrics = {}
     for i, temperature in enumerate(e.temperatures):
-      samples = np.clip((self.draw(state, jax.random.fold_in(rng, i), e.num_fid_samples,
-                                   temperature) - low) / (high - low), 0.0, 1.0)
-      scores = eval_samples.image_sample_metrics(samples, self.config.data.name, e.fid_extractor)
+      samples = self.draw(state, jax.random.fold_in(rng, i), e.num_fid_samples, temperature)
+      # The inverse of a trained flow can overflow far out in the base's tails: such samples are
+      # counted, not scored (the extractors refuse non-finite images).
+      finite = np.isfinite(samples).reshape(len(samples), -1).all(axis=1)
+      images = np.clip((samples[finite] - low) / (high - low), 0.0, 1.0)
+      scores = eval_samples.image_sample_metrics(images, self.config.data.name, e.fid_extractor)
+      suffix = "" if temperature == 1.0 else f"_t{temperature}"
+      metrics[f"nonfinite_sample_frac{suffix}"] = float(1.0 - finite.mean())
       if temperature == 1.0:
         metrics.update(scores)
       else:
-        metrics[f"fid_t{temperature}"] = scores["fid"]
-        metrics[f"kid_t{temperature}"] = scores["kid"]
+        metrics[f"fid{suffix}"] = scores["fid"]
+        metrics[f"kid{suffix}"] = scores["kid"]
     return metrics
 
 
