@@ -28,3 +28,16 @@ def run_python(code: str, *, devices: int = 1, env: dict | None = None, timeout:
 @pytest.fixture
 def experiment_path():
   return lambda name: os.path.join(EXPERIMENTS, f"{name}.py")
+
+
+def train_inspectable(config, workdir: str):
+  """``runner.train(config, workdir)`` with a ``Run`` the caller keeps, so its jit caches can be
+  inspected afterwards (``run.train_step_fn._cache_size()``). -> (run, final state)."""
+  from jaxgen.core import runner
+  run = runner.Run(config)
+  original = runner.Run
+  try:
+    runner.Run = lambda config: run
+    return run, runner.train(config, workdir)
+  finally:
+    runner.Run = original

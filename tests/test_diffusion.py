@@ -11,9 +11,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from conftest import REPO
+from conftest import REPO, train_inspectable
 from jaxgen.core import config as config_lib
-from jaxgen.core import runner
 from jaxgen.errors import ConfigError, UnknownNameError
 from jaxgen.families.diffusion import likelihood, losses, samplers
 from jaxgen.families.diffusion.experiment import DiffusionExperiment
@@ -262,12 +261,6 @@ def test_train_step_compiles_exactly_once(tmp_path):
                        "eval_every=6", "checkpoint_every=6", "diffusion.num_timesteps=100",
                        "model.width=32", "model.num_blocks=1", "eval.batch_size=50",
                        "eval.num_samples=16", "optimizer.warmup_steps=3")
-  run = runner.Run(config)
-  original = runner.Run
-  try:
-    runner.Run = lambda config: run  # Train with this Run so its jit cache can be inspected.
-    runner.train(config, str(tmp_path / "run"))
-  finally:
-    runner.Run = original
+  run, _ = train_inspectable(config, str(tmp_path / "run"))
   assert run.train_step_fn._cache_size() == 1
   assert run.eval_step_fn._cache_size() == 1

@@ -11,7 +11,7 @@ import ml_collections
 import numpy as np
 import pytest
 
-from conftest import REPO
+from conftest import REPO, train_inspectable
 from jaxgen import eval as eval_lib
 from jaxgen.core import checkpoint as checkpoint_lib
 from jaxgen.core import config as config_lib
@@ -265,13 +265,7 @@ def test_train_step_compiles_once_and_resume_keeps_actnorm_trained_not_reinitial
   """20 straight steps == 10 steps, stop, resume to 20: actnorm's data-dependent init ran once,
   at the start; the resumed run continued from its trained values."""
   config = load_config("glow_digits", *TINY_GLOW, "train.num_steps=20")
-  run = runner.Run(config)
-  original = runner.Run
-  try:
-    runner.Run = lambda config: run
-    straight = runner.train(config, str(tmp_path / "straight"))
-  finally:
-    runner.Run = original
+  run, straight = train_inspectable(config, str(tmp_path / "straight"))
   assert run.train_step_fn._cache_size() == 1
   assert run.eval_step_fn._cache_size() == 1
 

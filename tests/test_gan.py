@@ -9,7 +9,7 @@ import numpy as np
 import optax
 import pytest
 
-from conftest import EXPERIMENTS
+from conftest import EXPERIMENTS, train_inspectable
 from jaxgen import cli
 from jaxgen.core import config as config_lib
 from jaxgen.core import runner
@@ -220,13 +220,7 @@ def test_ema_tracks_the_generator_only_and_clipping_bounds_the_critic():
 
 def test_train_step_compiles_exactly_once(tmp_path):
   config = gan_config("gan_ring8", "train.num_steps=25", "train.n_critic=2")
-  run = runner.Run(config)
-  original = runner.Run
-  try:
-    runner.Run = lambda config: run  # Train with this Run so its jit cache can be inspected.
-    runner.train(config, str(tmp_path / "run"))
-  finally:
-    runner.Run = original
+  run, _ = train_inspectable(config, str(tmp_path / "run"))
   assert run.train_step_fn._cache_size() == 1
   assert run.eval_step_fn._cache_size() == 1
 

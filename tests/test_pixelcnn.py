@@ -13,9 +13,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from conftest import REPO
+from conftest import REPO, train_inspectable
 from jaxgen.core import config as config_lib
-from jaxgen.core import runner
 from jaxgen.errors import ConfigError, UnknownNameError
 from jaxgen.families.pixelcnn import heads, losses, masked, sampling
 from jaxgen.families.pixelcnn.experiment import PixelCNNExperiment
@@ -340,12 +339,6 @@ def test_train_step_compiles_exactly_once(tmp_path):
   config = load_config("gated_pixelcnn_digits", "train.num_steps=6", "train.batch_size=16",
                        "log_every=2", "eval_every=6", "checkpoint_every=6", "model.features=4",
                        "model.num_layers=1", "model.output_features=4", "eval.fid_extractor=''")
-  run = runner.Run(config)
-  original = runner.Run
-  try:
-    runner.Run = lambda config: run
-    runner.train(config, str(tmp_path / "run"))
-  finally:
-    runner.Run = original
+  run, _ = train_inspectable(config, str(tmp_path / "run"))
   assert run.train_step_fn._cache_size() == 1
   assert run.eval_step_fn._cache_size() == 1

@@ -375,9 +375,8 @@ def render_in_chromium(path, profile):
   return console, result.stdout
 
 
+@pytest.mark.skipif(chromium() is None, reason="chromium not installed (apt install chromium)")
 def test_report_renders_in_headless_chromium_without_console_errors(tmp_path):
-  if chromium() is None:
-    pytest.skip("chromium not installed (apt install chromium)")
   # The check sees console messages at all: a page with a script error must show one.
   broken = tmp_path / "broken.html"
   broken.write_text("<!DOCTYPE html><html><head><title>x</title></head><body>"

@@ -12,7 +12,7 @@ import jax
 import numpy as np
 import pytest
 
-from conftest import REPO, run_python
+from conftest import REPO, run_python, train_inspectable
 from jaxgen.core import checkpoint as checkpoint_lib
 from jaxgen.core import config as config_lib
 from jaxgen.core import logging as logging_lib
@@ -79,13 +79,7 @@ def test_resume_is_exact(tmp_path):
 
 def test_train_step_compiles_exactly_once(tmp_path):
   config = small_config("train.num_steps=30", "checkpoint_every=10", "eval_every=10")
-  run = runner.Run(config)
-  original = runner.Run
-  try:
-    runner.Run = lambda config: run  # Train with this Run so its jit cache can be inspected.
-    runner.train(config, str(tmp_path / "run"))
-  finally:
-    runner.Run = original
+  run, _ = train_inspectable(config, str(tmp_path / "run"))
   assert run.train_step_fn._cache_size() == 1
   assert run.eval_step_fn._cache_size() == 1
 

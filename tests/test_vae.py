@@ -11,11 +11,11 @@ import pytest
 from scipy import stats
 from sklearn.decomposition import PCA
 
-from conftest import REPO
+from conftest import REPO, train_inspectable
 from jaxgen import data as data_lib
 from jaxgen import eval as eval_lib
 from jaxgen.core import config as config_lib
-from jaxgen.core import latents, runner
+from jaxgen.core import latents
 from jaxgen.data import synthetic
 from jaxgen.errors import ConfigError, UnknownNameError
 from jaxgen.families.vae import distributions, losses
@@ -281,12 +281,6 @@ def test_train_step_compiles_exactly_once(tmp_path):
   config = load_config("vae_digits", "train.num_steps=10", "train.batch_size=32",
                        "eval.batch_size=150", "log_every=5", "eval_every=5", "checkpoint_every=10",
                        "loss.kl_warmup_steps=8", "loss.free_bits=0.1", "model.hidden=(32,)")
-  run = runner.Run(config)
-  original = runner.Run
-  try:
-    runner.Run = lambda config: run
-    runner.train(config, str(tmp_path / "run"))
-  finally:
-    runner.Run = original
+  run, _ = train_inspectable(config, str(tmp_path / "run"))
   assert run.train_step_fn._cache_size() == 1
   assert run.eval_step_fn._cache_size() == 1
