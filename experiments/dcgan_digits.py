@@ -8,7 +8,9 @@ convolutions, batch norm, ReLU, tanh output on [-1, 1] data); discriminator 8x8 
 (5x5 stride-2 convolutions, leaky ReLU 0.2, batch norm after the first) -> 1; non-saturating loss;
 Adam 2e-4, beta1 0.5. Evaluation on 10,000 samples: digits-classifier FID / KID / precision /
 recall against the train split and the classifier's histogram of generated classes.
-Expected: see config.reproduce (`jaxgen reproduce --list`) and the README's results table.
+Expected (seed 0, 3,000 steps, 8 min with evaluation on 2 shared CPU cores): 10 of 10 classes, each
+7.6-12.6% of 10,000 samples; digits-FID 1.95, KID 0.074, precision 0.35, recall 0.91.
+Targets: config.reproduce (`jaxgen reproduce --list`); the README's results table.
 """
 
 import gan_grid25

@@ -40,6 +40,9 @@ def get_config(arg=None):
   config.model.d_norm = "none"  # batch | layer | none
   config.model.features = 64  # dcgan only: channels of the widest-resolution layer.
   config.model.kernel_size = 5  # dcgan only
+  # dcgan only: auto (im2col on the CPU, lax's convolution elsewhere) | im2col | xla; see
+  # jaxgen/families/gan/conv.py.
+  config.model.conv = "auto"
   config.model.conditional = False
   config.model.conditioning = "projection"  # conditional D: projection | concat
   config.model.pack = 1  # PacGAN: D sees this many samples at once (see the docstring).

@@ -22,6 +22,7 @@ import jax.numpy as jnp
 import ml_collections
 
 from jaxgen.errors import ConfigError, UnknownNameError
+from jaxgen.families.gan.conv import IMPLS as CONV_IMPLS, Conv2D, ConvTranspose2D
 
 # The generator starts at this spatial size and doubles it with each transposed convolution.
 DCGAN_START_SIZE = {8: 2, 28: 7, 32: 4, 64: 4}
@@ -130,6 +131,7 @@ class DCGANGenerator(nn.Module):
   kernel_size: int = 5
   norm: str = "batch"
   num_classes: int = 0
+  conv: str = "auto"  # conv.IMPLS
 
   @nn.compact
   def __call__(self, z: jax.Array, labels: Optional[jax.Array] = None):
@@ -140,12 +142,11 @@ class DCGANGenerator(nn.Module):
     h = nn.Dense(start * start * widths[0], use_bias=self.norm != "batch")(h)
     h = h.reshape(z.shape[0], start, start, widths[0])
     h = nn.relu(normalize(h, self.norm))
-    kernel = (self.kernel_size, self.kernel_size)
     for width in widths[1:]:
-      h = nn.ConvTranspose(width, kernel, strides=(2, 2), padding="SAME",
-                           use_bias=self.norm != "batch")(h)
+      h = ConvTranspose2D(width, self.kernel_size, 2, use_bias=self.norm != "batch",
+                          impl=self.conv)(h)
       h = nn.relu(normalize(h, self.norm))
-    return nn.ConvTranspose(channels, kernel, strides=(2, 2), padding="SAME")(h)
+    return ConvTranspose2D(channels, self.kernel_size, 2, impl=self.conv)(h)
 
 
 class DCGANDiscriminator(nn.Module):
@@ -159,6 +160,7 @@ class DCGANDiscriminator(nn.Module):
   norm: str = "batch"
   num_classes: int = 0
   conditioning: str = "projection"
+  conv: str = "auto"  # conv.IMPLS
 
   @nn.compact
   def __call__(self, x: jax.Array, labels: Optional[jax.Array] = None):
@@ -168,8 +170,7 @@ class DCGANDiscriminator(nn.Module):
       planes = one_hot(labels, self.num_classes)[:, None, None, :]
       h = jnp.concatenate([h, jnp.broadcast_to(planes, (*x.shape[:3], self.num_classes))], -1)
     for i in range(stages):
-      h = nn.Conv(self.features * 2 ** i, (self.kernel_size, self.kernel_size), strides=(2, 2),
-                  padding="SAME")(h)
+      h = Conv2D(self.features * 2 ** i, self.kernel_size, 2, impl=self.conv)(h)
       if i > 0:
         h = normalize(h, self.norm)
       h = nn.leaky_relu(h, 0.2)
@@ -203,6 +204,7 @@ def build_gan(model_config: ml_collections.ConfigDict, data_shape: Sequence[int]
   _check_choice(c.d_norm, NORMS, "model.d_norm")
   _check_choice(c.d_activation, ACTIVATIONS, "model.d_activation")
   _check_choice(c.conditioning, CONDITIONINGS, "model.conditioning")
+  _check_choice(c.conv, CONV_IMPLS, "model.conv")
   if "dcgan" in (c.generator, c.discriminator):
     if len(data_shape) != 3 or data_shape[0] != data_shape[1]:
       raise ConfigError(f"DCGAN models need square images [H, H, C]; got shape {tuple(data_shape)}")
@@ -210,13 +212,14 @@ def build_gan(model_config: ml_collections.ConfigDict, data_shape: Sequence[int]
   if c.generator == "mlp":
     generator = MLPGenerator(tuple(c.g_hidden), tuple(data_shape), c.g_norm, num_classes)
   else:
-    generator = DCGANGenerator(tuple(data_shape), c.features, c.kernel_size, c.g_norm, num_classes)
+    generator = DCGANGenerator(tuple(data_shape), c.features, c.kernel_size, c.g_norm, num_classes,
+                               c.conv)
   if c.discriminator == "mlp":
     discriminator = MLPDiscriminator(tuple(c.d_hidden), c.d_activation, c.maxout_pieces, c.d_norm,
                                      num_classes, c.conditioning)
   else:
     discriminator = DCGANDiscriminator(c.features, c.kernel_size, c.d_norm, num_classes,
-                                       c.conditioning)
+                                       c.conditioning, c.conv)
   return generator, discriminator
 
 

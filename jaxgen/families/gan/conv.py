@@ -1,0 +1,139 @@
+"""DCGAN's strided convolutions, written as im2col + one matmul where XLA:CPU is slow.
+
+DCGAN's 5x5 kernels are larger than its small feature maps (4x4 and 2x2 at 8x8 digits). XLA:CPU
+sends such convolutions to a generic kernel that runs at ~0.3 GMAC/s (benchmarks/README.md,
+"Ratios above 1.0"): the 8x8 DCGAN step took 9x PyTorch's. Written as im2col -- ``kh * kw``
+strided slices of the padded input stacked into patches, then one matmul with the kernel -- the
+same layer runs 25x faster forward and backward, and the gradient is slices and a matmul too.
+
+Both modules keep ``flax.linen.Conv`` / ``ConvTranspose``'s parameters (``kernel: [kh, kw, C_in,
+C_out]``, ``bias: [C_out]``), padding ("SAME") and outputs, so ``impl="xla"`` (lax's convolution,
+the better choice on GPU/TPU, where cuDNN/XLA handle small maps well) and ``impl="im2col"`` are
+interchangeable; ``impl="auto"`` picks im2col on the CPU backend and lax's convolution elsewhere.
+tests/test_gan.py checks both against flax's modules.
+"""
+
+from typing import Sequence
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+IMPLS = ("auto", "im2col", "xla")
+
+
+def use_im2col(impl: str) -> bool:
+  return impl == "im2col" or (impl == "auto" and jax.default_backend() == "cpu")
+
+
+def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
+  """lax's "SAME" padding of a strided convolution: output ceil(size / stride)."""
+  out = -(-size // stride)
+  total = max((out - 1) * stride + kernel - size, 0)
+  return total // 2, total - total // 2
+
+
+def transpose_same_padding(kernel: int, stride: int) -> tuple[int, int]:
+  """lax.conv_transpose's "SAME" padding of the stride-dilated input: output size * stride."""
+  total = kernel + stride - 2
+  low = kernel - 1 if stride > kernel - 1 else -(-total // 2)
+  return low, total - low
+
+
+def im2col_conv(x: jax.Array, kernel: jax.Array, stride: int, padding: Sequence[tuple[int, int]],
+                dilation: int = 1) -> jax.Array:
+  """x: [B, H, W, C], kernel: [kh, kw, C, F] -> [B, H', W', F], as lax.conv_general_dilated
+  with ``window_strides=(stride, stride)``, ``padding`` and ``lhs_dilation=(dilation, dilation)``.
+
+  The input is padded (and dilated: ``dilation - 1`` zeros between pixels) by one ``lax.pad``;
+  patch ``(i, j)`` of every output pixel is one strided slice; the ``kh * kw`` slices stack into
+  ``[B, H', W', kh * kw * C]`` and meet ``kernel.reshape(kh * kw * C, F)`` in one matmul.
+  """
+  kh, kw, c, f = kernel.shape
+  (top, bottom), (left, right) = padding
+  config = [(0, 0, 0), (top, bottom, dilation - 1), (left, right, dilation - 1), (0, 0, 0)]
+  padded = lax.pad(x, jnp.zeros((), x.dtype), config)
+  out_h = (padded.shape[1] - kh) // stride + 1
+  out_w = (padded.shape[2] - kw) // stride + 1
+  patches = [padded[:, i:i + stride * (out_h - 1) + 1:stride, j:j + stride * (out_w - 1) + 1:stride]
+             for i in range(kh) for j in range(kw)]
+  patches = jnp.stack(patches, axis=3).reshape(x.shape[0], out_h, out_w, kh * kw * c)
+  return patches @ kernel.reshape(kh * kw * c, f)
+
+
+def col2im_conv_transpose(x: jax.Array, kernel: jax.Array, stride: int,
+                          padding: tuple[int, int]) -> jax.Array:
+  """x: [B, H, W, C], kernel: [kh, kw, C, F] -> [B, H * s, W * s, F], as im2col_conv over x
+  dilated by s with ``padding`` (lax.conv_transpose, kernel not flipped), without the dilation's
+  zeros.
+
+  One matmul gives every input pixel's contribution through every kernel tap,
+  ``[B, H, W, kh, kw, F]``; tap (i, j) lands ``s`` pixels apart from offset (kh - 1 - i,
+  kw - 1 - j) of a canvas of ``s (H - 1) + kh`` rows (col2im: the adjoint of im2col's slices is a
+  sum of interior-padded copies); the output is the canvas cropped by ``kh - 1 - padding_low``.
+  """
+  kh, kw, c, f = kernel.shape
+  b, h, w, _ = x.shape
+  taps = (x @ kernel.transpose(2, 0, 1, 3).reshape(c, kh * kw * f)).reshape(b, h, w, kh, kw, f)
+  zero = jnp.zeros((), x.dtype)
+  canvas = 0
+  for i in range(kh):
+    for j in range(kw):
+      a, d = kh - 1 - i, kw - 1 - j
+      canvas = canvas + lax.pad(taps[:, :, :, i, j], zero, [(0, 0, 0), (a, kh - 1 - a, stride - 1),
+                                                            (d, kw - 1 - d, stride - 1), (0, 0, 0)])
+  low = padding[0]
+  rows = [kh - 1 - low, h * stride - (canvas.shape[1] - (kh - 1 - low))]
+  cols = [kw - 1 - low, w * stride - (canvas.shape[2] - (kw - 1 - low))]
+  return lax.pad(canvas, zero, [(0, 0, 0), (-rows[0], rows[1], 0), (-cols[0], cols[1], 0),
+                                (0, 0, 0)])
+
+
+class Conv2D(nn.Module):
+  """x: [B, H, W, C] -> [B, ceil(H / s), ceil(W / s), features]: flax's ``nn.Conv(features,
+  (k, k), strides=(s, s), padding="SAME")``."""
+  features: int
+  kernel_size: int
+  stride: int = 1
+  use_bias: bool = True
+  impl: str = "auto"
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    k = self.kernel_size
+    kernel = self.param("kernel", nn.initializers.lecun_normal(), (k, k, x.shape[-1], self.features))
+    padding = [same_padding(x.shape[1], k, self.stride), same_padding(x.shape[2], k, self.stride)]
+    if use_im2col(self.impl):
+      y = im2col_conv(x, kernel, self.stride, padding)
+    else:
+      y = lax.conv_general_dilated(x, kernel, (self.stride, self.stride), padding,
+                                   dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    if self.use_bias:
+      y = y + self.param("bias", nn.initializers.zeros, (self.features,))
+    return y
+
+
+class ConvTranspose2D(nn.Module):
+  """x: [B, H, W, C] -> [B, H * s, W * s, features]: flax's ``nn.ConvTranspose(features, (k, k),
+  strides=(s, s), padding="SAME")`` (a stride-1 convolution over the input dilated by s, the
+  kernel not flipped)."""
+  features: int
+  kernel_size: int
+  stride: int = 2
+  use_bias: bool = True
+  impl: str = "auto"
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    k, s = self.kernel_size, self.stride
+    kernel = self.param("kernel", nn.initializers.lecun_normal(), (k, k, x.shape[-1], self.features))
+    padding = [transpose_same_padding(k, s)] * 2
+    if use_im2col(self.impl):
+      y = col2im_conv_transpose(x, kernel, s, padding[0])
+    else:
+      y = lax.conv_general_dilated(x, kernel, (1, 1), padding, lhs_dilation=(s, s),
+                                   dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    if self.use_bias:
+      y = y + self.param("bias", nn.initializers.zeros, (self.features,))
+    return y
