@@ -4,18 +4,31 @@ start subprocesses with their own XLA_FLAGS (the device count is fixed at JAX st
 import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXPERIMENTS = os.path.join(REPO, "experiments")
 
+# The suite compiles hundreds of small programs and runs each a few times: XLA's backend
+# optimisation costs more than it saves there (2-3x on the slowest tests). Numbers are compared
+# within the suite, never against a run compiled with other flags; training and benchmarks keep
+# XLA's defaults. Set before JAX starts (here, at conftest import) and passed to subprocesses.
+TEST_XLA_FLAGS = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {TEST_XLA_FLAGS}".strip()
+# Subprocesses (CLI runs, kills and resumes, several hosts) compile the same steps again and again:
+# one persistent compilation cache for the session, shared by pytest-xdist's workers.
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", os.path.join(
+    tempfile.gettempdir(), f"jaxgen-test-cache-{os.environ.get('PYTEST_XDIST_TESTRUNUID', os.getpid())}"))
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.5")
+
 
 def run_python(code: str, *, devices: int = 1, env: dict | None = None, timeout: int = 240,
                check: bool = True) -> subprocess.CompletedProcess:
   """Runs ``code`` in a fresh Python with ``devices`` simulated CPU devices."""
   environment = dict(os.environ)
-  environment["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={devices}"
+  environment["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={devices} {TEST_XLA_FLAGS}"
   environment["JAX_PLATFORMS"] = "cpu"
   environment.update(env or {})
   result = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=environment, timeout=timeout,

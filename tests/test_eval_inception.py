@@ -2,6 +2,7 @@
 
 The Keras model gets random BatchNorm offsets and moving statistics too, so every array the
 converter maps is one the comparison depends on; the .npz is written by the converter's CLI.
+TensorFlow is imported by the ``tf`` fixture, not at collection (it takes ~10 s to import).
 """
 
 import hashlib
@@ -10,16 +11,21 @@ import warnings
 import jax.numpy as jnp
 import numpy as np
 import pytest
-import tensorflow as tf
 from flax import traverse_util
 
 from jaxgen.errors import CheckpointError, ConfigError, DataError
-from jaxgen.eval.features import convert_keras_inception, inception
+from jaxgen.eval.features import inception
 from jaxgen.eval.features.weights import save_weights
 
 
 @pytest.fixture(scope="module")
-def keras_model():
+def tf():
+  import tensorflow
+  return tensorflow
+
+
+@pytest.fixture(scope="module")
+def keras_model(tf):
   tf.keras.utils.set_random_seed(0)
   model = tf.keras.applications.InceptionV3(weights=None)
   rng = np.random.default_rng(0)
@@ -41,6 +47,7 @@ def weights_path(keras_model, tmp_path_factory):
     warnings.simplefilter("ignore", DeprecationWarning)
     keras_model.save_weights(str(directory / "keras.weights.h5"))
   out = str(directory / "inception_v3.npz")
+  from jaxgen.eval.features import convert_keras_inception
   convert_keras_inception.main(["--keras-weights", str(directory / "keras.weights.h5"),
                                 "--out", out])
   return out
@@ -52,7 +59,7 @@ def extractor(weights_path):
   return inception.InceptionExtractor(weights_path, batch_size=2)
 
 
-def test_features_and_probabilities_match_keras(keras_model, weights_path, extractor):
+def test_features_and_probabilities_match_keras(tf, keras_model, weights_path, extractor):
   images = np.random.default_rng(1).uniform(size=(3, 40, 48, 3)).astype(np.float32)
   keras_input = np.asarray(inception.preprocess(images))
   pool_and_probabilities = tf.keras.Model(
@@ -88,7 +95,7 @@ def test_extractor_rejects_images_outside_unit_range(extractor):
     extractor.features(np.full((1, 8, 8, 3), 255.0, np.float32))
 
 
-def test_preprocess_repeats_grey_and_matches_tf_resize():
+def test_preprocess_repeats_grey_and_matches_tf_resize(tf):
   grey = np.random.default_rng(2).uniform(size=(2, 20, 24, 1)).astype(np.float32)
   processed = np.asarray(inception.preprocess(grey))
   assert processed.shape == (2, 299, 299, 3)
@@ -99,7 +106,7 @@ def test_preprocess_repeats_grey_and_matches_tf_resize():
   np.testing.assert_allclose(processed[..., :1], expected, atol=1e-5)
 
 
-def test_preprocess_downsizes_without_antialiasing_as_tf_resize():
+def test_preprocess_downsizes_without_antialiasing_as_tf_resize(tf):
   images = np.random.default_rng(3).uniform(size=(1, 320, 310, 3)).astype(np.float32)
   expected = tf.image.resize(images, (299, 299), "bilinear").numpy() * 2.0 - 1.0
   # Up to float rounding of the sampling positions, which moves a few pixels by ~3e-5.

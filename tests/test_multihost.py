@@ -9,7 +9,7 @@ import sys
 import jax
 import numpy as np
 
-from conftest import REPO
+from conftest import REPO, TEST_XLA_FLAGS
 from jaxgen.core import checkpoint as checkpoint_lib
 
 OVERRIDES = ["model.hidden=(32,)", "train.batch_size=32", "eval.batch_size=100", "log_every=10",
@@ -30,7 +30,7 @@ def train_command(workdir):
 
 
 def environment(**extra):
-  env = dict(os.environ, JAX_PLATFORMS="cpu", XLA_FLAGS="--xla_force_host_platform_device_count=1")
+  env = dict(os.environ, JAX_PLATFORMS="cpu", XLA_FLAGS=f"--xla_force_host_platform_device_count=1 {TEST_XLA_FLAGS}")
   env.update(extra)
   return env
 
