@@ -47,7 +47,7 @@ def get_config(arg=None):
   config.eval.importance_chunk = 100  # samples decoded at once in evaluation
   config.eval.fid_extractor = "digits"  # FID/KID of samples in these features; "": off
   config.eval.fid_reference = "digits"  # ... against this dataset's train split
-  config.eval.fid_num_samples = 1000
+  config.eval.num_image_samples = 1000
   config.eval.ppca_loglik = False  # points data: report sklearn's PPCA held-out log-likelihood
 
   config.sample = ml_collections.ConfigDict()
@@ -63,7 +63,7 @@ def get_config(arg=None):
     smoke(config)
     config.eval.num_importance_samples = 20
     config.eval.importance_chunk = 10
-    config.eval.fid_num_samples = 200
+    config.eval.num_image_samples = 200
   reproduce(config, ('nll_iwae <= 17.0',),
             source='jaxgen baseline',
             protocol='IWAE bound, k=1000, 300 test digits',

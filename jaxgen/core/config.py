@@ -205,8 +205,25 @@ def to_json(config: ml_collections.ConfigDict) -> str:
   return config.to_json_best_effort(indent=2, sort_keys=True)
 
 
+# Config fields renamed since workdirs were first written: old name -> new name. from_json reads
+# an old workdir's config.json under the new names, so it still evaluates and resumes.
+RENAMED_FIELDS = {
+    "eval.fid_num_samples": "eval.num_image_samples",  # VAE family, before every family used one
+    "eval.num_fid_samples": "eval.num_image_samples",  # flows family, likewise
+}
+
+
+def _rename_fields(config: dict) -> dict:
+  for old, new in RENAMED_FIELDS.items():
+    (old_group, old_key), (new_group, new_key) = old.split("."), new.split(".")
+    if old_key in config.get(old_group, {}):
+      config.setdefault(new_group, {})[new_key] = config[old_group].pop(old_key)
+  return config
+
+
 def from_json(text: str) -> ml_collections.ConfigDict:
-  """Reads a ``config.json`` back; JSON lists become tuples, as configs write them."""
+  """Reads a ``config.json`` back; JSON lists become tuples, as configs write them; fields of
+  ``RENAMED_FIELDS`` take their new names."""
 
   def tuples(value):
     if isinstance(value, list):
@@ -215,7 +232,7 @@ def from_json(text: str) -> ml_collections.ConfigDict:
       return {k: tuples(v) for k, v in value.items()}
     return value
 
-  return ml_collections.ConfigDict(tuples(json.loads(text)))
+  return ml_collections.ConfigDict(tuples(_rename_fields(json.loads(text))))
 
 
 def smoke(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:

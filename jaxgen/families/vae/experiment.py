@@ -274,12 +274,12 @@ class VAEExperiment:
 
   def _sample_fid(self, state: TrainState, rng: jax.Array) -> Dict[str, float]:
     """``jaxgen.eval.samples.image_sample_metrics`` (FID, KID, precision / recall, class
-    coverage) of ``eval.fid_num_samples`` samples (``sample``, at the configured temperature)
+    coverage) of ``eval.num_image_samples`` samples (``sample``, at the configured temperature)
     against the ``eval.fid_reference`` train split, in the features of ``eval.fid_extractor``.
     Samples are mapped to [0, 1] as the extractors expect."""
     e = self.config.eval
     sample = jax.jit(self.sample, static_argnums=2)
-    samples = eval_samples.draw(lambda key, n: sample(state, key, n), rng, e.fid_num_samples,
+    samples = eval_samples.draw(lambda key, n: sample(state, key, n), rng, e.num_image_samples,
                                 e.batch_size)
     low, high = value_range(self.config)
     images = np.clip((samples - low) / (high - low), 0.0, 1.0)
