@@ -33,9 +33,9 @@ def get_config(arg=None):
   config.eval.batch_size = 300  # the whole test split in one batch
   config.eval.num_samples = 100
   config.eval.fid_extractor = "digits"
-  config.eval.num_fid_samples = 2000
+  config.eval.num_image_samples = 2000
   if arg == "smoke":
-    config.eval.num_fid_samples = 64
+    config.eval.num_image_samples = 64
   else:
     # 1,497 train images: test bits/dim 2.451 at step 2,500 of a 5,000-step run, 2.678 at 5,000.
     config.train.num_steps = 2500

@@ -19,13 +19,15 @@ from jaxgen.core import runner
 from jaxgen.errors import ConfigError, UnknownNameError
 from jaxgen.families.flows import losses, networks
 from jaxgen.families.flows.bijectors import Chain
-from jaxgen.families.flows.coupling import AdditiveCoupling, AffineCoupling, coupling_mask
+from jaxgen.families.flows.coupling import (AdditiveCoupling, AffineCoupling, SplineCoupling,
+                                            coupling_mask)
 from jaxgen.families.flows.dequantization import VariationalDequantizer
 from jaxgen.families.flows.elementwise import ActNorm, DiagonalScaling, Logit
 from jaxgen.families.flows.flow import Flow, base_sample
 from jaxgen.families.flows.linear import Invertible1x1Conv
 from jaxgen.families.flows.model import build_flow
 from jaxgen.families.flows.multiscale import FactorOut, Squeeze, Unsqueeze, squeeze, unsqueeze
+from jaxgen.families.flows.spline import rational_quadratic_spline, spline_parameters
 
 jax.config.update("jax_default_matmul_precision", "highest")
 
@@ -61,6 +63,11 @@ BIJECTORS = {
         lambda: AffineCoupling(networks.ResNet(8, 1, 2), "checkerboard", 1, "tanh"), IMAGE),
     "affine_coupling_sigmoid_channel": (
         lambda: AffineCoupling(networks.ConvNet(8, 2), "channel", 0, "sigmoid"), IMAGE),
+    "spline_coupling": (lambda: SplineCoupling(networks.MLP((8,), 11), "alternate", 0, 4, 1.0), VECTOR),
+    # Bound 0.5 inside the inputs' (0.05, 0.95): some elements take the identity tails.
+    "spline_coupling_tails": (lambda: SplineCoupling(networks.MLP((8,), 14), "channel", 1, 5, 0.5), VECTOR),
+    "spline_coupling_channel_image": (
+        lambda: SplineCoupling(networks.ConvNet(8, 8), "channel", 0, 3, 1.0), IMAGE),
     "diagonal_scaling": (DiagonalScaling, IMAGE),
     "actnorm_image": (ActNorm, IMAGE),
     "logit": (Logit, IMAGE),
@@ -119,6 +126,7 @@ FLOWS = {
     "realnvp_vector": (flow_config("realnvp", scale="exp"), VECTOR),
     "realnvp_image": (flow_config("realnvp"), IMAGE),
     "glow_vector": (flow_config("glow", scale="tanh"), VECTOR),
+    "glow_vector_spline": (flow_config("glow", coupling="spline", num_bins=4, tail_bound=1.0), VECTOR),
     "glow_image_lu_affine": (flow_config("glow", scale="sigmoid"), IMAGE),
     "glow_image_conv_additive": (flow_config("glow", permutation="conv", coupling="additive",
                                              learned_prior=False, learn_top=False), IMAGE),
@@ -136,9 +144,13 @@ def test_whole_flow_inverts_exactly_and_its_log_det_is_the_jacobians(name):
   assert encode(x)[0].shape == x.shape  # the multi-scale code has the data's shape
 
 
-def test_flow_density_integrates_to_one_and_is_the_change_of_variables():
-  """exp(log p) of a perturbed 2-D RealNVP on a fine grid sums to 1; log p = log N(f(x)) + log_det."""
-  flow = build_flow(flow_config("realnvp", hidden=(16,)), (2,))
+@pytest.mark.parametrize("config", [
+    flow_config("realnvp", hidden=(16,)),
+    flow_config("glow", hidden=(16,), coupling="spline", num_bins=5, tail_bound=2.0)],
+    ids=["realnvp", "glow_spline"])
+def test_flow_density_integrates_to_one_and_is_the_change_of_variables(config):
+  """exp(log p) of a perturbed 2-D flow on a fine grid sums to 1; log p = log N(f(x)) + log_det."""
+  flow = build_flow(config, (2,))
   variables = perturbed(flow.init(jax.random.PRNGKey(0), jax.random.normal(jax.random.PRNGKey(1), (64, 2)),
                                   method=flow.log_prob), scale=0.1)
   step = 0.02
@@ -149,6 +161,59 @@ def test_flow_density_integrates_to_one_and_is_the_change_of_variables():
   z, log_det = flow.apply(variables, grid[:5], method=flow.encode)
   expected = -0.5 * jnp.sum(z**2, -1) - math.log(2 * math.pi) + log_det
   np.testing.assert_allclose(log_prob[:5], expected, rtol=1e-6)
+
+
+def test_rational_quadratic_spline_follows_its_definition():
+  """In float64: the spline passes through its knots (x^k, y^k) with derivatives delta^k,
+  exp(log_det) is its central finite difference, it increases, the inverse undoes it, zero raw
+  parameters give the identity, and outside [-B, B] it is the identity with log_det 0."""
+  bound, num_bins = 2.0, 6
+  with jax.enable_x64(True):
+    raw = 1.5 * jax.random.normal(jax.random.PRNGKey(0), (3 * num_bins - 1,), jnp.float64)
+    widths, heights, derivatives = spline_parameters(raw, num_bins)
+    spline = jax.jit(lambda x: rational_quadratic_spline(x, widths, heights, derivatives, False, bound))
+    inverse = jax.jit(lambda y: rational_quadratic_spline(y, widths, heights, derivatives, True, bound))
+
+    knots_x = -bound + 2 * bound * np.concatenate([[0.0], np.cumsum(widths)])
+    knots_y = -bound + 2 * bound * np.concatenate([[0.0], np.cumsum(heights)])
+    knot_derivatives = np.concatenate([[1.0], derivatives, [1.0]])
+    y, log_det = spline(jnp.asarray(knots_x))
+    np.testing.assert_allclose(y, knots_y, atol=1e-12)
+    np.testing.assert_allclose(np.exp(log_det), knot_derivatives, rtol=1e-9)
+
+    x = jnp.linspace(-3.0, 3.0, 6001)
+    y, log_det = spline(x)
+    step = 1e-6
+    finite_difference = (spline(x + step)[0] - spline(x - step)[0]) / (2 * step)
+    interior = np.abs(np.abs(np.asarray(x)) - bound) > 2 * step  # the derivative jumps at +-B
+    np.testing.assert_allclose(np.exp(log_det)[interior], finite_difference[interior], rtol=1e-6)
+    assert np.all(np.diff(np.asarray(y)) > 0)
+    x_back, inverse_log_det = inverse(y)
+    np.testing.assert_allclose(x_back, x, atol=1e-10)
+    np.testing.assert_allclose(inverse_log_det, -log_det, atol=1e-9)
+
+    outside = np.abs(np.asarray(x)) > bound
+    np.testing.assert_array_equal(np.asarray(y)[outside], np.asarray(x)[outside])
+    np.testing.assert_array_equal(np.asarray(log_det)[outside], 0.0)
+    identity, identity_log_det = rational_quadratic_spline(
+        x, *spline_parameters(jnp.zeros(3 * num_bins - 1), num_bins), False, bound)
+    np.testing.assert_allclose(identity, x, atol=1e-12)
+    np.testing.assert_allclose(identity_log_det, 0.0, atol=1e-12)
+
+
+def test_spline_coupling_starts_as_the_identity_and_checks_its_fields():
+  """The zero-initialised last layer gives uniform bins and unit derivatives: y = x, log_det = 0,
+  inside and outside the bound."""
+  coupling = SplineCoupling(networks.MLP((8,), 11), "alternate", 0, 4, 1.0)
+  x = 2.0 * jax.random.normal(jax.random.PRNGKey(0), (16, *VECTOR))
+  variables = coupling.init(jax.random.PRNGKey(1), x, method=coupling.forward)
+  y, log_det = jax.jit(lambda v: coupling.apply(variables, v, method=coupling.forward))(x)
+  np.testing.assert_allclose(y, x, atol=1e-6)
+  np.testing.assert_allclose(log_det, 0.0, atol=1e-6)
+  with pytest.raises(UnknownNameError, match="valid: affine, additive, spline"):
+    build_flow(flow_config("glow", coupling="cubic"), (2,))
+  with pytest.raises(ConfigError, match="model.num_bins >= 1 and model.tail_bound > 0"):
+    build_flow(flow_config("glow", coupling="spline", num_bins=4, tail_bound=0.0), (2,))
 
 
 def test_sampling_at_temperature_decodes_scaled_base_draws():

@@ -1,9 +1,11 @@
-"""Coupling layers: NICE's additive coupling and RealNVP's affine coupling, with their masks.
+"""Coupling layers: NICE's additive coupling, RealNVP's affine coupling and the rational-quadratic
+spline coupling of Neural Spline Flows, with their masks.
 
 A binary mask b splits x into a conditioning part x_a = b * x, passed through unchanged, and a
 transformed part x_b = (1 - b) * x whose map is computed from x_a by a network (``networks.py``).
 The Jacobian is triangular, so its log-determinant is the sum of the transformed part's
-log-scales, and the inverse needs the network only in the forward direction.
+elementwise log-derivatives (an affine coupling's log-scales), and the inverse needs the network
+only in the forward direction.
 
 Masks (1 marks x_a):
   ``alternate``     flat index even (parity 0) or odd (parity 1): NICE's partition of a vector;
@@ -20,6 +22,7 @@ import numpy as np
 
 from jaxgen.errors import ConfigError, UnknownNameError
 from jaxgen.families.flows.bijectors import Bijector, sum_except_batch
+from jaxgen.families.flows.spline import rational_quadratic_spline, spline_parameters
 
 MASKS = ("alternate", "checkerboard", "channel")
 # How the network's raw output r becomes the log-scale s of an affine coupling.
@@ -106,3 +109,32 @@ class AffineCoupling(Bijector):
     b, shift, log_scale = self._shift_and_log_scale(y)
     x = b * y + (1.0 - b) * (y - shift) * jnp.exp(-log_scale)
     return x, -sum_except_batch(log_scale)
+
+
+class SplineCoupling(Bijector):
+  """The rational-quadratic spline coupling (Durkan et al. 2019, sec. 3.2 with the spline of
+  sec. 3.1): ``y = b * x + (1 - b) * g(x; theta(b * x))``, g a monotonic rational-quadratic spline
+  per element with ``num_bins`` bins on [-tail_bound, tail_bound] and the identity outside
+  (``spline.py``); log_det = sum (1 - b) * log g'(x).
+
+  ``network``: [B, *shape] -> [B, *shape, 3 * num_bins - 1], the unconstrained widths, heights and
+  interior derivatives (``spline.spline_parameters``); a zero output is the identity spline.
+  """
+  network: nn.Module
+  mask: str = "channel"
+  parity: int = 0
+  num_bins: int = 8
+  tail_bound: float = 3.0
+
+  def _transform(self, x: jax.Array, inverse: bool) -> tuple[jax.Array, jax.Array]:
+    b = coupling_mask(x.shape[1:], self.mask, self.parity)
+    widths, heights, derivatives = spline_parameters(self.network(x * b), self.num_bins)
+    y, log_derivative = rational_quadratic_spline(x, widths, heights, derivatives, inverse,
+                                                  self.tail_bound)
+    return b * x + (1.0 - b) * y, sum_except_batch((1.0 - b) * log_derivative)
+
+  def forward(self, x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    return self._transform(x, inverse=False)
+
+  def inverse(self, y: jax.Array) -> tuple[jax.Array, jax.Array]:
+    return self._transform(y, inverse=True)  # y_a = x_a: the network sees what it saw forward.

@@ -224,7 +224,7 @@ class FlowExperiment:
     points with a known density: ``true_entropy`` and ``kl_gap`` = nll - true entropy (the KL
     divergence from the data to the model, estimated on the test split), and on mixtures the
     mode coverage of ``eval.num_mode_samples`` samples; images: FID/KID of
-    ``eval.num_fid_samples`` samples per temperature against the train split."""
+    ``eval.num_image_samples`` samples per temperature against the train split."""
     eval_step = jax.jit(self.eval_step)
     eval_key, sample_key = jax.random.split(rng)
     columns: Dict[str, list] = {}
@@ -264,7 +264,7 @@ class FlowExperiment:
     low, high = value_range(self.config)
     metrics = {}
     for i, temperature in enumerate(e.temperatures):
-      samples = self.draw(state, jax.random.fold_in(rng, i), e.num_fid_samples, temperature)
+      samples = self.draw(state, jax.random.fold_in(rng, i), e.num_image_samples, temperature)
       # The inverse of a trained flow can overflow far out in the base's tails: such samples are
       # counted, not scored (the extractors refuse non-finite images).
       finite = np.isfinite(samples).reshape(len(samples), -1).all(axis=1)

@@ -13,6 +13,9 @@ Each has a vector version (2-D toys, tabular data: MLP coupling networks) and an
   glow     ``steps_per_scale`` steps of actnorm, invertible 1x1 convolution, coupling; images
            squeeze before each scale and factor out half after it (Kingma & Dhariwal 2018,
            fig. 2). Coupling networks are Glow's 3-layer CNN (images) or MLPs (vectors).
+           ``coupling`` is ``affine``, ``additive`` or ``spline``: rational-quadratic splines of
+           ``num_bins`` bins on [-tail_bound, tail_bound], which with the LU-decomposed linear map
+           make the steps of a coupling Neural Spline Flow (Durkan et al. 2019).
 
 ``actnorm`` in realnvp puts an actnorm before each coupling: in place of RealNVP's batch
 normalisation, whose running statistics make a flow depend on the batch it is evaluated on.
@@ -29,15 +32,16 @@ from jaxgen.core.registry import Registry
 from jaxgen.errors import ConfigError, UnknownNameError
 from jaxgen.families.flows import networks
 from jaxgen.families.flows.bijectors import Bijector, Chain, Repeated
-from jaxgen.families.flows.coupling import AdditiveCoupling, AffineCoupling
+from jaxgen.families.flows.coupling import AdditiveCoupling, AffineCoupling, SplineCoupling
 from jaxgen.families.flows.elementwise import ActNorm, DiagonalScaling, Logit
 from jaxgen.families.flows.flow import BASES, Flow
 from jaxgen.families.flows.linear import Invertible1x1Conv
 from jaxgen.families.flows.multiscale import FactorOut, Squeeze, Unsqueeze
+from jaxgen.families.flows.spline import parameters_per_element
 
 ARCHITECTURES = Registry("flow architecture")
 register_architecture = ARCHITECTURES.register
-COUPLINGS = ("affine", "additive")
+COUPLINGS = ("affine", "additive", "spline")
 PERMUTATIONS = ("conv", "lu")
 
 
@@ -52,17 +56,26 @@ def _check_image_size(data_shape: Sequence[int], num_squeezes: int) -> None:
                       f"{tuple(data_shape[:2])} must be divisible by {factor}")
 
 
-def _coupling(kind: str, network: nn.Module, mask: str, parity: int, scale: str) -> Bijector:
-  """An additive or affine coupling around ``network`` (built for that kind's outputs)."""
-  if kind == "additive":
+def _coupling(c: ml_collections.ConfigDict, network: nn.Module, mask: str, parity: int) -> Bijector:
+  """The ``c.coupling`` coupling around ``network`` (built for that kind's outputs)."""
+  if c.coupling == "additive":
     return AdditiveCoupling(network, mask, parity)
-  return AffineCoupling(network, mask, parity, scale)
+  if c.coupling == "spline":
+    return SplineCoupling(network, mask, parity, c.num_bins,
+                          c.tail_bound)
+  return AffineCoupling(network, mask, parity, c.scale)
 
 
-def _outputs_per_element(kind: str) -> int:
-  if kind not in COUPLINGS:
-    raise UnknownNameError(f"unknown model.coupling {kind!r}; valid: {', '.join(COUPLINGS)}")
-  return 1 if kind == "additive" else 2
+def _outputs_per_element(c: ml_collections.ConfigDict) -> int:
+  """What the coupling network emits per transformed element for ``c.coupling``."""
+  if c.coupling not in COUPLINGS:
+    raise UnknownNameError(f"unknown model.coupling {c.coupling!r}; valid: {', '.join(COUPLINGS)}")
+  if c.coupling == "spline":
+    if c.num_bins < 1 or c.tail_bound <= 0:
+      raise ConfigError(f"spline couplings need model.num_bins >= 1 and model.tail_bound > 0; got "
+                        f"{c.num_bins} and {c.tail_bound}")
+    return parameters_per_element(c.num_bins)
+  return 1 if c.coupling == "additive" else 2
 
 
 @register_architecture("nice")
@@ -111,13 +124,13 @@ def _glow_steps(c: ml_collections.ConfigDict, network: nn.Module) -> Bijector:
     raise UnknownNameError(f"unknown model.permutation {c.permutation!r}; valid: "
                            f"{', '.join(PERMUTATIONS)}")
   step = Chain([ActNorm(), Invertible1x1Conv(lu=c.permutation == "lu"),
-                _coupling(c.coupling, network, "channel", 0, c.scale)])
+                _coupling(c, network, "channel", 0)])
   return Repeated(step, c.steps_per_scale)
 
 
 def _glow_scale(c: ml_collections.ConfigDict, scales_left: int) -> Bijector:
   """Squeeze, K steps, then (except at the last scale) factor out half (images)."""
-  steps = _glow_steps(c, networks.ConvNet(c.features, _outputs_per_element(c.coupling)))
+  steps = _glow_steps(c, networks.ConvNet(c.features, _outputs_per_element(c)))
   if scales_left == 1:
     top = [ActNorm(data_init=False)] if c.learn_top else []
     return Chain([Squeeze(), steps] + top + [Unsqueeze()])
@@ -128,7 +141,7 @@ def _glow_scale(c: ml_collections.ConfigDict, scales_left: int) -> Bijector:
 @register_architecture("glow")
 def glow(c: ml_collections.ConfigDict, data_shape: Sequence[int]) -> Flow:
   if not _is_image(data_shape):
-    network = networks.MLP(tuple(c.hidden), _outputs_per_element(c.coupling))
+    network = networks.MLP(tuple(c.hidden), _outputs_per_element(c))
     return Flow(_glow_steps(c, network), tuple(data_shape), c.base)
   _check_image_size(data_shape, c.num_scales)
   return Flow(_glow_scale(c, c.num_scales), tuple(data_shape), c.base)
