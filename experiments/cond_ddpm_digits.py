@@ -9,10 +9,11 @@ is replaced by the null label with probability 0.1 (Alg. 1), so one network is b
 and unconditional; sampling mixes them, (1 + w) eps(x, y) - w eps(x, null) (eq. 6) with w = 1.
 Evaluation: the digits classifier's agreement with the conditioning labels (label_accuracy), FID
 and the class histogram of samples whose labels cycle through the 10 classes.
-Expected: not measured yet. The target is label_accuracy >= 0.95 with guidance. A run on 2 CPU
-cores shared with other jobs reached only step 1,029 in 28 minutes; with EMA 0.999 its eval
-params still carry 0.999^1029 = 36% of the initial weights, so its samples are noise. Measure
-after the full 3,000 steps (~20 min on 2 unshared CPU cores).
+Expected (seed 0, 3,000 steps, ~35 min of training on 2 shared CPU cores; evaluation ~50 min on
+one core: 10,000 guided DDIM-50 samples are 1M network passes): label_accuracy 0.994 (floor 0.95),
+classes 9.84-10.12% each, digits-FID 0.20, KID 0.000, precision 0.80, recall 0.78 (10,000 samples);
+the 1000-term bound scored with the null label (an unconditional bound from the same network)
+3.53 bits/dim.
 """
 
 import ddpm_digits
@@ -32,5 +33,5 @@ def get_config(arg=None):
   reproduce(config, ('label_accuracy >= 0.95',),
             source='issue #8 floor',
             protocol='guided samples, 1,000 per class, digits classifier',
-            compute='about 20 min training on 2 CPU cores')
+            compute='about 35 min training and 50 min evaluation on 2 CPU cores')
   return config
