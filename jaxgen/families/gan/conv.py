@@ -92,48 +92,40 @@ def col2im_conv_transpose(x: jax.Array, kernel: jax.Array, stride: int,
 
 class Conv2D(nn.Module):
   """x: [B, H, W, C] -> [B, ceil(H / s), ceil(W / s), features]: flax's ``nn.Conv(features,
-  (k, k), strides=(s, s), padding="SAME")``."""
+  (k, k), strides=(s, s), padding="SAME")``; with ``transpose``, [B, H * s, W * s, features]:
+  flax's ``nn.ConvTranspose`` with the same arguments (a stride-1 convolution over the input
+  dilated by s, the kernel not flipped)."""
   features: int
   kernel_size: int
   stride: int = 1
   use_bias: bool = True
   impl: str = "auto"
-
-  @nn.compact
-  def __call__(self, x: jax.Array) -> jax.Array:
-    k = self.kernel_size
-    kernel = self.param("kernel", nn.initializers.lecun_normal(), (k, k, x.shape[-1], self.features))
-    padding = [same_padding(x.shape[1], k, self.stride), same_padding(x.shape[2], k, self.stride)]
-    if use_im2col(self.impl):
-      y = im2col_conv(x, kernel, self.stride, padding)
-    else:
-      y = lax.conv_general_dilated(x, kernel, (self.stride, self.stride), padding,
-                                   dimension_numbers=("NHWC", "HWIO", "NHWC"))
-    if self.use_bias:
-      y = y + self.param("bias", nn.initializers.zeros, (self.features,))
-    return y
-
-
-class ConvTranspose2D(nn.Module):
-  """x: [B, H, W, C] -> [B, H * s, W * s, features]: flax's ``nn.ConvTranspose(features, (k, k),
-  strides=(s, s), padding="SAME")`` (a stride-1 convolution over the input dilated by s, the
-  kernel not flipped)."""
-  features: int
-  kernel_size: int
-  stride: int = 2
-  use_bias: bool = True
-  impl: str = "auto"
+  transpose: bool = False
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
     k, s = self.kernel_size, self.stride
     kernel = self.param("kernel", nn.initializers.lecun_normal(), (k, k, x.shape[-1], self.features))
-    padding = [transpose_same_padding(k, s)] * 2
-    if use_im2col(self.impl):
+    if self.transpose:
+      padding = [transpose_same_padding(k, s)] * 2
+      strides, dilation = (1, 1), (s, s)
+    else:
+      padding = [same_padding(x.shape[1], k, s), same_padding(x.shape[2], k, s)]
+      strides, dilation = (s, s), (1, 1)
+    if not use_im2col(self.impl):
+      y = lax.conv_general_dilated(x, kernel, strides, padding, lhs_dilation=dilation,
+                                   dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    elif self.transpose:
       y = col2im_conv_transpose(x, kernel, s, padding[0])
     else:
-      y = lax.conv_general_dilated(x, kernel, (1, 1), padding, lhs_dilation=(s, s),
-                                   dimension_numbers=("NHWC", "HWIO", "NHWC"))
+      y = im2col_conv(x, kernel, s, padding)
     if self.use_bias:
       y = y + self.param("bias", nn.initializers.zeros, (self.features,))
     return y
+
+
+class ConvTranspose2D(Conv2D):
+  """flax's ``nn.ConvTranspose(features, (k, k), strides=(s, s), padding="SAME")``: Conv2D with
+  ``transpose``, stride 2 by default."""
+  stride: int = 2
+  transpose: bool = True
