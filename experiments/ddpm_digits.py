@@ -14,9 +14,17 @@ the train split; FID against the number of sampling steps (DDIM 10 ... 1000, anc
 1,000 samples each.
 Expected (seed 0, 3,500 steps, 18 min on 2 CPU cores shared with other jobs): train MSE 0.071;
 bound_estimate 1.56 bits/dim at step 3,500 (the one-term unbiased estimate T L_t + L_T over the
-300 test images, logged by eval_step; the full 1000-term bits_per_dim is not yet measured; the
-best GaussianMixture is 2.58). Digits-FID, class fractions and the FID-vs-steps table: not yet
-measured (the evaluation did not finish on the shared CPU).
+300 test images, logged by eval_step). 10,000 DDIM-50 samples (8 min on one core): 10 of 10
+classes, 8.7-11.2% each; digits-FID 1.01, KID 0.035, precision 0.49, recall 0.94 (dcgan_digits:
+FID 1.95). FID against sampling steps (500 samples each, the same
+x_T): DDIM 10 / 20 / 50 / 100 steps 1.64 / 1.47 / 1.45 / 1.47, ancestral 1000 steps 0.81 -- DDIM-50 is
+79% above ancestral, MISSING the issue's "within 25%" (eta = 0; the eta > 0 and longer-training
+variants are not measured).
+Measured with: jaxgen eval --workdir runs/ddpm_digits --config.eval.bits_per_dim=False
+"--config.eval.fid_vs_steps=()" --config.eval.fid_vs_steps_ancestral=False, and the FID-vs-steps
+rows in a copy of the workdir with "--config.eval.fid_vs_steps=(10, 20, 50, 100)"
+--config.eval.fid_vs_steps_samples=500. The full 1000-term bits_per_dim was not measured: the
+bound over 300 images x 1000 timesteps ran >17 min at 13-15 GB RSS on this machine.
 """
 
 import ml_collections
@@ -27,7 +35,7 @@ from jaxgen.core.config import base_config, smoke, reproduce
 def get_config(arg=None):
   config = base_config()
   config.family = "diffusion"
-  config.description = "DDPM, U-Net ch 64 (1, 2), L_simple, T=1000 linear, 8x8 digits"
+  config.description = "DDPM, U-Net ch 32 (1, 2), L_simple, T=1000 linear, 8x8 digits"
 
   config.data.name = "digits"
   config.data.scale = "-1_1"
