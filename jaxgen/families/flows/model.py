@@ -61,8 +61,7 @@ def _coupling(c: ml_collections.ConfigDict, network: nn.Module, mask: str, parit
   if c.coupling == "additive":
     return AdditiveCoupling(network, mask, parity)
   if c.coupling == "spline":
-    return SplineCoupling(network, mask, parity, c.num_bins,
-                          c.tail_bound)
+    return SplineCoupling(network, mask, parity, c.num_bins, c.tail_bound)
   return AffineCoupling(network, mask, parity, c.scale)
 
 

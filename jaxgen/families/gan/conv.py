@@ -41,19 +41,18 @@ def transpose_same_padding(kernel: int, stride: int) -> tuple[int, int]:
   return low, total - low
 
 
-def im2col_conv(x: jax.Array, kernel: jax.Array, stride: int, padding: Sequence[tuple[int, int]],
-                dilation: int = 1) -> jax.Array:
+def im2col_conv(x: jax.Array, kernel: jax.Array, stride: int,
+                padding: Sequence[tuple[int, int]]) -> jax.Array:
   """x: [B, H, W, C], kernel: [kh, kw, C, F] -> [B, H', W', F], as lax.conv_general_dilated
-  with ``window_strides=(stride, stride)``, ``padding`` and ``lhs_dilation=(dilation, dilation)``.
+  with ``window_strides=(stride, stride)`` and ``padding``.
 
-  The input is padded (and dilated: ``dilation - 1`` zeros between pixels) by one ``lax.pad``;
-  patch ``(i, j)`` of every output pixel is one strided slice; the ``kh * kw`` slices stack into
-  ``[B, H', W', kh * kw * C]`` and meet ``kernel.reshape(kh * kw * C, F)`` in one matmul.
+  The input is padded by one ``lax.pad``; patch ``(i, j)`` of every output pixel is one strided
+  slice; the ``kh * kw`` slices stack into ``[B, H', W', kh * kw * C]`` and meet
+  ``kernel.reshape(kh * kw * C, F)`` in one matmul.
   """
   kh, kw, c, f = kernel.shape
   (top, bottom), (left, right) = padding
-  config = [(0, 0, 0), (top, bottom, dilation - 1), (left, right, dilation - 1), (0, 0, 0)]
-  padded = lax.pad(x, jnp.zeros((), x.dtype), config)
+  padded = jnp.pad(x, [(0, 0), (top, bottom), (left, right), (0, 0)])
   out_h = (padded.shape[1] - kh) // stride + 1
   out_w = (padded.shape[2] - kw) // stride + 1
   patches = [padded[:, i:i + stride * (out_h - 1) + 1:stride, j:j + stride * (out_w - 1) + 1:stride]
@@ -64,9 +63,9 @@ def im2col_conv(x: jax.Array, kernel: jax.Array, stride: int, padding: Sequence[
 
 def col2im_conv_transpose(x: jax.Array, kernel: jax.Array, stride: int,
                           padding: tuple[int, int]) -> jax.Array:
-  """x: [B, H, W, C], kernel: [kh, kw, C, F] -> [B, H * s, W * s, F], as im2col_conv over x
-  dilated by s with ``padding`` (lax.conv_transpose, kernel not flipped), without the dilation's
-  zeros.
+  """x: [B, H, W, C], kernel: [kh, kw, C, F] -> [B, H * s, W * s, F], as a stride-1 convolution
+  over x dilated by s with ``padding`` (lax.conv_transpose, kernel not flipped), without computing
+  on the dilation's zeros.
 
   One matmul gives every input pixel's contribution through every kernel tap,
   ``[B, H, W, kh, kw, F]``; tap (i, j) lands ``s`` pixels apart from offset (kh - 1 - i,
