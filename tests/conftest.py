@@ -1,7 +1,9 @@
 """Shared test fixtures. JAX runs on the CPU; tests that need several devices or processes
 start subprocesses with their own XLA_FLAGS (the device count is fixed at JAX start-up)."""
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,9 +20,12 @@ EXPERIMENTS = os.path.join(REPO, "experiments")
 TEST_XLA_FLAGS = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
 os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {TEST_XLA_FLAGS}".strip()
 # Subprocesses (CLI runs, kills and resumes, several hosts) compile the same steps again and again:
-# one persistent compilation cache for the session, shared by pytest-xdist's workers.
-os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", os.path.join(
-    tempfile.gettempdir(), f"jaxgen-test-cache-{os.environ.get('PYTEST_XDIST_TESTRUNUID', os.getpid())}"))
+# one persistent compilation cache for the session. The process that imports this first (pytest,
+# or pytest-xdist's controller) makes it and removes it at exit; xdist's workers and every
+# subprocess inherit the variable and use the same directory.
+if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+  os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="jaxgen-test-cache-")
+  atexit.register(shutil.rmtree, os.environ["JAX_COMPILATION_CACHE_DIR"], ignore_errors=True)
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.5")
 
 
