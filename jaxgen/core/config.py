@@ -221,9 +221,25 @@ def _rename_fields(config: dict) -> dict:
   return config
 
 
+# Fields a family's configs gained after workdirs were written without them, with the value that
+# reproduces what those workdirs ran: an old workdir reads them back set to that value.
+ADDED_FIELDS = {
+    "gan": {"model.conv": "auto"},  # DCGAN's convolution implementation (jaxgen/families/gan/conv.py)
+    "flows": {"model.num_bins": 8, "model.tail_bound": 3.0},  # spline couplings' settings
+}
+
+
+def _add_fields(config: dict) -> dict:
+  for field, value in ADDED_FIELDS.get(config.get("family"), {}).items():
+    group, key = field.split(".")
+    config.setdefault(group, {}).setdefault(key, value)
+  return config
+
+
 def from_json(text: str) -> ml_collections.ConfigDict:
   """Reads a ``config.json`` back; JSON lists become tuples, as configs write them; fields of
-  ``RENAMED_FIELDS`` take their new names."""
+  ``RENAMED_FIELDS`` take their new names, and fields of ``ADDED_FIELDS`` missing from an older
+  workdir's file take the value that reproduces it."""
 
   def tuples(value):
     if isinstance(value, list):
@@ -232,7 +248,7 @@ def from_json(text: str) -> ml_collections.ConfigDict:
       return {k: tuples(v) for k, v in value.items()}
     return value
 
-  return ml_collections.ConfigDict(tuples(_rename_fields(json.loads(text))))
+  return ml_collections.ConfigDict(tuples(_add_fields(_rename_fields(json.loads(text)))))
 
 
 def smoke(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
