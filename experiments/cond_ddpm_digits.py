@@ -26,6 +26,7 @@ def get_config(arg=None):
   config.model.class_conditional = True
   config.model.label_dropout = 0.1
   config.sample.guidance_scale = 1.0
+  config.sample.eta = 0.0  # measured so (label_accuracy 0.994); ddpm_digits samples at eta 1
   config.eval.fid_vs_steps = ()  # ddpm_digits measures the samplers; here the labels matter
   config.eval.fid_vs_steps_ancestral = False
   if arg != "smoke":

@@ -2,6 +2,7 @@
 computations from the papers' formulas; samplers against each other; the U-Net's size; one
 compile of the train step and one compiled program per sampler."""
 
+import json
 import math
 import os
 
@@ -253,6 +254,24 @@ def test_config_errors_name_the_fix():
     DiffusionExperiment(load_config("ddpm_digits", "diffusion.schedule=sigmoid"))
   with pytest.raises(ConfigError, match="needs model.class_conditional"):
     DiffusionExperiment(load_config("ddpm_digits", "sample.guidance_scale=1.0"))
+  with pytest.raises(ConfigError, match="eta must be >= 0"):
+    DiffusionExperiment(load_config("ddpm_digits", "eval.fid_vs_steps_etas=(0.0, -1.0)"))
+
+
+def test_fid_vs_steps_report_has_a_row_per_steps_and_eta_and_the_ancestral_row(tmp_path):
+  experiment = DiffusionExperiment(load_config("ddpm_digits", "eval.fid_vs_steps=(10, 50)",
+                                               "eval.fid_vs_steps_etas=(0.0, 1.0)"))
+  metrics = {"fid_ddim10_eta0": 3.0, "fid_ddim50_eta0": 2.0, "fid_ddim10_eta1": 2.5,
+             "fid_ddim50_eta1": 1.5, "fid_ancestral1000": 1.0, "fid": 9.0}
+  experiment.write_report(metrics, str(tmp_path))
+  with open(tmp_path / "fid_vs_steps.json") as f:
+    rows = json.load(f)["rows"]
+  assert [(r["sampler"], r["eta"], r["steps"], r["fid"]) for r in rows] == [
+      ("ddim", 0.0, 10, 3.0), ("ddim", 0.0, 50, 2.0), ("ddim", 1.0, 10, 2.5), ("ddim", 1.0, 50, 1.5),
+      ("ancestral", None, 1000, 1.0)]
+  table = (tmp_path / "fid_vs_steps.md").read_text()
+  assert "| ddim | 1 | 50 | 1.500 |" in table and "| ancestral |  | 1000 | 1.000 |" in table
+  assert (tmp_path / "fid_vs_steps.png").stat().st_size > 0
 
 
 def test_train_step_compiles_exactly_once(tmp_path):

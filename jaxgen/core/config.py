@@ -226,6 +226,7 @@ def _rename_fields(config: dict) -> dict:
 ADDED_FIELDS = {
     "gan": {"model.conv": "auto"},  # DCGAN's convolution implementation (jaxgen/families/gan/conv.py)
     "flows": {"model.num_bins": 8, "model.tail_bound": 3.0},  # spline couplings' settings
+    "diffusion": {"eval.fid_vs_steps_etas": (0.0,)},  # FID-vs-steps was measured at eta 0 only
 }
 
 

@@ -10,8 +10,8 @@ epsilon | x0 | v, ``variance`` small | large | learned), ``model`` (``unet`` or 
 
 ``evaluate`` reports: images, ``bits_per_dim`` (the full T-term bound on the test split, with
 ``bits_per_dim_decoder`` / ``bits_per_dim_prior``), the ``jaxgen.eval.samples`` image metrics of
-the configured sampler, and ``fid_ddim<N>`` for N in ``eval.fid_vs_steps`` (and
-``fid_ancestral<T>``); points, mode coverage and MMD. ``write_report`` saves the FID-vs-steps
+the configured sampler, and ``fid_ddim<N>_eta<e>`` for N in ``eval.fid_vs_steps`` and e in
+``eval.fid_vs_steps_etas`` (and ``fid_ancestral<T>``); points, mode coverage and MMD. ``write_report`` saves the FID-vs-steps
 table (``fid_vs_steps.json`` / ``.md``) and plot (``fid_vs_steps.png``) in the workdir.
 """
 
@@ -103,6 +103,9 @@ class DiffusionExperiment:
     for steps in tuple(config.eval.fid_vs_steps) + ((s.num_steps,) if s.sampler == "ddim" else ()):
       if not 1 <= steps <= T:
         raise ConfigError(f"DDIM takes 1 to diffusion.num_timesteps={T} steps, got {steps}")
+    if s.eta < 0 or any(eta < 0 for eta in config.eval.fid_vs_steps_etas):
+      raise ConfigError(f"DDIM's eta must be >= 0 (0 deterministic, 1 DDPM's noise); got sample.eta="
+                        f"{s.eta}, eval.fid_vs_steps_etas={config.eval.fid_vs_steps_etas}")
     if s.guidance_scale and not self.num_classes:
       raise ConfigError("sample.guidance_scale needs model.class_conditional=True")
     if self.schedule.num_timesteps % config.eval.bound_chunk:
@@ -132,9 +135,12 @@ class DiffusionExperiment:
     return samplers.guided(lambda x, t, y: self.denoise(params, x, t, y), labels, self.num_classes,
                            self.config.sample.guidance_scale, self.variance)
 
-  def generate(self, params, rng: jax.Array, num: int, sampler: str, num_steps: int) -> jax.Array:
-    """``num`` samples by ``sampler`` (ancestral: all T steps; ddim: ``num_steps``) -> [num, *shape]."""
+  def generate(self, params, rng: jax.Array, num: int, sampler: str, num_steps: int,
+               eta: Optional[float] = None) -> jax.Array:
+    """``num`` samples by ``sampler`` (ancestral: all T steps; ddim: ``num_steps`` with ``eta``,
+    by default ``sample.eta``) -> [num, *shape]."""
     s = self.config.sample
+    eta = s.eta if eta is None else eta
     initial_key, steps_key = jax.random.split(rng)
     x_T = jax.random.normal(initial_key, (num,) + tuple(self.info.shape))
     denoise = self.denoiser(params, self.sample_labels(num))
@@ -144,7 +150,7 @@ class DiffusionExperiment:
                              self.variance, clip)
     else:
       x = samplers.ddim(denoise, self.schedule, x_T, steps_key, self.parameterisation, self.variance,
-                        num_steps, s.eta, clip)
+                        num_steps, eta, clip)
     return jnp.clip(x, -1.0, 1.0) if self.images else x
 
   def loss_inputs(self, output: jax.Array, x0, x_t, t, noise) -> losses.LossInputs:
@@ -230,22 +236,24 @@ class DiffusionExperiment:
     return metrics
 
   def fid_vs_steps(self, state: TrainState, rng: jax.Array) -> Dict[str, float]:
-    """``fid_ddim<N>`` for each N of ``eval.fid_vs_steps`` and, with ``eval.fid_vs_steps_ancestral``,
-    ``fid_ancestral<T>``, each over ``eval.fid_vs_steps_samples`` samples from the same keys (the
-    same x_T: common random numbers make the rows comparable)."""
+    """``fid_ddim<N>_eta<e>`` for each N of ``eval.fid_vs_steps`` and e of
+    ``eval.fid_vs_steps_etas`` and, with ``eval.fid_vs_steps_ancestral``, ``fid_ancestral<T>``,
+    each over ``eval.fid_vs_steps_samples`` samples from the same keys (the same x_T and noise:
+    common random numbers make the rows comparable)."""
     e = self.config.eval
-    rows = [("ddim", steps) for steps in e.fid_vs_steps]
+    rows = [("ddim", steps, eta) for eta in e.fid_vs_steps_etas for steps in e.fid_vs_steps]
     if e.fid_vs_steps_ancestral:
-      rows.append(("ancestral", self.schedule.num_timesteps))
+      rows.append(("ancestral", self.schedule.num_timesteps, None))
     metrics = {}
-    for sampler, steps in rows:
-      images = self.draw(state, rng, e.fid_vs_steps_samples, sampler, steps)
-      metrics[f"fid_{sampler}{steps}"] = self.image_metrics(images)["fid"]
+    for sampler, steps, eta in rows:
+      images = self.draw(state, rng, e.fid_vs_steps_samples, sampler, steps, eta)
+      metrics[fid_vs_steps_key(sampler, steps, eta)] = self.image_metrics(images)["fid"]
     return metrics
 
-  def draw(self, state: TrainState, rng: jax.Array, num: int, sampler: str, num_steps: int) -> np.ndarray:
+  def draw(self, state: TrainState, rng: jax.Array, num: int, sampler: str, num_steps: int,
+           eta: Optional[float] = None) -> np.ndarray:
     """``num`` samples on the host in ``eval.batch_size`` chunks (one compile per sampler)."""
-    generate = jax.jit(lambda key, n: self.generate(state.eval_params, key, n, sampler, num_steps),
+    generate = jax.jit(lambda key, n: self.generate(state.eval_params, key, n, sampler, num_steps, eta),
                        static_argnums=1)
     return eval_samples.draw(generate, rng, num, self.config.eval.batch_size)
 
@@ -285,34 +293,37 @@ class DiffusionExperiment:
     return {name: total / count for name, total in sums.items()}
 
   def write_report(self, metrics: Dict[str, float], workdir: str) -> None:
-    """FID against sampling steps from ``evaluate``'s ``fid_ddim<N>`` / ``fid_ancestral<T>``:
+    """FID against sampling steps from ``evaluate``'s ``fid_ddim<N>_eta<e>`` / ``fid_ancestral<T>``:
     ``fid_vs_steps.json`` and ``.md`` (a table) and ``fid_vs_steps.png`` (a plot) in ``workdir``."""
     e = self.config.eval
-    rows = [("ddim", steps, metrics.get(f"fid_ddim{steps}")) for steps in e.fid_vs_steps]
-    num_timesteps = self.schedule.num_timesteps
-    rows.append(("ancestral", num_timesteps, metrics.get(f"fid_ancestral{num_timesteps}")))
-    rows = [row for row in rows if row[2] is not None]
+    rows = [("ddim", steps, eta) for eta in e.fid_vs_steps_etas for steps in e.fid_vs_steps]
+    rows.append(("ancestral", self.schedule.num_timesteps, None))
+    rows = [(name, steps, eta, metrics[fid_vs_steps_key(name, steps, eta)]) for name, steps, eta in rows
+            if fid_vs_steps_key(name, steps, eta) in metrics]
     if not rows:
       return
     with open(os.path.join(workdir, f"{FID_VS_STEPS}.json"), "w") as f:
       json.dump({"num_samples": e.fid_vs_steps_samples, "extractor": e.fid_extractor,
-                 "ddim_eta": self.config.sample.eta,
-                 "rows": [{"sampler": name, "steps": steps, "fid": fid} for name, steps, fid in rows]},
+                 "rows": [{"sampler": name, "steps": steps, "eta": eta, "fid": fid}
+                          for name, steps, eta, fid in rows]},
                 f, indent=2)
     lines = [f"FID ({e.fid_extractor} features, {e.fid_vs_steps_samples} samples) against sampling steps",
-             "", "| sampler | steps | FID |", "|---|---:|---:|"]
-    lines += [f"| {name} | {steps} | {fid:.3f} |" for name, steps, fid in rows]
+             "", "| sampler | eta | steps | FID |", "|---|---:|---:|---:|"]
+    lines += [f"| {name} | {'' if eta is None else f'{eta:g}'} | {steps} | {fid:.3f} |"
+              for name, steps, eta, fid in rows]
     with open(os.path.join(workdir, f"{FID_VS_STEPS}.md"), "w") as f:
       f.write("\n".join(lines) + "\n")
     import matplotlib  # Imported here: only reports need it.
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     figure, axes = plt.subplots(figsize=(5, 3.5))
-    for name, marker in (("ddim", "o-"), ("ancestral", "s")):
-      points = [(steps, fid) for sampler, steps, fid in rows if sampler == name]
+    for eta in e.fid_vs_steps_etas:
+      points = [(steps, fid) for name, steps, row_eta, fid in rows if name == "ddim" and row_eta == eta]
       if points:
-        label = f"DDIM, eta={self.config.sample.eta}" if name == "ddim" else "ancestral"
-        axes.plot(*zip(*points), marker, label=label)
+        axes.plot(*zip(*points), "o-", label=f"DDIM, eta={eta:g}")
+    points = [(steps, fid) for name, steps, _, fid in rows if name == "ancestral"]
+    if points:
+      axes.plot(*zip(*points), "s", label="ancestral")
     axes.set_xscale("log")
     axes.set_xlabel("sampling steps")
     axes.set_ylabel(f"FID ({e.fid_extractor} features)")
@@ -320,6 +331,11 @@ class DiffusionExperiment:
     figure.tight_layout()
     figure.savefig(os.path.join(workdir, f"{FID_VS_STEPS}.png"), dpi=100)
     plt.close(figure)
+
+
+def fid_vs_steps_key(sampler: str, steps: int, eta: Optional[float]) -> str:
+  """The metric name of one FID-vs-steps row: ``fid_ddim50_eta0``, ``fid_ancestral1000``."""
+  return f"fid_ancestral{steps}" if sampler == "ancestral" else f"fid_ddim{steps}_eta{eta:g}"
 
 
 def make_experiment(config: ml_collections.ConfigDict) -> DiffusionExperiment:
