@@ -6,7 +6,7 @@
   jaxgen sample --workdir runs/vae --num 64 --out grid.png|samples.npz [--config.sample.temperature=0.7]
   jaxgen fid A B [--features digits|inception]      # A, B: .npz arrays or folders of PNGs
   jaxgen reproduce --list [--dir experiments]        # experiments that declare config.reproduce
-  jaxgen reproduce NAME --workdir W [--config.x=y ...]   # train + eval + check -> W/reproduce.json
+  jaxgen reproduce NAME --workdir W [--reuse-eval] [--config.x=y ...]   # train + eval + check -> W/reproduce.json
   jaxgen reproduce --table W1 W2 ... [--out results.md]  # the README's results table
   jaxgen compare W1 W2 ... [--out table.md]          # metrics side by side (+ table.csv)
   jaxgen report W                                    # W/report.html, self-contained
@@ -110,7 +110,8 @@ def cmd_reproduce(args, overrides: Sequence[str]) -> int:
     return 0
   if not args.workdir:
     raise JaxgenError("reproduce NAME needs --workdir W (an existing one is resumed or reused)")
-  record = registry.reproduce(args.name, args.workdir, overrides, args.dir or _experiments_dir())
+  record = registry.reproduce(args.name, args.workdir, overrides, args.dir or _experiments_dir(),
+                              reuse_eval=args.reuse_eval)
   for result in record["targets"]:
     if "error" in result:
       print(f"jaxgen reproduce: {args.name}: {result['error']}", file=sys.stderr)
@@ -168,6 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
                   "Extra --config.<field>=<value> arguments override config fields of NAME.")
   reproduce.add_argument("name", metavar="NAME", nargs="?", help="experiments/<NAME>.py")
   reproduce.add_argument("--workdir", help="where NAME trains (resumed if it holds a checkpoint)")
+  reproduce.add_argument("--reuse-eval", action="store_true",
+                         help="check W's eval.json as it stands when it is of the trained step")
   reproduce.add_argument("--list", action="store_true", help="the registry of reproductions")
   reproduce.add_argument("--dir", default=None, help="directory of experiment configs")
   reproduce.add_argument("--table", nargs="+", metavar="W",

@@ -228,6 +228,7 @@ def test_reproduce_trains_evaluates_checks_and_reuses_its_workdir(tmp_path, caps
   captured = capsys.readouterr()
   assert open(os.path.join(workdir, "metrics.jsonl")).read() == trained
   assert "resumed from step 4" in captured.out and "a target is not met" in captured.out
+
   assert "metric 'fid' is not in eval.json; available: anomaly_auroc," in captured.err
   assert "| `ae_tiny` | fid | missing | <= 5 |  | **FAIL** |" in captured.out.splitlines()
   with open(os.path.join(workdir, "reproduce.json")) as f:
@@ -237,6 +238,15 @@ def test_reproduce_trains_evaluates_checks_and_reuses_its_workdir(tmp_path, caps
   document = report.render(workdir)
   assert "samples at step 4" in document and "first step, s (incl. compilation)" in document
   assert f"<th>recon_mse</th><td class=\"number\">{metrics['recon_mse']:.4g}</td>" in document
+
+  # --reuse-eval checks the eval.json of the trained step as it stands, without evaluating.
+  with open(os.path.join(workdir, "eval.json"), "w") as f:
+    json.dump({**metrics, "recon_mse": 123.0}, f)
+  assert cli.main(["reproduce", "ae_tiny", "--dir", str(tmp_path), "--workdir", workdir, *SHORTER,
+                   "--reuse-eval", "--config.reproduce.targets=('recon_mse >= 100',)"]) == 0
+  with open(os.path.join(workdir, "reproduce.json")) as f:
+    record = json.load(f)
+  assert record["evaluation"] == "reused" and record["targets"][0]["value"] == 123.0
 
 
 def fake_workdir(path, family, data, evaluation, description=""):

@@ -11,7 +11,9 @@ An experiment config may carry ``config.reproduce`` (an ``ml_collections.ConfigD
   compute   the expected wall time and machine
 
 ``reproduce(name, workdir)`` trains that experiment in ``workdir`` (resuming whatever is there),
-evaluates it, checks every target against ``eval.json`` and writes ``reproduce.json``.
+evaluates it, checks every target against ``eval.json`` and writes ``reproduce.json``; with
+``reuse_eval`` an ``eval.json`` already written for the trained step is checked as it stands
+(evaluations of diffusion models take longer than their training on a CPU).
 """
 
 import dataclasses
@@ -173,21 +175,23 @@ def check(reproduction: Reproduction, metrics: dict) -> list[dict]:
   return results
 
 
-def result_record(reproduction: Reproduction, metrics: dict) -> dict:
-  """What ``reproduce.json`` holds: the checked targets and where they come from."""
+def result_record(reproduction: Reproduction, metrics: dict, evaluation: str = "fresh") -> dict:
+  """What ``reproduce.json`` holds: the checked targets and where they come from; ``evaluation``
+  says whether ``eval.json`` was written by this reproduction ("fresh") or found ("reused")."""
   targets = check(reproduction, metrics)
   return {"name": reproduction.name, "targets": targets,
           "pass": all(t["pass"] for t in targets), "step": metrics.get("step"),
           "source": reproduction.source, "paper": reproduction.paper,
-          "protocol": reproduction.protocol}
+          "protocol": reproduction.protocol, "evaluation": evaluation}
 
 
 def reproduce(name: str, workdir: str, overrides: Sequence[str] = (),
-              directory: str = "experiments") -> dict:
+              directory: str = "experiments", reuse_eval: bool = False) -> dict:
   """Trains (or finishes) experiment ``name`` in ``workdir``, evaluates it, checks its targets.
 
   ``overrides`` (``field=value``) change the config as ``jaxgen train --config.field=value``
-  does. Writes and returns the record of ``result_record``.
+  does. With ``reuse_eval``, an ``eval.json`` of the trained step is checked instead of
+  evaluating again. Writes and returns the record of ``result_record``.
   """
   from jaxgen.core import config as config_lib
   from jaxgen.core import runner  # Imported here: listing and tables need no JAX.
@@ -199,9 +203,13 @@ def reproduce(name: str, workdir: str, overrides: Sequence[str] = (),
     declared = [r.name for r in registry(directory)]
     raise ConfigError(f"experiment {name!r} declares no config.reproduce targets; those that do: "
                       f"{', '.join(declared) or 'none'}")
-  runner.train(config, workdir)
-  metrics = runner.evaluate(workdir)
-  record = result_record(reproduction, metrics)
+  step = int(runner.train(config, workdir).step)
+  found = (read_json(workdir, EVAL_FILE)
+           if reuse_eval and os.path.isfile(os.path.join(workdir, EVAL_FILE)) else {})
+  if found.get("step") == step:
+    record = result_record(reproduction, found, "reused")
+  else:
+    record = result_record(reproduction, runner.evaluate(workdir))
   with open(os.path.join(workdir, REPRODUCE_FILE), "w") as f:
     json.dump(record, f, indent=2)
   return record
