@@ -8,6 +8,7 @@
   jaxgen reproduce --list [--dir experiments]        # experiments that declare config.reproduce
   jaxgen reproduce NAME --workdir W [--reuse-eval] [--config.x=y ...]   # train + eval + check -> W/reproduce.json
   jaxgen reproduce --table W1 W2 ... [--out results.md]  # the README's results table
+  jaxgen reproduce --offline ROOT [--reuse-eval] [--out results.md]  # all of it, every embedded-data experiment
   jaxgen compare W1 W2 ... [--out table.md]          # metrics side by side (+ table.csv)
   jaxgen report W                                    # W/report.html, self-contained
 
@@ -87,14 +88,23 @@ def cmd_reproduce(args, overrides: Sequence[str]) -> int:
   from jaxgen.results import registry
 
   modes = [mode for mode, given in (("NAME", args.name), ("--list", args.list),
-                                    ("--table", args.table)) if given]
+                                    ("--table", args.table), ("--offline", args.offline)) if given]
   if len(modes) != 1:
-    raise JaxgenError("give one of NAME, --list or --table W1 W2 ..."
+    raise JaxgenError("give one of NAME, --list, --table W1 W2 ... or --offline ROOT"
                       + (f", not {' and '.join(modes)}" if modes else ""))
   if overrides and not args.name:
     raise JaxgenError(f"--config.* overrides apply to NAME only, not to {modes[0]}")
-  if args.out and not args.table:
-    raise JaxgenError("--out goes with --table")
+  if args.out and not (args.table or args.offline):
+    raise JaxgenError("--out goes with --table or --offline")
+  if args.offline:
+    records = registry.reproduce_offline(args.offline, args.dir or _experiments_dir(),
+                                         reuse_eval=args.reuse_eval)
+    table = registry.results_table(list(records))
+    print(table, end="")
+    if args.out:
+      with open(args.out, "w") as f:
+        f.write(table)
+    return 0 if records and all(r["pass"] for r in records.values()) else 1
   if args.list:
     directory = args.dir or _experiments_dir()
     reproductions = registry.registry(directory)
@@ -175,7 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
   reproduce.add_argument("--dir", default=None, help="directory of experiment configs")
   reproduce.add_argument("--table", nargs="+", metavar="W",
                          help="results table from these workdirs' reproduce.json")
-  reproduce.add_argument("--out", help="with --table: also write the table to this file")
+  reproduce.add_argument("--offline", metavar="ROOT",
+                         help="reproduce every experiment whose data ships with jaxgen (digits, "
+                              "toys), each in ROOT/<name>, and print the results table")
+  reproduce.add_argument("--out", help="with --table or --offline: also write the table to this file")
   comparing = commands.add_parser("compare", help="several workdirs' eval metrics in one table")
   comparing.add_argument("workdirs", metavar="W", nargs="+")
   comparing.add_argument("--out", default="", help="write the Markdown here and a .csv beside it")

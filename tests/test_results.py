@@ -181,7 +181,8 @@ def test_reproduce_list_shows_only_configs_with_targets(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["reproduce"], "give one of NAME, --list or --table"),
+    (["reproduce"], "give one of NAME, --list, --table W1 W2 ... or --offline ROOT"),
+    (["reproduce", "--offline", "r", "--config.seed=1"], "overrides apply to NAME only"),
     (["reproduce", "x", "--list"], "not NAME and --list"),
     (["reproduce", "--list", "--config.seed=1"], "overrides apply to NAME only"),
     (["reproduce", "ae_tiny"], "needs --workdir"),
@@ -247,6 +248,20 @@ def test_reproduce_trains_evaluates_checks_and_reuses_its_workdir(tmp_path, caps
   with open(os.path.join(workdir, "reproduce.json")) as f:
     record = json.load(f)
   assert record["evaluation"] == "reused" and record["targets"][0]["value"] == 123.0
+
+
+def test_reproduce_offline_runs_every_experiment_on_embedded_data_and_writes_the_table(tmp_path, capsys):
+  (tmp_path / "ae_tiny.py").write_text(REPRODUCIBLE_CONFIG)
+  # Needs TFDS MNIST: listed by --list, skipped by --offline.
+  (tmp_path / "ae_mnist.py").write_text(REPRODUCIBLE_CONFIG.replace('config.data.name = "digits"',
+                                                                    'config.data.name = "mnist"'))
+  root, out = tmp_path / "runs", tmp_path / "results.md"
+  assert cli.main(["reproduce", "--offline", str(root), "--dir", str(tmp_path), "--out", str(out)]) == 0
+  printed = capsys.readouterr().out
+  assert sorted(os.listdir(root)) == ["ae_tiny"]
+  table = out.read_text()
+  assert table in printed and "| `ae_tiny` | num_test_examples | 300 | == 300 |  | pass |" in table
+  assert "ae_mnist" not in table
 
 
 def fake_workdir(path, family, data, evaluation, description=""):

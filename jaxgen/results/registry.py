@@ -94,6 +94,7 @@ class Reproduction:
   paper: str = ""
   protocol: str = ""
   compute: str = ""
+  data: str = ""  # config.data.name
 
 
 def reproduction_of(name: str, config: ml_collections.ConfigDict) -> Optional[Reproduction]:
@@ -122,7 +123,16 @@ def reproduction_of(name: str, config: ml_collections.ConfigDict) -> Optional[Re
   if not texts["source"]:
     raise ConfigError(f"{where}: config.reproduce.source must name the paper and table "
                       "(or 'jaxgen baseline')")
-  return Reproduction(name=name, targets=tuple(parse_target(t, where) for t in targets), **texts)
+  data = config.data.get("name", "") if "data" in config else ""
+  return Reproduction(name=name, targets=tuple(parse_target(t, where) for t in targets), data=data,
+                      **texts)
+
+
+def runs_offline(reproduction: Reproduction) -> bool:
+  """Whether the experiment's data ships with jaxgen (digits, toys), i.e. is not read from TFDS."""
+  from jaxgen.data.tfds_sources import TFDS_DATASETS  # Imported here: --list needs no JAX.
+
+  return reproduction.data not in TFDS_DATASETS
 
 
 def _config_paths(directory: str) -> list[str]:
@@ -213,6 +223,29 @@ def reproduce(name: str, workdir: str, overrides: Sequence[str] = (),
   with open(os.path.join(workdir, REPRODUCE_FILE), "w") as f:
     json.dump(record, f, indent=2)
   return record
+
+
+def reproduce_offline(root: str, directory: str = "experiments", reuse_eval: bool = False,
+                      log=print) -> dict[str, dict]:
+  """``reproduce`` of every experiment whose data ships with jaxgen, each in ``root/<name>``;
+  returns ``{workdir: record}``. An experiment that fails with an error is logged and left out:
+  the others still run."""
+  from jaxgen.errors import JaxgenError
+
+  records = {}
+  for reproduction in registry(directory):
+    if not runs_offline(reproduction):
+      continue
+    workdir = os.path.join(root, reproduction.name)
+    log(f"reproduce {reproduction.name} in {workdir}")
+    try:
+      record = reproduce(reproduction.name, workdir, directory=directory, reuse_eval=reuse_eval)
+    except JaxgenError as e:
+      log(f"reproduce {reproduction.name}: {type(e).__name__}: {e}")
+      continue
+    log(f"reproduce {reproduction.name}: " + ("all targets met" if record["pass"] else "a target is not met"))
+    records[workdir] = record
+  return records
 
 
 def table_rows(record: dict) -> list[tuple[str, ...]]:
