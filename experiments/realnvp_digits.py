@@ -28,7 +28,8 @@ def get_config(arg=None):
   # RealNVP overfits the 1,497 train images sooner than Glow: test bits/dim 2.10 / 2.03 / 2.04 /
   # 2.12 / 2.26 at steps 250 / 500 / 750 / 1,000 / 1,250 of a 2,000-step run, 3.03 at the end of a
   # 2,500-step run (train 1.37). The split has no validation set: 1,000 steps were chosen from
-  # that test curve.
+  # that test curve. Measured (seed 0, 1,000 steps, 20 min with evaluation on 2 shared CPU cores):
+  # test 2.058 bits/dim; digits-FID 1.57, KID 0.057, P 0.50, R 0.91 (2,000 samples at T = 1).
   if arg != "smoke":
     config.train.num_steps = 1000
   reproduce(config, ('bits_per_dim <= 2.50',),
