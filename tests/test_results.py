@@ -147,7 +147,8 @@ def test_the_results_table_has_a_row_per_target(tmp_path, capsys):
     workdir = tmp_path / name
     repro = reproduction("modes_captured >= 25" if name == "a" else "bits_per_dim ~= 3.49 +- 0.01",
                          paper="" if name == "a" else "3.49")
-    record = registry.result_record(repro, {"modes_captured": value, "bits_per_dim": value})
+    record = registry.result_record(repro, {"modes_captured": value, "bits_per_dim": value,
+                                            "step": 100})
     record["name"] = f"exp_{name}"
     write_json(str(workdir / "reproduce.json"), record)
   out = tmp_path / "results.md"
@@ -155,10 +156,10 @@ def test_the_results_table_has_a_row_per_target(tmp_path, capsys):
                    "--out", str(out)]) == 0
   table = capsys.readouterr().out
   assert table.splitlines() == [
-      "| experiment | metric | ours | target | paper | pass |",
-      "|---|---|---|---|---|---|",
-      "| `exp_a` | modes_captured | 25 | >= 25 |  | pass |",
-      "| `exp_b` | bits_per_dim | 3.512 | 3.49 ± 0.01 | 3.49 | **FAIL** |"]
+      "| experiment | step | metric | ours | target | paper | pass |",
+      "|---|---|---|---|---|---|---|",
+      "| `exp_a` | 100 | modes_captured | 25 | >= 25 |  | pass |",
+      "| `exp_b` | 100 | bits_per_dim | 3.512 | 3.49 ± 0.01 | 3.49 | **FAIL** |"]
   assert out.read_text() == table
   assert cli.main(["reproduce", "--table", str(tmp_path / "nothing")]) == 2
   assert "has no reproduce.json (run `jaxgen reproduce NAME" in capsys.readouterr().err
@@ -218,7 +219,7 @@ def test_reproduce_trains_evaluates_checks_and_reuses_its_workdir(tmp_path, caps
       ("anomaly_auroc", metrics["anomaly_auroc"]), ("recon_mse", metrics["recon_mse"])]
   assert (record["source"], record["paper"], record["protocol"]) == ("jaxgen baseline", "",
                                                                      "300 test digits")
-  assert "| `ae_tiny` | num_test_examples | 300 | == 300 |  | pass |" in out.splitlines()
+  assert "| `ae_tiny` | 4 | num_test_examples | 300 | == 300 |  | pass |" in out.splitlines()
   assert "all targets met" in out
   trained = open(os.path.join(workdir, "metrics.jsonl")).read()
 
@@ -231,7 +232,7 @@ def test_reproduce_trains_evaluates_checks_and_reuses_its_workdir(tmp_path, caps
   assert "resumed from step 4" in captured.out and "a target is not met" in captured.out
 
   assert "metric 'fid' is not in eval.json; available: anomaly_auroc," in captured.err
-  assert "| `ae_tiny` | fid | missing | <= 5 |  | **FAIL** |" in captured.out.splitlines()
+  assert "| `ae_tiny` | 4 | fid | missing | <= 5 |  | **FAIL** |" in captured.out.splitlines()
   with open(os.path.join(workdir, "reproduce.json")) as f:
     assert [t["pass"] for t in json.load(f)["targets"]] == [False, False]
 
@@ -260,7 +261,7 @@ def test_reproduce_offline_runs_every_experiment_on_embedded_data_and_writes_the
   printed = capsys.readouterr().out
   assert sorted(os.listdir(root)) == ["ae_tiny"]
   table = out.read_text()
-  assert table in printed and "| `ae_tiny` | num_test_examples | 300 | == 300 |  | pass |" in table
+  assert table in printed and "| `ae_tiny` | 12 | num_test_examples | 300 | == 300 |  | pass |" in table
   assert "ae_mnist" not in table
 
 

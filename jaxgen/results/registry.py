@@ -34,7 +34,7 @@ FIELDS = ("targets", "source", "paper", "protocol", "compute")
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _TARGET = re.compile(rf"\s*(?P<metric>[A-Za-z_][\w.]*)\s*(?P<op><=|>=|==|~=)\s*"
                      rf"(?P<value>{_NUMBER})(?:\s*\+-\s*(?P<tolerance>{_NUMBER}))?\s*")
-TABLE_HEADER = ("experiment", "metric", "ours", "target", "paper", "pass")
+TABLE_HEADER = ("experiment", "step", "metric", "ours", "target", "paper", "pass")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -254,8 +254,9 @@ def table_rows(record: dict) -> list[tuple[str, ...]]:
   for result in record["targets"]:
     target = parse_target(result["target"], f"{record['name']} reproduce.json")
     ours = "missing" if result["value"] is None else tables.format_number(result["value"])
-    rows.append((f"`{record['name']}`", target.metric, ours, target.bound, record.get("paper", ""),
-                 "pass" if result["pass"] else "**FAIL**"))
+    step = "" if record.get("step") is None else str(record["step"])
+    rows.append((f"`{record['name']}`", step, target.metric, ours, target.bound,
+                 record.get("paper", ""), "pass" if result["pass"] else "**FAIL**"))
   return rows
 
 
