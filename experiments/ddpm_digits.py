@@ -15,7 +15,8 @@ ancestral 1000) on 1,000 samples each.
 Expected (seed 0, 3,500 steps, 18 min on 2 CPU cores shared with other jobs): train MSE 0.071;
 bound_estimate 1.56 bits/dim at step 3,500 (the one-term unbiased estimate T L_t + L_T over the
 300 test images, logged by eval_step). 10,000 DDIM-50 samples at eta 1 (the default): 10 of 10
-classes, 9.2-10.9% each; digits-FID 0.34, KID 0.005, precision 0.70, recall 0.85 (at eta 0: FID 1.01, KID 0.035, P 0.49, R 0.94; dcgan_digits: FID 1.95).
+classes, 9.2-10.9% each; digits-FID 0.34, KID 0.005, precision 0.70, recall 0.85 (at eta 0:
+FID 1.01, KID 0.035, P 0.49, R 0.94; dcgan_digits: FID 1.95).
 FID against sampling steps (500 samples each, the same x_T and noise):
   DDIM eta 0, 10 / 20 / 50 / 100 steps:  1.64 / 1.47 / 1.45 / 1.47
   DDIM eta 1, 10 / 20 / 50 / 100 steps:  1.06 / 0.96 / 0.69 / 0.69

@@ -11,8 +11,9 @@ epsilon | x0 | v, ``variance`` small | large | learned), ``model`` (``unet`` or 
 ``evaluate`` reports: images, ``bits_per_dim`` (the full T-term bound on the test split, with
 ``bits_per_dim_decoder`` / ``bits_per_dim_prior``), the ``jaxgen.eval.samples`` image metrics of
 the configured sampler, and ``fid_ddim<N>_eta<e>`` for N in ``eval.fid_vs_steps`` and e in
-``eval.fid_vs_steps_etas`` (and ``fid_ancestral<T>``); points, mode coverage and MMD. ``write_report`` saves the FID-vs-steps
-table (``fid_vs_steps.json`` / ``.md``) and plot (``fid_vs_steps.png``) in the workdir.
+``eval.fid_vs_steps_etas`` (and ``fid_ancestral<T>``); points, mode coverage and MMD.
+``write_report`` saves the FID-vs-steps table (``fid_vs_steps.json`` / ``.md``) and plot
+(``fid_vs_steps.png``) in the workdir.
 """
 
 import json
@@ -241,14 +242,20 @@ class DiffusionExperiment:
     each over ``eval.fid_vs_steps_samples`` samples from the same keys (the same x_T and noise:
     common random numbers make the rows comparable)."""
     e = self.config.eval
-    rows = [("ddim", steps, eta) for eta in e.fid_vs_steps_etas for steps in e.fid_vs_steps]
-    if e.fid_vs_steps_ancestral:
-      rows.append(("ancestral", self.schedule.num_timesteps, None))
     metrics = {}
-    for sampler, steps, eta in rows:
+    for sampler, steps, eta in self.fid_vs_steps_rows():
       images = self.draw(state, rng, e.fid_vs_steps_samples, sampler, steps, eta)
       metrics[fid_vs_steps_key(sampler, steps, eta)] = self.image_metrics(images)["fid"]
     return metrics
+
+  def fid_vs_steps_rows(self) -> list[tuple[str, int, Optional[float]]]:
+    """(sampler, steps, eta) of each FID-vs-steps row: DDIM at every eta and step count, then
+    ancestral over all T steps (eta None) with ``eval.fid_vs_steps_ancestral``."""
+    e = self.config.eval
+    rows = [("ddim", steps, eta) for eta in e.fid_vs_steps_etas for steps in e.fid_vs_steps]
+    if e.fid_vs_steps_ancestral:
+      rows.append(("ancestral", self.schedule.num_timesteps, None))
+    return rows
 
   def draw(self, state: TrainState, rng: jax.Array, num: int, sampler: str, num_steps: int,
            eta: Optional[float] = None) -> np.ndarray:
@@ -296,10 +303,8 @@ class DiffusionExperiment:
     """FID against sampling steps from ``evaluate``'s ``fid_ddim<N>_eta<e>`` / ``fid_ancestral<T>``:
     ``fid_vs_steps.json`` and ``.md`` (a table) and ``fid_vs_steps.png`` (a plot) in ``workdir``."""
     e = self.config.eval
-    rows = [("ddim", steps, eta) for eta in e.fid_vs_steps_etas for steps in e.fid_vs_steps]
-    rows.append(("ancestral", self.schedule.num_timesteps, None))
-    rows = [(name, steps, eta, metrics[fid_vs_steps_key(name, steps, eta)]) for name, steps, eta in rows
-            if fid_vs_steps_key(name, steps, eta) in metrics]
+    keys = [(row, fid_vs_steps_key(*row)) for row in self.fid_vs_steps_rows()]
+    rows = [(*row, metrics[key]) for row, key in keys if key in metrics]
     if not rows:
       return
     with open(os.path.join(workdir, f"{FID_VS_STEPS}.json"), "w") as f:
