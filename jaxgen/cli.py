@@ -96,27 +96,24 @@ def cmd_reproduce(args, overrides: Sequence[str]) -> int:
     raise JaxgenError(f"--config.* overrides apply to NAME only, not to {modes[0]}")
   if args.out and not (args.table or args.offline):
     raise JaxgenError("--out goes with --table or --offline")
-  if args.offline:
-    records = registry.reproduce_offline(args.offline, args.dir or _experiments_dir(),
-                                         reuse_eval=args.reuse_eval)
-    table = registry.results_table(list(records))
+  if args.table or args.offline:
+    if args.offline:
+      records = registry.reproduce_offline(args.offline, args.dir or _experiments_dir(),
+                                           reuse_eval=args.reuse_eval)
+      status = 0 if records and all(r["pass"] for r in records) else 1
+    else:
+      records, status = registry.read_records(args.table), 0
+    table = registry.results_table(records)
     print(table, end="")
     if args.out:
       with open(args.out, "w") as f:
         f.write(table)
-    return 0 if records and all(r["pass"] for r in records.values()) else 1
+    return status
   if args.list:
     directory = args.dir or _experiments_dir()
     reproductions = registry.registry(directory)
     print(registry.registry_table(reproductions) if reproductions else
           f"no experiment in {directory!r} declares config.reproduce\n", end="")
-    return 0
-  if args.table:
-    table = registry.results_table(args.table)
-    print(table, end="")
-    if args.out:
-      with open(args.out, "w") as f:
-        f.write(table)
     return 0
   if not args.workdir:
     raise JaxgenError("reproduce NAME needs --workdir W (an existing one is resumed or reused)")
@@ -125,7 +122,7 @@ def cmd_reproduce(args, overrides: Sequence[str]) -> int:
   for result in record["targets"]:
     if "error" in result:
       print(f"jaxgen reproduce: {args.name}: {result['error']}", file=sys.stderr)
-  print(registry.results_table([args.workdir]), end="")
+  print(registry.results_table([record]), end="")
   print(f"wrote {os.path.join(args.workdir, 'reproduce.json')}: "
         + ("all targets met" if record["pass"] else "a target is not met"))
   return 0 if record["pass"] else 1

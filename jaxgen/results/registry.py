@@ -226,13 +226,13 @@ def reproduce(name: str, workdir: str, overrides: Sequence[str] = (),
 
 
 def reproduce_offline(root: str, directory: str = "experiments", reuse_eval: bool = False,
-                      log=print) -> dict[str, dict]:
+                      log=print) -> list[dict]:
   """``reproduce`` of every experiment whose data ships with jaxgen, each in ``root/<name>``;
-  returns ``{workdir: record}``. An experiment that fails with an error is logged and left out:
+  returns their records. An experiment that fails with an error is logged and left out:
   the others still run."""
   from jaxgen.errors import JaxgenError
 
-  records = {}
+  records = []
   for reproduction in registry(directory):
     if not runs_offline(reproduction):
       continue
@@ -244,7 +244,7 @@ def reproduce_offline(root: str, directory: str = "experiments", reuse_eval: boo
       log(f"reproduce {reproduction.name}: {type(e).__name__}: {e}")
       continue
     log(f"reproduce {reproduction.name}: " + ("all targets met" if record["pass"] else "a target is not met"))
-    records[workdir] = record
+    records.append(record)
   return records
 
 
@@ -260,12 +260,14 @@ def table_rows(record: dict) -> list[tuple[str, ...]]:
   return rows
 
 
-def results_table(workdirs: Sequence[str]) -> str:
-  """The README's Markdown results table from the ``reproduce.json`` of each workdir."""
-  rows = []
-  for workdir in workdirs:
-    rows += table_rows(read_json(workdir, REPRODUCE_FILE))
-  return tables.markdown_table(TABLE_HEADER, rows)
+def results_table(records: Sequence[dict]) -> str:
+  """The README's Markdown results table from ``reproduce.json`` records."""
+  return tables.markdown_table(TABLE_HEADER, [row for record in records for row in table_rows(record)])
+
+
+def read_records(workdirs: Sequence[str]) -> list[dict]:
+  """The ``reproduce.json`` of each workdir."""
+  return [read_json(workdir, REPRODUCE_FILE) for workdir in workdirs]
 
 
 def registry_table(reproductions: Sequence[Reproduction]) -> str:
