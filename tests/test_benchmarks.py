@@ -161,3 +161,36 @@ def test_peer_vae_matches_jaxgen_parameter_count():
                   + layer(vae.LATENT, 128) + layer(128, 256) + layer(256, vae.INPUTS))
   peer_count = torch_helpers.count_params(vae.build_peer_model())
   assert common.match_params(jaxgen_count, peer_count)["relative_difference"] == 0.0
+
+
+def test_profile_categorises_op_names():
+  from benchmarks import profile
+  assert profile.categorise("jit(train_step)/transpose(jvp(UNet))/ResnetBlock_6/Conv_0/"
+                            "conv_general_dilated") == ("backward", "conv_general_dilated", "-")
+  assert profile.categorise("jit(train_step)/jvp(UNet)/AttentionBlock_0/dot_general") == (
+      "forward", "dot_general", "attention")
+  hlo = ('  %fusion.3 = f32[8,4]{1,0} fusion(%p0), kind=kLoop, calls=%c, '
+         'metadata={op_name="jit(f)/transpose(jvp(M))/Dense_0/dot_general" stack_frame_id=1}')
+  assert profile.instruction_ops(hlo) == {
+      "fusion.3": ("f32[8,4]{1,0}", "jit(f)/transpose(jvp(M))/Dense_0/dot_general")}
+
+
+def test_profile_charges_a_traced_step_to_its_matmul_and_its_backward_pass():
+  """A step whose work is one matmul and its gradient: the trace is charged to the forward
+  dot_general and to the backward pass, and nothing is charged twice (the rows sum to the traced
+  total)."""
+  import jax
+  import jax.numpy as jnp
+  from benchmarks import profile
+
+  def step(w, batch, rng):
+    loss, grad = jax.value_and_grad(lambda w: jnp.sum(jnp.tanh(batch["x"] @ w) ** 2))(w)
+    return w - 1e-3 * grad, {"loss": loss}
+
+  w = jnp.ones((256, 256)) / 256
+  batches = [{"x": jnp.ones((512, 256))}]
+  rows, top, traced = profile.profile(jax.jit(step), w, batches, jax.random.PRNGKey(0), steps=2)
+  assert ("forward", "dot_general") in {(pass_, op) for _, pass_, op, _ in rows}
+  assert "backward" in {pass_ for _, pass_, _, _ in rows}
+  assert traced > 0 and sum(row[0] for row in rows) == pytest.approx(traced)
+  assert all(ms >= 0 for ms, *_ in top)

@@ -21,13 +21,20 @@ LEARNING_RATE = 2e-4
 BETA1 = 0.5
 
 
-def jaxgen_side(quick: bool) -> dict:
+def jaxgen_run():
+  """jaxgen's side as the runner builds it, and the synthetic data it trains on."""
   from benchmarks.workloads import jax_helpers
-  run = jax_helpers.build_run("dcgan_digits", [
+  return jax_helpers.build_run("dcgan_digits", [
       f"train.batch_size={BATCH}", f"train.n_critic={N_CRITIC}", f"model.latent_dim={LATENT}",
       f"model.features={FEATURES}", f"optimizer.learning_rate={LEARNING_RATE}",
-      f"d_optimizer.learning_rate={LEARNING_RATE}", f"optimizer.b1={BETA1}", f"d_optimizer.b1={BETA1}"])
-  result, _ = jax_helpers.train(run, jax_helpers.synthetic_batches(run, common.signed_data), quick)
+      f"d_optimizer.learning_rate={LEARNING_RATE}", f"optimizer.b1={BETA1}",
+      f"d_optimizer.b1={BETA1}"]), common.signed_data
+
+
+def jaxgen_side(quick: bool) -> dict:
+  from benchmarks.workloads import jax_helpers
+  run, make = jaxgen_run()
+  result, _ = jax_helpers.train(run, jax_helpers.synthetic_batches(run, make), quick)
   result["n_critic"] = N_CRITIC
   return result
 

@@ -38,11 +38,17 @@ def jaxgen_overrides(batch: int = BATCH) -> list[str]:
           f"optimizer.learning_rate={LEARNING_RATE}", "eval.batch_size=16"]
 
 
+def jaxgen_run():
+  """jaxgen's side as the runner builds it, and the synthetic data it trains on."""
+  from benchmarks.workloads import jax_helpers
+  return jax_helpers.build_run("ddpm_cifar10", jaxgen_overrides()), common.signed_data
+
+
 def jaxgen_side(quick: bool) -> dict:
   import jax
   from benchmarks.workloads import jax_helpers
-  run = jax_helpers.build_run("ddpm_cifar10", jaxgen_overrides())
-  result, state = jax_helpers.train(run, jax_helpers.synthetic_batches(run, common.signed_data), quick)
+  run, make = jaxgen_run()
+  result, state = jax_helpers.train(run, jax_helpers.synthetic_batches(run, make), quick)
   num = sample_batch(quick)
   generate = lambda sampler, steps: (
       lambda params, rng: run.experiment.generate(params, rng, num, sampler, steps))

@@ -28,11 +28,17 @@ def jaxgen_overrides(couplings: int = COUPLINGS) -> list[str]:
           f"model.hidden={HIDDEN}", "model.actnorm=True", f"optimizer.learning_rate={LEARNING_RATE}"]
 
 
+def jaxgen_run():
+  """jaxgen's side as the runner builds it, and the synthetic data it trains on."""
+  from benchmarks.workloads import jax_helpers
+  return jax_helpers.build_run("realnvp_grid25", jaxgen_overrides()), common.normal_data
+
+
 def jaxgen_side(quick: bool) -> dict:
   import jax
   from benchmarks.workloads import jax_helpers
-  run = jax_helpers.build_run("realnvp_grid25", jaxgen_overrides())
-  result, state = jax_helpers.train(run, jax_helpers.synthetic_batches(run, common.normal_data), quick)
+  run, make = jaxgen_run()
+  result, state = jax_helpers.train(run, jax_helpers.synthetic_batches(run, make), quick)
   sampling = jax_helpers.time_sampler(jax_helpers.sample_fn(run, NUM_SAMPLES), state,
                                       jax.random.PRNGKey(1), repeats=3 if quick else 10)
   result["sampling_s"] = {f"{NUM_SAMPLES}_points": sampling["seconds"]}

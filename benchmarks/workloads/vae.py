@@ -16,12 +16,18 @@ INPUTS = 64  # 8x8x1 binarized digits
 LEARNING_RATE = 1e-3
 
 
+def jaxgen_run():
+  """jaxgen's side as the runner builds it, and the synthetic data it trains on."""
+  from benchmarks.workloads import jax_helpers
+  return jax_helpers.build_run("vae_binarized_digits", [
+      f"train.batch_size={BATCH}", f"model.hidden={HIDDEN}", f"model.latent_dim={LATENT}",
+      f"optimizer.learning_rate={LEARNING_RATE}"]), common.binary_data
+
+
 def jaxgen_side(quick: bool) -> dict:
   from benchmarks.workloads import jax_helpers
-  run = jax_helpers.build_run("vae_binarized_digits", [
-      f"train.batch_size={BATCH}", f"model.hidden={HIDDEN}", f"model.latent_dim={LATENT}",
-      f"optimizer.learning_rate={LEARNING_RATE}"])
-  result, _ = jax_helpers.train(run, jax_helpers.synthetic_batches(run, common.binary_data), quick)
+  run, make = jaxgen_run()
+  result, _ = jax_helpers.train(run, jax_helpers.synthetic_batches(run, make), quick)
   return result
 
 

@@ -69,22 +69,41 @@ def col2im_conv_transpose(x: jax.Array, kernel: jax.Array, stride: int,
 
   One matmul gives every input pixel's contribution through every kernel tap,
   ``[B, H, W, kh, kw, F]``; tap (i, j) lands ``s`` pixels apart from offset (kh - 1 - i,
-  kw - 1 - j) of a canvas of ``s (H - 1) + kh`` rows (col2im: the adjoint of im2col's slices is a
-  sum of interior-padded copies); the output is the canvas cropped by ``kh - 1 - padding_low``.
+  kw - 1 - j) of a canvas of ``s (H - 1) + kh`` rows (col2im: the adjoint of im2col's slices).
+  Canvas row ``s u + r`` is row u of phase r: the taps whose offset ``a = kh - 1 - i`` has
+  ``a % s == r`` add into phase r shifted by ``(a - r) // s`` rows, and likewise for columns. So
+  each tap is added once into an undilated ``[B, U, V, F]`` phase plane (U = ceil(canvas rows /
+  s)), the s x s phases interleave into the canvas by one reshape, and the output is the canvas
+  cropped by ``kh - 1 - padding_low``: no add ever touches the dilation's zeros.
   """
   kh, kw, c, f = kernel.shape
   b, h, w, _ = x.shape
-  taps = (x @ kernel.transpose(2, 0, 1, 3).reshape(c, kh * kw * f)).reshape(b, h, w, kh, kw, f)
+  s = stride
+  # One split into the kh * kw taps [B, H, W, F]: its gradient is one concatenation, where
+  # indexing each tap would pad every tap's gradient back to the whole array.
+  taps = jnp.split((x @ kernel.transpose(2, 0, 1, 3).reshape(c, kh * kw * f)).reshape(
+      b, h, w, kh * kw, f), kh * kw, axis=3)
   zero = jnp.zeros((), x.dtype)
-  canvas = 0
-  for i in range(kh):
-    for j in range(kw):
-      a, d = kh - 1 - i, kw - 1 - j
-      canvas = canvas + lax.pad(taps[:, :, :, i, j], zero, [(0, 0, 0), (a, kh - 1 - a, stride - 1),
-                                                            (d, kw - 1 - d, stride - 1), (0, 0, 0)])
+  rows_u, cols_v = -(-(s * (h - 1) + kh) // s), -(-(s * (w - 1) + kw) // s)
+
+  def phase(r: int, q: int) -> jax.Array:
+    plane = jnp.zeros((b, rows_u, cols_v, f), x.dtype)
+    for i in range(kh):
+      a = kh - 1 - i
+      for j in range(kw):
+        d = kw - 1 - j
+        if a % s == r and d % s == q:
+          m, n = (a - r) // s, (d - q) // s
+          plane = plane + lax.pad(taps[i * kw + j][:, :, :, 0], zero, [
+              (0, 0, 0), (m, rows_u - h - m, 0), (n, cols_v - w - n, 0), (0, 0, 0)])
+    return plane
+
+  # [B, U, s, V, s, F] -> canvas [B, U s, V s, F]: row s u + r of the canvas is row u of phase r.
+  canvas = jnp.stack([jnp.stack([phase(r, q) for q in range(s)], axis=3) for r in range(s)],
+                     axis=2).reshape(b, rows_u * s, cols_v * s, f)
   low = padding[0]
-  rows = [kh - 1 - low, h * stride - (canvas.shape[1] - (kh - 1 - low))]
-  cols = [kw - 1 - low, w * stride - (canvas.shape[2] - (kw - 1 - low))]
+  rows = [kh - 1 - low, h * s - (canvas.shape[1] - (kh - 1 - low))]
+  cols = [kw - 1 - low, w * s - (canvas.shape[2] - (kw - 1 - low))]
   return lax.pad(canvas, zero, [(0, 0, 0), (-rows[0], rows[1], 0), (-cols[0], cols[1], 0),
                                 (0, 0, 0)])
 
