@@ -75,6 +75,11 @@ def test_resume_is_exact(tmp_path):
   runner.train(small_config("train.num_steps=100", constant), str(tmp_path / "resumed"))
   runner.train(small_config("train.num_steps=200", constant), str(tmp_path / "resumed"))
   assert max_abs_difference(params_of(tmp_path / "straight"), params_of(tmp_path / "resumed")) <= 1e-6
+  # Resumed under a different config: the one its first 100 steps ran under is kept.
+  for name, steps in (("config.replaced.1.json", 100), ("config.json", 200)):
+    with open(tmp_path / "resumed" / name) as f:
+      assert json.load(f)["train"]["num_steps"] == steps
+  assert not os.path.exists(tmp_path / "straight" / "config.replaced.1.json")
 
 
 def test_train_step_compiles_exactly_once(tmp_path):

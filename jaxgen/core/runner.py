@@ -188,9 +188,37 @@ def check_workdir_version(workdir: str) -> None:
         f"formats up to {WORKDIR_FORMAT}: upgrade jaxgen to use it")
 
 
+def _flat(tree: dict, prefix: str = "") -> Dict[str, Any]:
+  flat = {}
+  for key, value in tree.items():
+    if isinstance(value, dict):
+      flat.update(_flat(value, f"{prefix}{key}."))
+    else:
+      flat[f"{prefix}{key}"] = value
+  return flat
+
+
 def _write_workdir_files(workdir: str, config: ml_collections.ConfigDict) -> None:
-  with open(os.path.join(workdir, CONFIG_FILE), "w") as f:
-    f.write(config_lib.to_json(config))
+  """Writes ``config.json`` and the format version. A workdir resumed under a different config
+  keeps the config it ran under before as ``config.replaced.<k>.json`` (k = 1, 2, ...) and says
+  which fields changed, so a run's record never loses the hyper-parameters of its earlier steps."""
+  path, text = os.path.join(workdir, CONFIG_FILE), config_lib.to_json(config)
+  if os.path.exists(path):
+    with open(path) as f:
+      previous = f.read()
+    if previous != text:
+      k = 1
+      while os.path.exists(os.path.join(workdir, f"config.replaced.{k}.json")):
+        k += 1
+      kept = os.path.join(workdir, f"config.replaced.{k}.json")
+      os.replace(path, kept)
+      old, new = _flat(json.loads(previous)), _flat(json.loads(text))
+      changed = sorted(key for key in old.keys() | new.keys() if old.get(key) != new.get(key))
+      print(f"{workdir}: the config differs from the one this workdir ran under "
+            f"({', '.join(changed[:8])}{', ...' if len(changed) > 8 else ''}); "
+            f"the earlier one is kept as {kept}")
+  with open(path, "w") as f:
+    f.write(text)
   with open(os.path.join(workdir, VERSION_FILE), "w") as f:
     json.dump({"jaxgen_version": jaxgen.__version__, "workdir_format": WORKDIR_FORMAT}, f)
 
