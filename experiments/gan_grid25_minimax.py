@@ -24,5 +24,5 @@ def get_config(arg=None):
             source='jaxgen baseline: shows collapse; PacGAN Table 1 GAN row 17.3 modes / 94.8%',
             paper='17.3 / 94.8%',
             protocol='2,500 samples',
-            compute='about 15 min on 2 busy CPU cores')
+            compute='20-35 min on one CPU core (40,000 steps)')
   return config
