@@ -26,6 +26,7 @@ from typing import Callable, Dict, Iterable, Optional, Sequence
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PARAM_TOLERANCE = 0.01  # the two sides' parameter counts must agree within 1%
 RESULT_MARKER = "BENCHMARK_RESULT "
+MAX_REPEAT_FACTOR = 20  # time_calls: at most this many times the requested timed steps
 # Keys every side's result has (``compiles`` is jaxgen's only: torch does not compile).
 SIDE_KEYS = ("params", "batch_size", "step_ms", "samples_per_s", "first_step_s", "peak_rss_mb")
 STAT_KEYS = ("median", "p90", "mean", "min", "n")
@@ -83,19 +84,24 @@ def ratio(jaxgen_value: Optional[float], peer_value: Optional[float]) -> Optiona
 
 
 def time_calls(call: Callable[[], object], sync: Callable[[object], object], warmup: int,
-               repeats: int) -> tuple[list[float], float]:
+               repeats: int, min_seconds: float = 0.0) -> tuple[list[float], float]:
   """Runs ``call`` once (the first step), ``warmup`` more times, then times ``repeats`` calls.
 
   Each call is synchronised (``sync`` waits for its result) before the clock stops, so a timing
-  is the call's whole work, not its dispatch. -> (per-call seconds, wall-clock time at which the
-  first call finished).
+  is the call's whole work, not its dispatch. With ``min_seconds``, the warm-up lasts at least a
+  quarter of it and timing goes on past ``repeats`` until the timed calls add up to it (at most
+  ``MAX_REPEAT_FACTOR * repeats`` calls): 50 steps of 4 ms are 0.2 s, too short a window for a
+  stable median. -> (per-call seconds, wall-clock time at which the first call finished).
   """
   sync(call())
   first_done = time.time()
-  for _ in range(warmup):
+  warm_start, done = time.perf_counter(), 0
+  while done < warmup or time.perf_counter() - warm_start < min_seconds / 4:
     sync(call())
+    done += 1
   times = []
-  for _ in range(repeats):
+  while len(times) < repeats or (sum(times) < min_seconds
+                                 and len(times) < MAX_REPEAT_FACTOR * repeats):
     start = time.perf_counter()
     sync(call())
     times.append(time.perf_counter() - start)
@@ -105,6 +111,11 @@ def time_calls(call: Callable[[], object], sync: Callable[[object], object], war
 def step_counts(quick: bool) -> tuple[int, int]:
   """(warm-up steps, timed steps): at least 50 timed steps either way."""
   return (5, 50) if quick else (10, 200)
+
+
+def min_timed_seconds(quick: bool) -> float:
+  """Timed steps go on until they add up to this (``time_calls``): 3 s quick, 10 s otherwise."""
+  return 3.0 if quick else 10.0
 
 
 def training_result(params: int, batch_size: int, times: Sequence[float], first_done: float,

@@ -4,6 +4,7 @@ subprocess protocol and the result schema. Nothing here imports torch or times a
 import json
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -85,6 +86,21 @@ def test_check_side_names_missing_keys():
   broken = side()
   del broken["peak_rss_mb"], broken["step_ms"]["p90"]
   assert common.check_side(broken) == ["peak_rss_mb", "step_ms.p90"]
+
+
+def test_time_calls_times_at_least_the_requested_steps_and_seconds():
+  """Fast calls are timed until they add up to ``min_seconds`` (capped), slow ones ``repeats``."""
+  calls = []
+  fast = lambda: calls.append(time.sleep(0.001))
+  times, _ = common.time_calls(fast, lambda _: None, warmup=2, repeats=5, min_seconds=0.1)
+  assert 5 < len(times) <= common.MAX_REPEAT_FACTOR * 5
+  assert sum(times) >= 0.1 or len(times) == common.MAX_REPEAT_FACTOR * 5
+  assert len(calls) >= 1 + 2 + len(times)  # first call and warm-up are not timed
+  times, _ = common.time_calls(lambda: time.sleep(0.03), lambda _: None, warmup=0, repeats=3,
+                               min_seconds=0.05)
+  assert len(times) == 3  # 3 x 30 ms already exceed 50 ms
+  times, _ = common.time_calls(fast, lambda _: None, warmup=0, repeats=4)
+  assert len(times) == 4
 
 
 def test_training_result_has_the_schema():

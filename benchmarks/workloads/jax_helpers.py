@@ -54,9 +54,10 @@ def train(run: runner.Run, batches: list, quick: bool,
           counts: Optional[tuple[int, int]] = None) -> tuple[dict, object]:
   """Times ``run.train_step_fn`` (state donated, each step synchronised) -> (result, final state).
 
-  ``counts`` (warm-up, timed steps) defaults to ``common.step_counts(quick)``. ``compiles`` is the
-  jitted step's cache size after every timed step: 1 means the first step's compilation was the
-  only one.
+  ``counts`` (warm-up, timed steps) defaults to ``common.step_counts(quick)``, timed for at least
+  ``common.min_timed_seconds(quick)`` (explicit ``counts`` are taken as they are). ``compiles``
+  is the jitted step's cache size after every timed step: 1 means the first step's compilation
+  was the only one.
   """
   init_key, run_key = jax.random.split(jax.random.PRNGKey(0))
   state = run.init_fn(init_key, batches[0])
@@ -70,7 +71,8 @@ def train(run: runner.Run, batches: list, quick: bool,
     return metrics
 
   warmup, repeats = counts or common.step_counts(quick)
-  times, first_done = common.time_calls(call, jax.block_until_ready, warmup, repeats)
+  times, first_done = common.time_calls(call, jax.block_until_ready, warmup, repeats,
+                                       0.0 if counts else common.min_timed_seconds(quick))
   params = count_params(state.params)
   result = common.training_result(params, run.config.train.batch_size, times, first_done,
                                   compiles=run.train_step_fn._cache_size(),

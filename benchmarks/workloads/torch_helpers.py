@@ -35,7 +35,8 @@ def synthetic_batches(shape: tuple, make: Callable[[np.random.Generator, tuple],
 def train(step: Callable[[torch.Tensor], object], batches: list, params: int, quick: bool,
           counts: Optional[tuple[int, int]] = None, **extra) -> dict:
   """Times ``step(batch)`` (one full optimizer update) over the cycled ``batches``; ``counts``
-  (warm-up, timed steps) defaults to ``common.step_counts(quick)``."""
+  (warm-up, timed steps) defaults to ``common.step_counts(quick)``, timed for at least
+  ``common.min_timed_seconds(quick)`` (explicit ``counts`` are taken as they are)."""
   index = 0
 
   def call():
@@ -45,7 +46,8 @@ def train(step: Callable[[torch.Tensor], object], batches: list, params: int, qu
     return out
 
   warmup, repeats = counts or common.step_counts(quick)
-  times, first_done = common.time_calls(call, lambda _: None, warmup, repeats)
+  times, first_done = common.time_calls(call, lambda _: None, warmup, repeats,
+                                       0.0 if counts else common.min_timed_seconds(quick))
   return common.training_result(params, batches[0].shape[0], times, first_done, **extra)
 
 
