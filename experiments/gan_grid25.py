@@ -15,10 +15,11 @@ batch norm in G, and no packing by default (``model.pack=2`` is PacGAN2).
 Batch norm in G (PacGAN's, ``model.g_norm=batch``) costs most of the high-quality fraction here:
 seed 0, 20,000 steps, 25/25 modes either way, high quality 0.662 with it and 0.928 without (seed 1
 without: 0.940); with it the samples spread 0.072 x 0.053 around each mode (std 0.05) and 27% of
-them lie on bridges between modes. Without it, 40,000 steps lift seed 0 from 0.928 to 0.954. Measured on grid25 with these networks: with
-packing the maxout D stayed at chance (loss ln 4) for 10,000 steps at any learning rate we tried,
-while the same run without packing separates data from samples within a few hundred steps; the
-pairs' 625 joint modes in 4-D are a much harder function for an MLP D to learn than 25 in 2-D.
+them lie on bridges between modes. Without it, 40,000 steps lift seed 0 from 0.928 to 0.954.
+Measured on grid25 with these networks: with packing the maxout D stayed at chance (loss ln 4) for
+10,000 steps at any learning rate we tried, while the same run without packing separates data from
+samples within a few hundred steps; the pairs' 625 joint modes in 4-D are a much harder function
+for an MLP D to learn than 25 in 2-D.
 Expected: see the README's results table (measured numbers and the floors they are held to).
 Every GAN config imports this one and overrides what differs.
 """

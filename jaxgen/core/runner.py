@@ -21,6 +21,7 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 import tqdm
+from flax import traverse_util
 
 import jaxgen
 from jaxgen import data as data_lib
@@ -188,16 +189,6 @@ def check_workdir_version(workdir: str) -> None:
         f"formats up to {WORKDIR_FORMAT}: upgrade jaxgen to use it")
 
 
-def _flat(tree: dict, prefix: str = "") -> Dict[str, Any]:
-  flat = {}
-  for key, value in tree.items():
-    if isinstance(value, dict):
-      flat.update(_flat(value, f"{prefix}{key}."))
-    else:
-      flat[f"{prefix}{key}"] = value
-  return flat
-
-
 def _write_workdir_files(workdir: str, config: ml_collections.ConfigDict) -> None:
   """Writes ``config.json`` and the format version. A workdir resumed under a different config
   keeps the config it ran under before as ``config.replaced.<k>.json`` (k = 1, 2, ...) and says
@@ -212,7 +203,7 @@ def _write_workdir_files(workdir: str, config: ml_collections.ConfigDict) -> Non
         k += 1
       kept = os.path.join(workdir, f"config.replaced.{k}.json")
       os.replace(path, kept)
-      old, new = _flat(json.loads(previous)), _flat(json.loads(text))
+      old, new = (traverse_util.flatten_dict(json.loads(t), sep=".") for t in (previous, text))
       changed = sorted(key for key in old.keys() | new.keys() if old.get(key) != new.get(key))
       print(f"{workdir}: the config differs from the one this workdir ran under "
             f"({', '.join(changed[:8])}{', ...' if len(changed) > 8 else ''}); "
