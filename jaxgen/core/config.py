@@ -72,6 +72,9 @@ def base_config() -> ml_collections.ConfigDict:
   config.train.ema_decay = 0.0  # 0 disables EMA; eval and sampling use EMA params when on.
   # False: a non-finite loss/gradient stops the run. True: that update is skipped and counted.
   config.train.skip_nonfinite = False
+  # float32 | bfloat16: the training step's network computes in this dtype (jaxgen/core/precision.py;
+  # params, optimizer and loss stay float32). bfloat16: the diffusion family.
+  config.train.compute_dtype = "float32"
 
   config.optimizer = ml_collections.ConfigDict()
   config.optimizer.name = "adam"
@@ -222,8 +225,11 @@ def _rename_fields(config: dict) -> dict:
 
 
 # Fields a family's configs gained after workdirs were written without them, with the value that
-# reproduces what those workdirs ran: an old workdir reads them back set to that value.
+# reproduces what those workdirs ran: an old workdir reads them back set to that value ("*": every
+# family's).
 ADDED_FIELDS = {
+    "*": {"train.compute_dtype": "float32"},  # mixed precision (jaxgen/core/precision.py)
+    "pixelcnn": {"model.dist_aug": "none"},  # distribution augmentation (pixelcnn/augment.py)
     "gan": {"model.conv": "auto"},  # DCGAN's convolution implementation (jaxgen/families/gan/conv.py)
     "flows": {"model.num_bins": 8, "model.tail_bound": 3.0},  # spline couplings' settings
     "diffusion": {"eval.fid_vs_steps_etas": (0.0,)},  # FID-vs-steps was measured at eta 0 only
@@ -231,7 +237,8 @@ ADDED_FIELDS = {
 
 
 def _add_fields(config: dict) -> dict:
-  for field, value in ADDED_FIELDS.get(config.get("family"), {}).items():
+  added = {**ADDED_FIELDS["*"], **ADDED_FIELDS.get(config.get("family"), {})}
+  for field, value in added.items():
     group, key = field.split(".")
     config.setdefault(group, {}).setdefault(key, value)
   return config

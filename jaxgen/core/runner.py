@@ -29,6 +29,7 @@ from jaxgen import families
 from jaxgen.core import checkpoint as checkpoint_lib
 from jaxgen.core import config as config_lib
 from jaxgen.core import logging as logging_lib
+from jaxgen.core import precision
 from jaxgen.core import sharding
 from jaxgen.core.experiment import Experiment, TrainState
 from jaxgen.errors import CheckpointError, ConfigError, NonFiniteError
@@ -78,6 +79,7 @@ class Run:
     sharding.check_batch_size(config.eval.batch_size, self.mesh, "eval.batch_size")
     self.info = data_lib.dataset_info(config.data.name)
     self.experiment: Experiment = families.make_experiment(config)
+    precision.check(config, self.experiment)
     replicated = sharding.replicated(self.mesh)
     batch = sharding.batch_sharded(self.mesh)
     self.init_fn = jax.jit(self.experiment.init, out_shardings=replicated)

@@ -27,7 +27,7 @@ import ml_collections
 import numpy as np
 
 from jaxgen import data as data_lib
-from jaxgen.core import sharding
+from jaxgen.core import precision, sharding
 from jaxgen.core.experiment import TrainState, apply_gradients, init_train_state
 from jaxgen.core.optim import make_optimizer
 from jaxgen.core.registry import Registry
@@ -44,20 +44,23 @@ FID_VS_STEPS = "fid_vs_steps"  # file name (json, md, png) of the table in the w
 
 
 @NETWORKS.register("unet")
-def _unet(c: ml_collections.ConfigDict, out_channels: int, num_classes: Optional[int]):
+def _unet(c: ml_collections.ConfigDict, out_channels: int, num_classes: Optional[int],
+          dtype=jnp.float32):
   return UNet(out_channels=out_channels, ch=c.ch, ch_mult=tuple(c.ch_mult),
               num_res_blocks=c.num_res_blocks, attn_resolutions=tuple(c.attn_resolutions),
-              dropout=c.dropout, num_groups=c.num_groups, num_classes=num_classes)
+              dropout=c.dropout, num_groups=c.num_groups, num_classes=num_classes, dtype=dtype)
 
 
 @NETWORKS.register("mlp")
-def _mlp(c: ml_collections.ConfigDict, out_channels: int, num_classes: Optional[int]):
+def _mlp(c: ml_collections.ConfigDict, out_channels: int, num_classes: Optional[int],
+         dtype=jnp.float32):
   return MLPDenoiser(out_channels=out_channels, width=c.width, num_blocks=c.num_blocks,
-                     num_classes=num_classes)
+                     num_classes=num_classes, dtype=dtype)
 
 
 class DiffusionExperiment:
   """Implements the Experiment protocol (jaxgen.core.experiment) for diffusion models."""
+  COMPUTE_DTYPES = ("float32", "bfloat16")  # train.compute_dtype (jaxgen/core/precision.py)
 
   def __init__(self, config: ml_collections.ConfigDict):
     self.config = config
@@ -74,7 +77,11 @@ class DiffusionExperiment:
     self.num_classes = self.info.num_classes if config.model.class_conditional else None
     self._check(config)
     out_channels = losses.output_channels(self.info.shape[-1], self.variance)
-    self.network = NETWORKS.get(config.model.name)(config.model, out_channels, self.num_classes)
+    network = NETWORKS.get(config.model.name)
+    self.network = network(config.model, out_channels, self.num_classes)
+    # The training step's network: the same parameters, computed in train.compute_dtype.
+    self.train_network = network(config.model, out_channels, self.num_classes,
+                                 precision.compute_dtype(config.train.compute_dtype))
     self.optimizer = make_optimizer(config.optimizer, config.train.num_steps)
     self._sample = jax.jit(self.sample, static_argnums=2)
 
@@ -120,10 +127,12 @@ class DiffusionExperiment:
   def denoise(self, params, x_t: jax.Array, t: jax.Array, labels: Optional[jax.Array] = None,
               dropout_rng: Optional[jax.Array] = None) -> jax.Array:
     """The network at (x_t, t[, labels]): [B, *shape] -> [B, *shape[:-1], C or 2C]; dropout is
-    on when ``dropout_rng`` is given (training)."""
-    train = dropout_rng is not None
-    return self.network.apply({"params": params}, x_t, t, labels, train=train,
-                              rngs={"dropout": dropout_rng} if train else None)
+    on when ``dropout_rng`` is given (training), and the network then computes in
+    ``train.compute_dtype``."""
+    if dropout_rng is None:
+      return self.network.apply({"params": params}, x_t, t, labels, train=False)
+    return self.train_network.apply({"params": params}, x_t, t, labels, train=True,
+                                    rngs={"dropout": dropout_rng})
 
   def sample_labels(self, num: int) -> Optional[jax.Array]:
     """Conditioning labels that cycle through the classes (equal counts), or None."""

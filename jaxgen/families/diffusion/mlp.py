@@ -1,9 +1,10 @@
 """An MLP denoiser for points (the 2-D toys): residual blocks conditioned on the timestep."""
 
-from typing import Optional
+from typing import Any, Optional
 
 import flax.linen as nn
 import jax
+import jax.numpy as jnp
 
 from jaxgen.families.diffusion.unet import ConditioningEmbedding
 
@@ -12,27 +13,33 @@ class ResidualMLPBlock(nn.Module):
   """h + Dense(swish(Dense(swish(LN(h))) + Dense(temb))): the timestep enters every block, as in
   the U-Net's residual blocks. h: [B, width]."""
   width: int
+  dtype: Any = jnp.float32
 
   @nn.compact
   def __call__(self, h: jax.Array, temb: jax.Array) -> jax.Array:
-    update = nn.Dense(self.width)(nn.swish(nn.LayerNorm()(h)))
-    update = update + nn.Dense(self.width)(nn.swish(temb))
-    return h + nn.Dense(self.width, kernel_init=nn.initializers.zeros)(nn.swish(update))
+    dense = lambda **kw: nn.Dense(self.width, dtype=self.dtype, **kw)
+    update = dense()(nn.swish(nn.LayerNorm(dtype=self.dtype)(h)))
+    update = update + dense()(nn.swish(temb))
+    return h + dense(kernel_init=nn.initializers.zeros)(nn.swish(update))
 
 
 class MLPDenoiser(nn.Module):
-  """x: [B, D], t: [B] int, labels: [B] int or None -> [B, out_channels]."""
+  """x: [B, D], t: [B] int, labels: [B] int or None -> [B, out_channels] (float32; ``dtype`` is the
+  layers' computation dtype, as the U-Net's)."""
   out_channels: int
   width: int = 256
   num_blocks: int = 4
   num_classes: Optional[int] = None
+  dtype: Any = jnp.float32
 
   @nn.compact
   def __call__(self, x: jax.Array, t: jax.Array, labels: Optional[jax.Array] = None,
                train: bool = False) -> jax.Array:
     # ConditioningEmbedding gives 4 * ch features; ch = width / 4 keeps them at the block width.
-    temb = ConditioningEmbedding(self.width // 4, self.num_classes)(t, labels)
-    h = nn.Dense(self.width)(x)
+    temb = ConditioningEmbedding(self.width // 4, self.num_classes, self.dtype)(t, labels)
+    h = nn.Dense(self.width, dtype=self.dtype)(x)
     for _ in range(self.num_blocks):
-      h = ResidualMLPBlock(self.width)(h, temb)
-    return nn.Dense(self.out_channels, kernel_init=nn.initializers.zeros)(nn.swish(nn.LayerNorm()(h)))
+      h = ResidualMLPBlock(self.width, self.dtype)(h, temb)
+    h = nn.swish(nn.LayerNorm(dtype=self.dtype)(h))
+    out = nn.Dense(self.out_channels, kernel_init=nn.initializers.zeros, dtype=self.dtype)(h)
+    return out.astype(jnp.float32)

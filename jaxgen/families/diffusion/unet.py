@@ -8,10 +8,14 @@ images this is Ho et al.'s CIFAR-10 model, 35.7M parameters.
 
 Class conditioning (Ho & Salimans 2022) adds a learned label embedding to the time embedding;
 label ``num_classes`` is the "no label" of classifier-free guidance.
+
+``dtype`` is the computation dtype of every layer (parameters stay float32): bfloat16 gives mixed
+precision (``jaxgen/core/precision.py``); GroupNorm statistics and the attention softmax are then
+computed in float32 and the output is float32 either way.
 """
 
 import math
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import flax.linen as nn
 import jax
@@ -38,13 +42,15 @@ class ConditioningEmbedding(nn.Module):
   """Timestep (and label) -> the [B, 4 ch] vector every residual block sees."""
   ch: int
   num_classes: Optional[int] = None
+  dtype: Any = jnp.float32
 
   @nn.compact
   def __call__(self, t: jax.Array, labels: Optional[jax.Array]) -> jax.Array:
-    embedding = nn.Dense(4 * self.ch, kernel_init=default_init)(timestep_embedding(t, self.ch))
-    embedding = nn.Dense(4 * self.ch, kernel_init=default_init)(nn.swish(embedding))
+    dense = lambda: nn.Dense(4 * self.ch, kernel_init=default_init, dtype=self.dtype)
+    embedding = dense()(timestep_embedding(t, self.ch))
+    embedding = dense()(nn.swish(embedding))
     if self.num_classes:
-      embedding = embedding + nn.Embed(self.num_classes + 1, 4 * self.ch)(labels)
+      embedding = embedding + nn.Embed(self.num_classes + 1, 4 * self.ch, dtype=self.dtype)(labels)
     return embedding
 
 
@@ -54,31 +60,36 @@ class ResnetBlock(nn.Module):
   out_ch: int
   num_groups: int
   dropout: float
+  dtype: Any = jnp.float32
 
   @nn.compact
   def __call__(self, x: jax.Array, temb: jax.Array, train: bool) -> jax.Array:
-    h = nn.swish(nn.GroupNorm(self.num_groups)(x))
-    h = nn.Conv(self.out_ch, (3, 3), kernel_init=default_init)(h)
-    h = h + nn.Dense(self.out_ch, kernel_init=default_init)(nn.swish(temb))[:, None, None, :]
-    h = nn.swish(nn.GroupNorm(self.num_groups)(h))
+    norm = lambda: nn.GroupNorm(self.num_groups, dtype=self.dtype)
+    dense = lambda init: nn.Dense(self.out_ch, kernel_init=init, dtype=self.dtype)
+    h = nn.swish(norm()(x))
+    h = nn.Conv(self.out_ch, (3, 3), kernel_init=default_init, dtype=self.dtype)(h)
+    h = h + dense(default_init)(nn.swish(temb))[:, None, None, :]
+    h = nn.swish(norm()(h))
     h = nn.Dropout(self.dropout, deterministic=not train)(h)
-    h = nn.Conv(self.out_ch, (3, 3), kernel_init=zeros)(h)
+    h = nn.Conv(self.out_ch, (3, 3), kernel_init=zeros, dtype=self.dtype)(h)
     if x.shape[-1] != self.out_ch:
-      x = nn.Dense(self.out_ch, kernel_init=default_init)(x)  # their "nin" shortcut
+      x = dense(default_init)(x)  # their "nin" shortcut
     return x + h
 
 
 class AttentionBlock(nn.Module):
   """Single-head self-attention over the H*W positions, residual. x: [B, H, W, C]."""
   num_groups: int
+  dtype: Any = jnp.float32
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
     batch, height, width, channels = x.shape
-    h = nn.GroupNorm(self.num_groups)(x).reshape(batch, height * width, channels)
-    q, k, v = (nn.Dense(channels, kernel_init=default_init)(h) for _ in range(3))
-    weights = jax.nn.softmax(jnp.einsum("bic,bjc->bij", q, k) / math.sqrt(channels), axis=-1)
-    h = nn.Dense(channels, kernel_init=zeros)(jnp.einsum("bij,bjc->bic", weights, v))
+    h = nn.GroupNorm(self.num_groups, dtype=self.dtype)(x).reshape(batch, height * width, channels)
+    q, k, v = (nn.Dense(channels, kernel_init=default_init, dtype=self.dtype)(h) for _ in range(3))
+    logits = jnp.einsum("bic,bjc->bij", q, k).astype(jnp.float32) / math.sqrt(channels)
+    weights = jax.nn.softmax(logits, axis=-1).astype(self.dtype)
+    h = nn.Dense(channels, kernel_init=zeros, dtype=self.dtype)(jnp.einsum("bij,bjc->bic", weights, v))
     return x + h.reshape(x.shape)
 
 
@@ -92,15 +103,18 @@ class UNet(nn.Module):
   dropout: float = 0.1
   num_groups: int = 32
   num_classes: Optional[int] = None
+  dtype: Any = jnp.float32  # the layers' computation dtype; parameters are float32
 
   @nn.compact
   def __call__(self, x: jax.Array, t: jax.Array, labels: Optional[jax.Array] = None,
                train: bool = False) -> jax.Array:
-    temb = ConditioningEmbedding(self.ch, self.num_classes)(t, labels)
-    block = lambda out_ch: ResnetBlock(out_ch, self.num_groups, self.dropout)
-    attention = lambda: AttentionBlock(self.num_groups)
+    temb = ConditioningEmbedding(self.ch, self.num_classes, self.dtype)(t, labels)
+    block = lambda out_ch: ResnetBlock(out_ch, self.num_groups, self.dropout, self.dtype)
+    attention = lambda: AttentionBlock(self.num_groups, self.dtype)
+    conv = lambda features, init=default_init, **kw: nn.Conv(features, (3, 3), kernel_init=init,
+                                                             dtype=self.dtype, **kw)
 
-    skips = [nn.Conv(self.ch, (3, 3), kernel_init=default_init)(x)]
+    skips = [conv(self.ch)(x)]
     for level, mult in enumerate(self.ch_mult):
       for _ in range(self.num_res_blocks):
         h = block(self.ch * mult)(skips[-1], temb, train)
@@ -108,8 +122,7 @@ class UNet(nn.Module):
           h = attention()(h)
         skips.append(h)
       if level != len(self.ch_mult) - 1:
-        skips.append(nn.Conv(skips[-1].shape[-1], (3, 3), strides=(2, 2),
-                             kernel_init=default_init)(skips[-1]))
+        skips.append(conv(skips[-1].shape[-1], strides=(2, 2))(skips[-1]))
 
     h = block(skips[-1].shape[-1])(skips[-1], temb, train)
     h = attention()(h)
@@ -123,7 +136,7 @@ class UNet(nn.Module):
       if level != 0:
         batch, height, width, channels = h.shape
         h = jax.image.resize(h, (batch, 2 * height, 2 * width, channels), "nearest")
-        h = nn.Conv(channels, (3, 3), kernel_init=default_init)(h)
+        h = conv(channels)(h)
 
-    h = nn.swish(nn.GroupNorm(self.num_groups)(h))
-    return nn.Conv(self.out_channels, (3, 3), kernel_init=zeros)(h)
+    h = nn.swish(nn.GroupNorm(self.num_groups, dtype=self.dtype)(h))
+    return conv(self.out_channels, zeros)(h).astype(jnp.float32)
