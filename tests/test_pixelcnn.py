@@ -16,7 +16,7 @@ from scipy import stats
 from conftest import REPO, train_inspectable
 from jaxgen.core import config as config_lib
 from jaxgen.errors import ConfigError, UnknownNameError
-from jaxgen.families.pixelcnn import heads, losses, masked, sampling
+from jaxgen.families.pixelcnn import augment, heads, losses, masked, sampling
 from jaxgen.families.pixelcnn.experiment import PixelCNNExperiment
 from jaxgen.families.pixelcnn.model import build_model
 
@@ -331,6 +331,59 @@ def test_samples_follow_the_models_own_probabilities():
     observed = np.bincount(codes, minlength=16) / len(codes)
     standard_error = np.sqrt(probabilities * (1 - probabilities) / 20_000)
     assert np.all(np.abs(observed - probabilities) < 4 * standard_error + 1e-4), (observed, probabilities)
+
+
+# -- distribution augmentation --------------------------------------------------------------------
+
+def test_dihedral_transforms_are_the_eight_symmetries_of_the_square_and_invert():
+  x = np.arange(2 * 4 * 4, dtype=np.float32).reshape(2, 4, 4, 1)  # no symmetry of its own
+  transforms = augment.transform_set("dihedral", x.shape[1:])
+  moved = [np.asarray(augment.apply(t, jnp.asarray(x))) for t in transforms]
+  rotations = [np.rot90(y, k, axes=(1, 2)) for y in (x, x.transpose(0, 2, 1, 3)) for k in range(4)]
+  key = lambda y: y.tobytes()
+  assert sorted(map(key, moved)) == sorted(map(key, rotations))  # each exactly once
+  np.testing.assert_array_equal(moved[0], x)  # t = 0 is the identity
+  for t, y in zip(transforms, moved):
+    np.testing.assert_array_equal(augment.invert(t, jnp.asarray(y)), x)
+  index = jnp.array([5, 2])
+  each = augment.apply_each(transforms, jnp.asarray(x), index)
+  np.testing.assert_array_equal(each[0], moved[5][0])
+  np.testing.assert_array_equal(each[1], moved[2][1])
+  np.testing.assert_array_equal(augment.invert_each(transforms, each, index), x)
+  assert len(augment.transform_set("flips", (4, 6, 1))) == 4
+  with pytest.raises(ConfigError, match="needs square ones"):
+    augment.transform_set("dihedral", (4, 6, 1))
+  with pytest.raises(UnknownNameError, match="valid: dihedral, flips, none"):
+    augment.transform_set("rotations", (4, 4, 1))
+
+
+def test_distribution_augmentation_evaluates_the_mixture_over_transforms():
+  """nll = -log 1/8 sum_t P(t(x) | t), each term the conditional network's exact likelihood of the
+  transformed images, summed here in float64; nll_identity is the t = 0 term; training draws a
+  transform per example; sampling is the same with either sampler."""
+  experiment = PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.features=8",
+                                              "model.dist_aug=dihedral"))
+  x = experiment.held_out
+  params = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x}).params
+  log_prob = jax.jit(experiment.log_prob)
+  terms = np.stack([np.asarray(log_prob(params, augment.apply(t, x),
+                                        jnp.full((len(x),), n, jnp.int32)), np.float64)
+                    for n, t in enumerate(experiment.transforms)])
+  assert np.ptp(terms, axis=0).min() > 0  # the conditioning changes the model
+  _, terms_out = jax.jit(experiment.objective)(params, {"image": x})
+  expected = -(np.logaddexp.reduce(terms, axis=0) - np.log(8))
+  np.testing.assert_allclose(terms_out["nll"], expected, rtol=1e-5)
+  np.testing.assert_allclose(terms_out["nll_identity"], -terms[0], rtol=1e-5)
+  train_loss, _ = jax.jit(experiment.objective)(params, {"image": x}, jax.random.PRNGKey(1))
+  assert train_loss.shape == (len(x),) and np.all(np.isfinite(train_loss))
+
+  state = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x})
+  plain = PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.features=8",
+                                         "model.dist_aug=dihedral", "sample.method=plain"))
+  draws = [np.asarray(jax.jit(e.sample, static_argnums=2)(state, jax.random.PRNGKey(2), 6))
+           for e in (experiment, plain)]
+  np.testing.assert_array_equal(draws[0], draws[1])
+  assert set(np.unique(draws[0])) <= {0.0, 1.0}
 
 
 # -- the experiment on the runner -----------------------------------------------------------------

@@ -7,6 +7,11 @@ by name (``model.ARCHITECTURES``: pixelcnn, gated_pixelcnn), the pixel distribut
 nll in nats, bits_per_dim). Data stay on their level grid (no dequantization): the heads are
 distributions over the levels.
 
+With ``model.dist_aug`` (``augment.TRANSFORMS``: none, flips, dihedral) the network is also
+conditioned on a transform t of the image, trained on ``P(t(x) | t)`` with t drawn per example, and
+evaluated and sampled as the exact mixture ``1/T sum_t P(t(x) | t)`` (distribution augmentation,
+Jun et al. 2020; ``augment.py``); ``nll_identity`` is the identity's term alone.
+
 Uses beyond training, each a function of params: ``sample`` (``sample.method`` plain or fast,
 at ``sample.temperature``; conditional labels cycle 0, 1, ..., K-1) and ``complete`` (the bottom half
 of images drawn given their top half); ``sample_grid`` shows samples, and held-out images with
@@ -28,7 +33,7 @@ from jaxgen.core.optim import make_optimizer
 from jaxgen.core.runner import value_range
 from jaxgen.errors import ConfigError
 from jaxgen.eval import samples as eval_samples
-from jaxgen.families.pixelcnn import heads, losses, sampling
+from jaxgen.families.pixelcnn import augment, heads, losses, sampling
 from jaxgen.families.pixelcnn.model import build_model
 
 GRID_COLUMNS = 10
@@ -50,10 +55,14 @@ class PixelCNNExperiment:
     self.head = heads.HEADS.get(config.model.head)(self.num_levels, value_range(config), config.model)
     self._check_head(config)
     self.num_classes = self.info.num_classes if config.model.conditional else 0
+    self.transforms = augment.transform_set(config.model.dist_aug, self.shape)
+    # The network's embedding: one entry per (class, transform) pair that it is conditioned on.
+    conditioned = self.num_classes or len(self.transforms) > 1
+    self.num_conditions = max(self.num_classes, 1) * len(self.transforms) if conditioned else 0
     # A head that orders the channels itself needs no within-pixel masks: one channel group.
     mask_channels = 1 if self.head.channels_in_head else self.channels
     self.model = build_model(config.model, self.head.num_outputs(self.channels), mask_channels,
-                             self.num_classes)
+                             self.num_conditions)
     self.sampler = sampling.SAMPLERS.get(config.sample.method)
     if self.sampler is sampling.fast and not hasattr(self.model, "pixel_step"):
       raise ConfigError(f"model.name={config.model.name!r} has no pixel-by-pixel cache; set "
@@ -87,43 +96,70 @@ class PixelCNNExperiment:
 
   # -- the model as functions of params --------------------------------------------------------
 
-  def log_prob(self, params, x: jax.Array, labels: Optional[jax.Array],
+  def condition(self, labels: Optional[jax.Array], transform, batch_size: int):
+    """The network's conditioning index [B]: ``label * T + t`` (None when it has none); labels [B]
+    or None, transform: an int or [B] ints."""
+    if not self.num_conditions:
+      return None
+    transform = jnp.broadcast_to(jnp.asarray(transform, jnp.int32), (batch_size,))
+    return transform if labels is None else labels * len(self.transforms) + transform
+
+  def log_prob(self, params, x: jax.Array, condition: Optional[jax.Array],
                dropout_rng: Optional[jax.Array] = None) -> jax.Array:
-    """Exact ``log P(x | y)`` in nats: x [B, H, W, C] on the level grid -> [B]. With
-    ``dropout_rng`` the network runs in training mode (dropout on)."""
+    """Exact ``log P(x | c)`` in nats of the network conditioned on ``condition`` [B] (None: none):
+    x [B, H, W, C] on the level grid -> [B]. With ``dropout_rng`` the network runs in training mode
+    (dropout on)."""
     train = dropout_rng is not None
-    outputs = self.model.apply({"params": params}, x, labels, train,
+    outputs = self.model.apply({"params": params}, x, condition, train,
                                rngs={"dropout": dropout_rng} if train else None)
     return jnp.sum(self.head.log_prob(outputs, x), axis=(1, 2))
 
-  def objective(self, params, batch: dict, dropout_rng: Optional[jax.Array] = None):
-    """Per-example loss ``[B]`` and its terms ``{name: [B]}``."""
+  def objective(self, params, batch: dict, rng: Optional[jax.Array] = None):
+    """Per-example loss ``[B]`` and its terms ``{name: [B]}``. With ``rng`` (training): dropout on,
+    and under ``model.dist_aug`` one transform per example, ``-log P(t(x) | t)``; without: the
+    model's exact ``-log P(x)`` (under ``model.dist_aug`` the mixture over t, and ``nll_identity``)."""
+    x = batch[self.key]
     labels = batch["label"] if self.num_classes else None
-    log_prob = self.log_prob(params, batch[self.key], labels, dropout_rng)
-    return self.loss(log_prob, self.num_dims, self.num_levels)
+    size = x.shape[0]
+    if len(self.transforms) == 1:
+      return self.loss(self.log_prob(params, x, self.condition(labels, 0, size), rng),
+                       self.num_dims, self.num_levels)
+    if rng is not None:
+      rng, transform_rng = jax.random.split(rng)
+      index = jax.random.randint(transform_rng, (size,), 0, len(self.transforms))
+      x = augment.apply_each(self.transforms, x, index)
+      return self.loss(self.log_prob(params, x, self.condition(labels, index, size), rng),
+                       self.num_dims, self.num_levels)
+    log_prob, identity = augment.mixture_log_prob(
+        self.transforms, x, lambda x_t, t: self.log_prob(params, x_t, self.condition(labels, t, size)))
+    loss, terms = self.loss(log_prob, self.num_dims, self.num_levels)
+    _, identity_terms = self.loss(identity, self.num_dims, self.num_levels)
+    return loss, {**terms, **{f"{name}_identity": value for name, value in identity_terms.items()}}
 
   def sample_labels(self, num: int) -> Optional[jax.Array]:
     """0, 1, ..., K-1, 0, ...: [num] (None when unconditional)."""
     return jnp.arange(num) % self.num_classes if self.num_classes else None
 
-  def draw(self, params, canvas: jax.Array, labels, rng: jax.Array, first_row: int) -> jax.Array:
-    """Rows >= first_row of canvas [B, H, W, C] drawn by ``sample.method``."""
-    return self.sampler(self.model, params, self.head, canvas, labels, rng,
+  def draw(self, params, canvas: jax.Array, condition, rng: jax.Array, first_row: int) -> jax.Array:
+    """Rows >= first_row of canvas [B, H, W, C] drawn by ``sample.method`` given the network's
+    ``condition`` [B] (or None)."""
+    return self.sampler(self.model, params, self.head, canvas, condition, rng,
                         self.config.sample.temperature, first_row)
 
   def complete(self, params, images: jax.Array, labels: Optional[jax.Array],
                rng: jax.Array) -> jax.Array:
-    """The bottom half of images [B, H, W, C] drawn given their top half (rows < H / 2)."""
+    """The bottom half of images [B, H, W, C] drawn given their top half (rows < H / 2), in raster
+    order (under ``model.dist_aug``: by the identity's conditional)."""
     first_row = self.shape[0] // 2
     canvas = images.at[:, first_row:].set(0.0)
-    return self.draw(params, canvas, labels, rng, first_row)
+    return self.draw(params, canvas, self.condition(labels, 0, images.shape[0]), rng, first_row)
 
   # -- the Experiment protocol -----------------------------------------------------------------
 
   def init(self, rng: jax.Array, example_batch: dict) -> TrainState:
     x = example_batch[self.key]
     labels = example_batch["label"] if self.num_classes else None
-    params = self.model.init(rng, x, labels)["params"]
+    params = self.model.init(rng, x, self.condition(labels, 0, x.shape[0]))["params"]
     return init_train_state(params, self.optimizer, self.config.train.ema_decay)
 
   def train_step(self, state: TrainState, batch: dict, rng: jax.Array):
@@ -141,9 +177,17 @@ class PixelCNNExperiment:
     return {"loss": loss, **terms}
 
   def sample(self, state: TrainState, rng: jax.Array, num: int) -> jax.Array:
-    """``num`` images in data space, [num, H, W, C]."""
+    """``num`` images in data space, [num, H, W, C]. Under ``model.dist_aug``: from the mixture,
+    t ~ uniform, y ~ P(. | t), x = t^-1(y)."""
     canvas = jnp.zeros((num, *self.shape), jnp.float32)
-    return self.draw(state.eval_params, canvas, self.sample_labels(num), rng, 0)
+    if len(self.transforms) == 1:
+      condition = self.condition(self.sample_labels(num), 0, num)
+      return self.draw(state.eval_params, canvas, condition, rng, 0)
+    transform_rng, rng = jax.random.split(rng)
+    index = jax.random.randint(transform_rng, (num,), 0, len(self.transforms))
+    drawn = self.draw(state.eval_params, canvas, self.condition(self.sample_labels(num), index, num),
+                      rng, 0)
+    return augment.invert_each(self.transforms, drawn, index)
 
   def sample_grid(self, state: TrainState, rng: jax.Array) -> tuple[jax.Array, int]:
     """Rows of samples (``eval.num_samples`` rounded down to whole rows; conditional: column k is
