@@ -67,19 +67,27 @@ def run_scaling(quick: bool, threads: int, plot_path: str) -> dict:
 
 
 def plot_scaling(result: dict, path: str) -> str | None:
-  """Step time per example against batch size, and compile time against depth -> the PNG's path."""
+  """Step time per example against batch size and per step against image size, and compile time
+  against depth -> the PNG's path."""
   import matplotlib
   matplotlib.use("Agg")
   import matplotlib.pyplot as plt
-  figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+  figure, (left, middle, right) = plt.subplots(1, 3, figsize=(15, 4))
   for key, label in (("batch_jaxgen", "jaxgen"), ("batch_peer", "diffusers")):
     curve = result[key].get("step_ms", {})
     if curve:
       sizes = sorted(curve, key=int)
       left.plot([int(b) for b in sizes], [curve[b] / int(b) for b in sizes], "o-", label=label)
+    curve = result[key].get("size_step_ms", {})
+    if curve:
+      sizes = sorted(curve, key=int)
+      middle.plot([int(s) for s in sizes], [curve[s] for s in sizes], "o-", label=label)
   left.set(xscale="log", yscale="log", xlabel="batch size", ylabel="ms per example (median step)",
            title="DDPM U-Net 32x32 training step")
   left.legend()
+  middle.set(xscale="log", yscale="log", xlabel="image size (pixels per side)",
+             ylabel="ms per step (median)", title="DDPM U-Net training step, batch 16")
+  middle.legend()
   compile_s = result["compile_jaxgen"].get("compile_s", {})
   if compile_s:
     depths = sorted(compile_s, key=int)
@@ -106,6 +114,22 @@ def _row(cells) -> str:
   return " ".join(str(cell).ljust(width) for cell, (_, width) in zip(cells, COLUMNS))
 
 
+def flops_lines(side: dict) -> list[str]:
+  """The step's FLOPs and MFU (``benchmarks/flops.py``), and its bfloat16 step, where measured."""
+  lines, peak = [], side.get("matmul_peak")
+  for label, entry in (("", side), ("bfloat16 ", side.get("bfloat16"))):
+    f = (entry or {}).get("flops")
+    if not f or not peak:
+      continue
+    step_ms = entry["step_ms"]["median"]
+    lines.append(f"  {label}step {step_ms:.1f} ms: {f['analytic_per_step'] / 1e9:.2f} model GFLOP "
+                 f"(XLA counts {f['compiled_per_step'] / 1e9:.2f}, {f['compiled_over_analytic']:.3f}x "
+                 f"the analytic taps on the image), {f['achieved_flops_per_s'] / 1e9:.1f} GFLOP/s, "
+                 f"MFU {f['mfu']:.1%} of the {peak['dtype']} matmul peak "
+                 f"{peak['flops_per_s'] / 1e9:.1f} GFLOP/s")
+  return lines
+
+
 def table(results: dict) -> str:
   """The printed summary: one line per workload, its sampling timings, then the extras."""
   lines = [_row(name for name, _ in COLUMNS)]
@@ -130,6 +154,7 @@ def table(results: dict) -> str:
       lines.append(f"  sampling {sampler}: jaxgen {seconds:.3f} s (+ compile "
                    f"{j['sampling_compile_s'][sampler]:.1f} s), {entry['peer']} "
                    f"{_fmt(peer_seconds, '.3f')} s, ratio {_fmt(ratios.get('sampling_' + sampler), '.2f')}")
+    lines += flops_lines(j)
   pixelcnn = results.get("pixelcnn")
   if pixelcnn:
     lines.append("pixelcnn  " + (f"plain {pixelcnn['plain_seconds_per_image']:.3f} s/image, fast "
@@ -139,9 +164,11 @@ def table(results: dict) -> str:
   scaling = results.get("scaling")
   if scaling:
     for key in ("batch_jaxgen", "batch_peer"):
-      curve = scaling[key].get("step_ms")
-      lines.append(f"scaling {key}: " + (", ".join(f"B={b}: {ms:.0f} ms" for b, ms in curve.items())
-                                         if curve else f"error: {scaling[key].get('error')}"))
+      curve, sizes = scaling[key].get("step_ms"), scaling[key].get("size_step_ms", {})
+      lines.append(f"scaling {key}: " + (
+          ", ".join([f"B={b}: {ms:.0f} ms" for b, ms in curve.items()]
+                    + [f"{s}x{s}: {ms:.0f} ms" for s, ms in sizes.items()])
+          if curve else f"error: {scaling[key].get('error')}"))
     compile_s = scaling["compile_jaxgen"].get("compile_s")
     lines.append("scaling compile vs couplings: " + (
         ", ".join(f"{d}: {s:.1f} s" for d, s in compile_s.items()) if compile_s

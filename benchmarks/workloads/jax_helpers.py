@@ -37,10 +37,12 @@ def build_run(experiment: str, overrides: Sequence[str]) -> runner.Run:
   return runner.Run(config)
 
 
-def synthetic_batches(run: runner.Run, make: Callable[[np.random.Generator, tuple], np.ndarray]) -> list:
-  """``NUM_BATCHES`` batches ``{key: make(rng, [B, *shape])}`` sharded as the runner shards them."""
+def synthetic_batches(run: runner.Run, make: Callable[[np.random.Generator, tuple], np.ndarray],
+                      shape: Optional[tuple] = None) -> list:
+  """``NUM_BATCHES`` batches ``{key: make(rng, [B, *shape])}`` sharded as the runner shards them
+  (``shape``: the dataset's example shape unless given, e.g. another image size)."""
   rng = np.random.default_rng(0)
-  shape = (run.config.train.batch_size, *run.info.shape)
+  shape = (run.config.train.batch_size, *(shape or run.info.shape))
   placement = sharding.batch_sharded(run.mesh)
   return [jax.device_put({run.info.key: make(rng, shape).astype(np.float32)}, placement)
           for _ in range(NUM_BATCHES)]

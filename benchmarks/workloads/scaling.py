@@ -1,8 +1,9 @@
-"""Scaling: U-Net step time against batch size (both sides), and jaxgen's compile time against
-flow depth.
+"""Scaling: U-Net step time against batch size and image size (both sides), and jaxgen's compile
+time against flow depth.
 
-Batch sizes 16 -> 256 of the ``ddpm`` workload's U-Net: per-example cost should fall (or stay
-flat) as the batch grows; a side whose time per example rises is memory-bound there.
+Batch sizes 16 -> 256 of the ``ddpm`` workload's U-Net at 32x32: per-example cost should fall (or
+stay flat) as the batch grows; a side whose time per example rises is memory-bound there. Image
+sizes 8 -> 32 at batch 16, attention at the same level of the U-Net (``ddpm.attention_resolutions``).
 Compile time of the 2-D RealNVP training step at 4/8/16/32 couplings: jaxgen's flows run the
 repeated coupling pairs as one ``lax.scan`` (``bijectors.Repeated``), so compiling should not grow
 with depth. Few timed steps per point: these are curves, not the headline numbers.
@@ -15,26 +16,42 @@ from benchmarks.workloads import ddpm, realnvp
 
 PEER = "diffusers"
 DEPTHS = (4, 8, 16, 32)  # RealNVP couplings
+SIZES = (8, 16, 32)  # U-Net image sizes, at batch ddpm.BATCH
 
 
 def batch_sizes(quick: bool) -> tuple[int, ...]:
-  return (16, 64, 256) if quick else (16, 32, 64, 128, 256)
+  return (16, 256) if quick else (16, 32, 64, 128, 256)
 
 
-def counts(quick: bool) -> tuple[int, int]:
-  """(warm-up, timed steps) at each batch size."""
-  return (0, 2) if quick else (2, 10)
+def counts(quick: bool, batch: int) -> tuple[int, int]:
+  """(warm-up, timed steps) at each point; --quick times a step of batch 256 (~30 s) once."""
+  if quick:
+    return (0, 1) if batch > 64 else (0, 2)
+  return (2, 10)
+
+
+def points(quick: bool) -> list[tuple[int, int]]:
+  """(batch, image size) of every point: the batch curve at 32x32, the size curve at ddpm.BATCH."""
+  return ([(batch, 32) for batch in batch_sizes(quick)]
+          + [(ddpm.BATCH, size) for size in SIZES if (ddpm.BATCH, size) != (ddpm.BATCH, 32)])
+
+
+def curves(step_ms: dict) -> dict:
+  """{(batch, size): ms} -> {"step_ms": {batch: ms} at 32x32, "size_step_ms": {size: ms}}."""
+  return {"step_ms": {str(b): ms for (b, s), ms in step_ms.items() if s == 32},
+          "size_step_ms": {str(s): ms for (b, s), ms in sorted(step_ms.items(), key=lambda i: i[0][1])
+                           if b == ddpm.BATCH}}
 
 
 def batch_jaxgen(quick: bool) -> dict:
   from benchmarks.workloads import jax_helpers
   step_ms = {}
-  for batch in batch_sizes(quick):
-    run = jax_helpers.build_run("ddpm_cifar10", ddpm.jaxgen_overrides(batch))
-    result, _ = jax_helpers.train(run, jax_helpers.synthetic_batches(run, common.signed_data),
-                                  quick, counts(quick))
-    step_ms[str(batch)] = result["step_ms"]["median"]
-  return {"step_ms": step_ms}
+  for batch, size in points(quick):
+    run = jax_helpers.build_run("ddpm_cifar10", ddpm.jaxgen_overrides(batch, size))
+    batches = jax_helpers.synthetic_batches(run, common.signed_data, (size, size, 3))
+    result, _ = jax_helpers.train(run, batches, quick, counts(quick, batch))
+    step_ms[batch, size] = result["step_ms"]["median"]
+  return curves(step_ms)
 
 
 def batch_peer(quick: bool) -> dict:
@@ -45,17 +62,17 @@ def batch_peer(quick: bool) -> dict:
   torch_helpers.setup()
   scheduler = DDPMScheduler(num_train_timesteps=ddpm.TIMESTEPS, beta_schedule="linear",
                             beta_start=1e-4, beta_end=0.02)
-  unet = ddpm.build_peer_unet()
-  unet.train()
-  optimizer = torch.optim.Adam(unet.parameters(), lr=ddpm.LEARNING_RATE)
-  step = ddpm.peer_train_step(unet, scheduler, optimizer)
   step_ms = {}
-  for batch in batch_sizes(quick):
-    batches = torch_helpers.synthetic_batches((batch, 3, 32, 32), common.signed_data, count=2)
+  for batch, size in points(quick):
+    unet = ddpm.build_peer_unet(size)
+    unet.train()
+    optimizer = torch.optim.Adam(unet.parameters(), lr=ddpm.LEARNING_RATE)
+    step = ddpm.peer_train_step(unet, scheduler, optimizer)
+    batches = torch_helpers.synthetic_batches((batch, 3, size, size), common.signed_data, count=2)
     result = torch_helpers.train(step, batches, torch_helpers.count_params(unet), quick,
-                                 counts(quick))
-    step_ms[str(batch)] = result["step_ms"]["median"]
-  return {"step_ms": step_ms}
+                                 counts(quick, batch))
+    step_ms[batch, size] = result["step_ms"]["median"]
+  return curves(step_ms)
 
 
 def compile_jaxgen(quick: bool) -> dict:
