@@ -141,6 +141,13 @@ def normal_data(rng, shape: tuple):
   return rng.normal(size=shape).astype("float32")
 
 
+def dequantized_data(rng, shape: tuple, levels: int = 17):
+  """Synthetic images of ``levels`` grey levels dequantized into [0, 1]: (level + u) / levels,
+  u ~ U[0, 1), as the digits pipeline hands them to a flow (``data.dequantize``)."""
+  levels_drawn = rng.integers(0, levels, size=shape)
+  return ((levels_drawn + rng.uniform(size=shape)) / levels).astype("float32")
+
+
 def peak_rss_mb() -> float:
   """This process's resident-set high-water mark in MiB (Linux reports ru_maxrss in KiB)."""
   return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

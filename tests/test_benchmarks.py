@@ -179,6 +179,50 @@ def test_peer_vae_matches_jaxgen_parameter_count():
   assert common.match_params(jaxgen_count, peer_count)["relative_difference"] == 0.0
 
 
+def test_dequantized_data_is_levels_plus_uniform_noise_in_unit_interval():
+  import numpy as np
+  x = common.dequantized_data(np.random.default_rng(0), (64, 8, 8, 1))
+  assert x.dtype == np.float32 and x.shape == (64, 8, 8, 1)
+  assert 0.0 <= x.min() and x.max() <= 1.0
+  assert set(np.unique(np.floor(x * 17)).astype(int)) == set(range(17))
+
+
+def _glow_jaxgen_count(hidden: int, steps: int) -> int:
+  """jaxgen's 8x8x1 Glow of the glow workload, counted by hand: per step an actnorm, an LU 1x1
+  convolution (full lower and upper matrices, log|s|) and the masked ConvNet (C channels in, 2C
+  out, ZeroConv's per-channel scale); the split prior's 3x3 ZeroConv 2 -> 4 and the top actnorm."""
+  def step(c):
+    return (2 * c + 2 * c * c + c + 9 * c * hidden + hidden + hidden * hidden + hidden
+            + 9 * hidden * 2 * c + 2 * c + 2 * c)
+  return steps * (step(4) + step(8)) + (9 * 2 * 4 + 4 + 4) + 2 * 8
+
+
+def test_glow_jaxgen_parameter_count():
+  import os
+
+  import jax
+  import jax.numpy as jnp
+  from benchmarks.workloads import glow
+  from jaxgen.core import config as config_lib
+  from jaxgen.families.flows.model import build_flow
+  config = config_lib.load_config(os.path.join(common.REPO, "experiments", "glow_digits.py"))
+  config_lib.apply_overrides(config, glow.jaxgen_overrides())
+  flow = build_flow(config.model, glow.IMAGE)
+  x = jnp.full((2, *glow.IMAGE), 0.5)
+  variables = jax.eval_shape(lambda: flow.init(jax.random.PRNGKey(0), x, method=flow.log_prob))
+  count = sum(leaf.size for leaf in jax.tree.leaves(variables["params"]))
+  assert count == _glow_jaxgen_count(glow.HIDDEN, glow.STEPS) == 235_520
+
+
+def test_peer_glow_matches_jaxgen_parameter_count():
+  pytest.importorskip("torch")
+  pytest.importorskip("normflows")
+  from benchmarks.workloads import glow, torch_helpers
+  peer_count = torch_helpers.count_params(glow.build_peer_model())
+  match = common.match_params(_glow_jaxgen_count(glow.HIDDEN, glow.STEPS), peer_count)
+  assert peer_count == 234_480 and match["matched"]
+
+
 def test_profile_categorises_op_names():
   from benchmarks import profile
   assert profile.categorise("jit(train_step)/transpose(jvp(UNet))/ResnetBlock_6/Conv_0/"
@@ -210,3 +254,20 @@ def test_profile_charges_a_traced_step_to_its_matmul_and_its_backward_pass():
   assert "backward" in {pass_ for _, pass_, _, _ in rows}
   assert traced > 0 and sum(row[0] for row in rows) == pytest.approx(traced)
   assert all(ms >= 0 for ms, *_ in top)
+
+
+def test_scaling_points_cover_batch_16_to_256_and_image_sizes_8_to_32():
+  from benchmarks.workloads import ddpm, scaling
+  for quick in (True, False):
+    points = scaling.points(quick)
+    batches = sorted(b for b, s in points if s == 32)
+    assert batches[0] == 16 and batches[-1] == 256
+    assert sorted(s for b, s in points if b == ddpm.BATCH) == [8, 16, 32]
+    assert len(set(points)) == len(points)  # batch 16 at 32x32 is measured once, used twice
+  curves = scaling.curves({(16, 32): 10.0, (256, 32): 90.0, (16, 8): 1.0, (16, 16): 3.0})
+  assert curves == {"step_ms": {"16": 10.0, "256": 90.0},
+                    "size_step_ms": {"8": 1.0, "16": 3.0, "32": 10.0}}
+  assert ddpm.attention_resolutions(32) == ddpm.ATTN_RESOLUTIONS and ddpm.attention_resolutions(8) == (4,)
+  line = run.table({"workloads": {}, "scaling": {
+      "batch_jaxgen": curves, "batch_peer": {"error": "x"}, "compile_jaxgen": {"compile_s": {}}}})
+  assert "B=256: 90 ms" in line and "8x8: 1 ms" in line

@@ -2,4 +2,4 @@
 (``benchmarks.common`` runs each in a fresh subprocess), plus ``PEER`` (the peer's package) and
 ``DESCRIPTION``. ``WORKLOADS`` lists them in the order ``benchmarks.run`` runs them."""
 
-WORKLOADS = ("vae", "realnvp", "dcgan", "ddpm")
+WORKLOADS = ("vae", "realnvp", "glow", "dcgan", "ddpm")
