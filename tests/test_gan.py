@@ -14,7 +14,7 @@ from jaxgen import cli
 from jaxgen.core import config as config_lib
 from jaxgen.core import runner
 from jaxgen.errors import ConfigError, UnknownNameError
-from jaxgen.families.gan import conv, losses
+from jaxgen.families.gan import losses
 from jaxgen.families.gan.experiment import GanExperiment, micro_batches
 from jaxgen.families.gan.model import build_gan, pack_samples
 
@@ -164,30 +164,6 @@ def test_dcgan_pair_is_sized_by_the_image(size, channels):
   assert jax.eval_shape(lambda v, z: apply(generator, v, z), g_vars, z).shape == \
       (3, size, size, channels)
   assert jax.eval_shape(lambda v, x: apply(discriminator, v, x), d_vars, images).shape == (3,)
-
-
-# (size, kernel, stride): DCGAN's 5x5 on a map smaller than the kernel, an even kernel on an odd
-# size, stride 1.
-CONV_CASES = [(4, 5, 2), (7, 4, 2), (5, 3, 1)]
-
-
-@pytest.mark.parametrize("size,kernel,stride", CONV_CASES)
-@pytest.mark.parametrize("impl", ["im2col", "xla"])
-def test_conv_layers_match_flax_convolutions_and_their_gradients(size, kernel, stride, impl):
-  import flax.linen as nn
-  x = jax.random.normal(jax.random.PRNGKey(0), (2, size, size, 3))
-  pairs = [(nn.Conv(4, (kernel, kernel), strides=(stride, stride), padding="SAME"),
-            conv.Conv2D(4, kernel, stride, impl=impl)),
-           (nn.ConvTranspose(4, (kernel, kernel), strides=(stride, stride), padding="SAME"),
-            conv.ConvTranspose2D(4, kernel, stride, impl=impl))]
-  for reference, ours in pairs:
-    params = reference.init(jax.random.PRNGKey(1), x)
-    loss = lambda module: lambda p, x: jnp.sum(jnp.sin(module.apply(p, x)))
-    np.testing.assert_allclose(ours.apply(params, x), reference.apply(params, x), atol=1e-5)
-    ours_grads = jax.grad(loss(ours), argnums=(0, 1))(params, x)
-    reference_grads = jax.grad(loss(reference), argnums=(0, 1))(params, x)
-    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, atol=1e-4), ours_grads,
-                 reference_grads)
 
 
 def test_projection_discriminator_adds_the_class_embedding_dot_features():

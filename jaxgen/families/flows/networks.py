@@ -14,18 +14,28 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from jaxgen.nn import conv
+
+
+class Conv(conv.Conv2D):
+  """flax's ``nn.Conv(features, (k, k), padding="SAME")``, as im2col + matmul on the CPU
+  (``jaxgen/nn/conv.py``): the coupling networks run inside the ``lax.scan`` of a scale's repeated
+  steps, where XLA:CPU's convolution gradients are 20-30x slower. Named ``Conv`` so that its
+  parameters keep nn.Conv's names (``Conv_0``, ...) and checkpoints written before still load."""
+
 
 class ZeroConv(nn.Module):
   """Glow's ``conv2d_zeros``: a convolution with zero-initialised kernel and bias whose output is
   multiplied by ``exp(log_scale_factor * s)``, s a learned per-channel vector starting at 0 (the
   factor speeds up learning of the output's scale). x: [B, H, W, C] -> [B, H, W, features]."""
   features: int
-  kernel_size: tuple = (3, 3)
+  kernel_size: int = 3
   log_scale_factor: float = 3.0
+  conv: str = "auto"  # conv.IMPLS: auto | im2col | xla
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
-    h = nn.Conv(self.features, self.kernel_size, padding="SAME", kernel_init=nn.initializers.zeros)(x)
+    h = Conv(self.features, self.kernel_size, kernel_init=nn.initializers.zeros, impl=self.conv)(x)
     log_scale = self.param("log_scale", nn.initializers.zeros, (self.features,))
     return h * jnp.exp(self.log_scale_factor * log_scale)
 
@@ -62,12 +72,13 @@ class ConvNet(nn.Module):
   x: [B, H, W, C] -> [B, H, W, C, outputs_per_element]."""
   features: int
   outputs_per_element: int
+  conv: str = "auto"  # conv.IMPLS: auto | im2col | xla
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
-    h = nn.relu(nn.Conv(self.features, (3, 3), padding="SAME")(x))
-    h = nn.relu(nn.Conv(self.features, (1, 1))(h))
-    out = ZeroConv(x.shape[-1] * self.outputs_per_element)(h)
+    h = nn.relu(Conv(self.features, 3, impl=self.conv)(x))
+    h = nn.relu(Conv(self.features, 1, impl=self.conv)(h))
+    out = ZeroConv(x.shape[-1] * self.outputs_per_element, conv=self.conv)(h)
     return out.reshape(*x.shape, self.outputs_per_element)
 
 
@@ -78,12 +89,14 @@ class ResNet(nn.Module):
   features: int
   num_blocks: int
   outputs_per_element: int
+  conv: str = "auto"  # conv.IMPLS: auto | im2col | xla
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
-    h = nn.Conv(self.features, (3, 3), padding="SAME")(x)
+    conv3x3 = lambda: Conv(self.features, 3, impl=self.conv)
+    h = conv3x3()(x)
     for _ in range(self.num_blocks):
-      residual = nn.Conv(self.features, (3, 3), padding="SAME")(nn.relu(h))
-      h = h + nn.Conv(self.features, (3, 3), padding="SAME")(nn.relu(residual))
-    out = ZeroConv(x.shape[-1] * self.outputs_per_element)(nn.relu(h))
+      residual = conv3x3()(nn.relu(h))
+      h = h + conv3x3()(nn.relu(residual))
+    out = ZeroConv(x.shape[-1] * self.outputs_per_element, conv=self.conv)(nn.relu(h))
     return out.reshape(*x.shape, self.outputs_per_element)

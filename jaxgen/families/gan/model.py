@@ -22,7 +22,7 @@ import jax.numpy as jnp
 import ml_collections
 
 from jaxgen.errors import ConfigError, UnknownNameError
-from jaxgen.families.gan.conv import IMPLS as CONV_IMPLS, Conv2D, ConvTranspose2D
+from jaxgen.nn.conv import IMPLS as CONV_IMPLS, Conv2D, ConvTranspose2D
 
 # The generator starts at this spatial size and doubles it with each transposed convolution.
 DCGAN_START_SIZE = {8: 2, 28: 7, 32: 4, 64: 4}

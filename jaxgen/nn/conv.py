@@ -1,10 +1,17 @@
-"""DCGAN's strided convolutions, written as im2col + one matmul where XLA:CPU is slow.
+"""Convolutions written as im2col + one matmul where XLA:CPU's own are slow.
 
-DCGAN's 5x5 kernels are larger than its small feature maps (4x4 and 2x2 at 8x8 digits). XLA:CPU
-sends such convolutions to a generic kernel that runs at ~0.3 GMAC/s (benchmarks/README.md,
-"Ratios above 1.0"): the 8x8 DCGAN step took 9x PyTorch's. Written as im2col -- ``kh * kw``
-strided slices of the padded input stacked into patches, then one matmul with the kernel -- the
-same layer runs 25x faster forward and backward, and the gradient is slices and a matmul too.
+Two cases found by the benchmarks (benchmarks/README.md, "Ratios above 1.0"):
+
+- DCGAN's 5x5 kernels are larger than its small feature maps (4x4 and 2x2 at 8x8 digits).
+  XLA:CPU sends such convolutions to a generic kernel that runs at ~0.3 GMAC/s: the 8x8 DCGAN
+  step took 9x PyTorch's.
+- Glow's coupling networks run inside the ``lax.scan`` of a scale's repeated steps, and XLA:CPU
+  runs convolution gradients inside a loop 20-30x slower than outside one (3x3 64->64, 8 layers:
+  2,156 ms in a scan, 90 ms unrolled, 108 ms as im2col in the same scan).
+
+Written as im2col -- ``kh * kw`` strided slices of the padded input stacked into patches, then
+one matmul with the kernel -- such a layer runs many times faster forward and backward, and the
+gradient is slices and a matmul too.
 
 Both modules keep ``flax.linen.Conv`` / ``ConvTranspose``'s parameters (``kernel: [kh, kw, C_in,
 C_out]``, ``bias: [C_out]``), padding ("SAME") and outputs, so ``impl="xla"`` (lax's convolution,
@@ -13,7 +20,7 @@ interchangeable; ``impl="auto"`` picks im2col on the CPU backend and lax's convo
 tests/test_gan.py checks both against flax's modules.
 """
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import flax.linen as nn
 import jax
@@ -119,11 +126,12 @@ class Conv2D(nn.Module):
   use_bias: bool = True
   impl: str = "auto"
   transpose: bool = False
+  kernel_init: Callable = nn.initializers.lecun_normal()  # flax's default
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
     k, s = self.kernel_size, self.stride
-    kernel = self.param("kernel", nn.initializers.lecun_normal(), (k, k, x.shape[-1], self.features))
+    kernel = self.param("kernel", self.kernel_init, (k, k, x.shape[-1], self.features))
     if self.transpose:
       padding = [transpose_same_padding(k, s)] * 2
       strides, dilation = (1, 1), (s, s)
