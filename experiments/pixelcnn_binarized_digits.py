@@ -37,7 +37,7 @@ def get_config(arg=None):
   config.model.num_mixtures = 10  # logistic_mixture only
   config.model.conditional = False  # class-conditional (labels of the dataset)
   config.model.dropout = 0.2  # in every block / gated layer, training only (PixelCNN++: 0.5)
-  config.model.dist_aug = "none"  # none | flips | dihedral: distribution augmentation (augment.py)
+  config.model.dist_aug = "none"  # none | flips | dihedral | dihedral_shifts (augment.py)
 
   config.loss.name = "nll"  # nll (nats) | bits_per_dim | package.module:function
 

@@ -351,9 +351,17 @@ def test_dihedral_transforms_are_the_eight_symmetries_of_the_square_and_invert()
   np.testing.assert_array_equal(each[1], moved[2][1])
   np.testing.assert_array_equal(augment.invert_each(transforms, each, index), x)
   assert len(augment.transform_set("flips", (4, 6, 1))) == 4
+  shifts = augment.transform_set("dihedral_shifts", x.shape[1:])
+  assert len(shifts) == 72 and shifts[:8] == transforms
+  moved = {key(np.asarray(augment.apply(t, jnp.asarray(x)))) for t in shifts}
+  assert len(moved) == 72  # 72 different images: no two transforms agree
+  expected = np.roll(np.rot90(x, 1, axes=(1, 2)), (1, -1), axis=(1, 2))
+  assert key(expected) in moved
+  for t in shifts:
+    np.testing.assert_array_equal(augment.invert(t, augment.apply(t, jnp.asarray(x))), x)
   with pytest.raises(ConfigError, match="needs square ones"):
     augment.transform_set("dihedral", (4, 6, 1))
-  with pytest.raises(UnknownNameError, match="valid: dihedral, flips, none"):
+  with pytest.raises(UnknownNameError, match="valid: dihedral, dihedral_shifts, flips, none"):
     augment.transform_set("rotations", (4, 4, 1))
 
 

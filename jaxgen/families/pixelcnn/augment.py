@@ -3,8 +3,10 @@ ICML): train ``P(t(x) | t)`` over a set of bijections t of the image, the networ
 through its conditioning embedding, so that every t's data teach the shared weights.
 
 A transform set by name (``TRANSFORMS``): ``none`` (the identity only), ``flips`` (the identity and
-the 3 flips: left-right, up-down, both) and ``dihedral`` (those 4 and the same after a transpose:
-the 8 symmetries of a square). Each t permutes the pixels, so ``P(t(x) | t)`` is, as a function of
+the 3 flips: left-right, up-down, both), ``dihedral`` (those 4 and the same after a transpose:
+the 8 symmetries of a square) and ``dihedral_shifts`` (each of those 8 followed by a cyclic shift
+of the rows and columns by -1, 0 or 1: 72; on digits, whose borders are background, a shift moves
+the digit by a pixel). Each t permutes the pixels, so ``P(t(x) | t)`` is, as a function of
 x, a normalized distribution over images: a model in its own right, whose raster order is x's
 pixels in t's order. The model we evaluate and sample is their uniform mixture,
 
@@ -26,14 +28,18 @@ from jaxgen.errors import ConfigError
 
 TRANSFORMS = Registry("distribution augmentation")
 
-# A transform is (transpose, flip rows, flip columns), applied in that order to [B, H, W, C].
-Transform = tuple[bool, bool, bool]
+# A transform is (transpose, flip rows, flip columns, roll rows, roll columns), applied in that
+# order to [B, H, W, C]; the rolls are cyclic shifts by that many pixels.
+Transform = tuple[bool, bool, bool, int, int]
 
-_FLIPS: tuple[Transform, ...] = ((False, False, False), (False, False, True), (False, True, False),
-                                 (False, True, True))
+_FLIPS: tuple[Transform, ...] = ((False, False, False, 0, 0), (False, False, True, 0, 0),
+                                 (False, True, False, 0, 0), (False, True, True, 0, 0))
+_DIHEDRAL = _FLIPS + tuple((True, *t[1:]) for t in _FLIPS)
+_SHIFTS = [(0, 0)] + [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0)]
 TRANSFORMS.register("none")((_FLIPS[0],))
 TRANSFORMS.register("flips")(_FLIPS)
-TRANSFORMS.register("dihedral")(_FLIPS + tuple((True, rows, cols) for _, rows, cols in _FLIPS))
+TRANSFORMS.register("dihedral")(_DIHEDRAL)
+TRANSFORMS.register("dihedral_shifts")(tuple((*t[:3], dy, dx) for dy, dx in _SHIFTS for t in _DIHEDRAL))
 
 
 def transform_set(name: str, shape: Sequence[int]) -> tuple[Transform, ...]:
@@ -47,20 +53,23 @@ def transform_set(name: str, shape: Sequence[int]) -> tuple[Transform, ...]:
 
 def apply(t: Transform, x: jax.Array) -> jax.Array:
   """t(x) for x: [B, H, W, C]."""
-  transpose, rows, cols = t
+  transpose, rows, cols, shift_rows, shift_cols = t
   if transpose:
     x = jnp.swapaxes(x, 1, 2)
   if rows:
     x = x[:, ::-1]
   if cols:
     x = x[:, :, ::-1]
+  if shift_rows or shift_cols:
+    x = jnp.roll(x, (shift_rows, shift_cols), axis=(1, 2))
   return x
 
 
 def invert(t: Transform, y: jax.Array) -> jax.Array:
-  """t^-1(y) for y: [B, H, W, C] (the flips undone, then the transpose)."""
-  transpose, rows, cols = t
-  return apply((transpose, False, False), apply((False, rows, cols), y))
+  """t^-1(y) for y: [B, H, W, C] (the shifts undone, then the flips, then the transpose)."""
+  transpose, rows, cols, shift_rows, shift_cols = t
+  y = apply((False, False, False, -shift_rows, -shift_cols), y)
+  return apply((transpose, False, False, 0, 0), apply((False, rows, cols, 0, 0), y))
 
 
 def _select(outputs: list, index: jax.Array) -> jax.Array:

@@ -7,10 +7,11 @@ by name (``model.ARCHITECTURES``: pixelcnn, gated_pixelcnn), the pixel distribut
 nll in nats, bits_per_dim). Data stay on their level grid (no dequantization): the heads are
 distributions over the levels.
 
-With ``model.dist_aug`` (``augment.TRANSFORMS``: none, flips, dihedral) the network is also
-conditioned on a transform t of the image, trained on ``P(t(x) | t)`` with t drawn per example, and
-evaluated and sampled as the exact mixture ``1/T sum_t P(t(x) | t)`` (distribution augmentation,
-Jun et al. 2020; ``augment.py``); ``nll_identity`` is the identity's term alone.
+With ``model.dist_aug`` (``augment.TRANSFORMS``: none, flips, dihedral, dihedral_shifts) the
+network is also conditioned on a transform t of the image, trained on ``P(t(x) | t)`` with t drawn
+per example, and evaluated and sampled as the exact mixture ``1/T sum_t P(t(x) | t)``
+(distribution augmentation, Jun et al. 2020; ``augment.py``); ``nll_identity`` is the identity's
+term alone.
 
 Uses beyond training, each a function of params: ``sample`` (``sample.method`` plain or fast,
 at ``sample.temperature``; conditional labels cycle 0, 1, ..., K-1) and ``complete`` (the bottom half
