@@ -63,15 +63,9 @@ def jaxgen_run():
 
 
 def jaxgen_side(quick: bool) -> dict:
-  import jax
   from benchmarks.workloads import jax_helpers
   run, make = jaxgen_run()
-  result, state = jax_helpers.train(run, jax_helpers.synthetic_batches(run, make), quick)
-  sampling = jax_helpers.time_sampler(jax_helpers.sample_fn(run, NUM_SAMPLES), state,
-                                      jax.random.PRNGKey(1), repeats=3 if quick else 10)
-  result["sampling_s"] = {f"{NUM_SAMPLES}_images": sampling["seconds"]}
-  result["sampling_compile_s"] = {f"{NUM_SAMPLES}_images": sampling["compile_s"]}
-  return result
+  return jax_helpers.train_and_sample(run, make, quick, NUM_SAMPLES, f"{NUM_SAMPLES}_images")
 
 
 def build_peer_model():
@@ -101,29 +95,11 @@ def build_peer_model():
 
 
 def peer_side(quick: bool) -> dict:
-  import torch
-
   from benchmarks.workloads import torch_helpers
   torch_helpers.setup()
-  model = build_peer_model()
-  optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
-
-  def step(x):
-    loss = model.forward_kld(x)  # -mean log p(x); the first call initialises the actnorms
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    optimizer.step()
-    return loss
-
   height, width, channels = IMAGE
-  batches = torch_helpers.synthetic_batches((BATCH, channels, height, width),
-                                            common.dequantized_data)
-  result = torch_helpers.train(step, batches, torch_helpers.count_params(model), quick,
-                               config="normflows MultiscaleFlow: GlowBlock x 8 per level, "
-                                      "Squeeze, Merge, GlowBase per level")
-  model.eval()
-  sampling = torch_helpers.time_sampler(lambda: model.sample(NUM_SAMPLES),
-                                        warmup=lambda: model.sample(NUM_SAMPLES),
-                                        repeats=3 if quick else 10)
-  result["sampling_s"] = {f"{NUM_SAMPLES}_images": sampling["seconds"]}
-  return result
+  # forward_kld is -mean log p(x); its first call initialises the actnorms.
+  return torch_helpers.train_and_sample_flow(
+      build_peer_model(), (BATCH, channels, height, width), common.dequantized_data, LEARNING_RATE,
+      quick, NUM_SAMPLES, f"{NUM_SAMPLES}_images",
+      config="normflows MultiscaleFlow: GlowBlock x 8 per level, Squeeze, Merge, GlowBase per level")

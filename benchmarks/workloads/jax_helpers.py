@@ -82,6 +82,17 @@ def train(run: runner.Run, batches: list, quick: bool,
   return result, state
 
 
+def train_and_sample(run: runner.Run, make: Callable, quick: bool, num: int, name: str) -> dict:
+  """``train``'s result on synthetic batches of ``make``, with the family's ``sample`` of ``num``
+  timed after it (3 runs with --quick, else 10) as ``sampling_s[name]`` / ``sampling_compile_s``."""
+  result, state = train(run, synthetic_batches(run, make), quick)
+  sampling = time_sampler(sample_fn(run, num), state, jax.random.PRNGKey(1),
+                          repeats=3 if quick else 10)
+  result["sampling_s"] = {name: sampling["seconds"]}
+  result["sampling_compile_s"] = {name: sampling["compile_s"]}
+  return result
+
+
 def time_sampler(function: Callable, *args, repeats: int = 1) -> dict:
   """Compiles ``jax.jit(function)`` ahead of time, then times ``repeats`` synchronised runs.
 

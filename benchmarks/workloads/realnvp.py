@@ -35,20 +35,13 @@ def jaxgen_run():
 
 
 def jaxgen_side(quick: bool) -> dict:
-  import jax
   from benchmarks.workloads import jax_helpers
   run, make = jaxgen_run()
-  result, state = jax_helpers.train(run, jax_helpers.synthetic_batches(run, make), quick)
-  sampling = jax_helpers.time_sampler(jax_helpers.sample_fn(run, NUM_SAMPLES), state,
-                                      jax.random.PRNGKey(1), repeats=3 if quick else 10)
-  result["sampling_s"] = {f"{NUM_SAMPLES}_points": sampling["seconds"]}
-  result["sampling_compile_s"] = {f"{NUM_SAMPLES}_points": sampling["compile_s"]}
-  return result
+  return jax_helpers.train_and_sample(run, make, quick, NUM_SAMPLES, f"{NUM_SAMPLES}_points")
 
 
 def peer_side(quick: bool) -> dict:
   import normflows as nf
-  import torch
 
   from benchmarks.workloads import torch_helpers
   torch_helpers.setup()
@@ -58,21 +51,6 @@ def peer_side(quick: bool) -> dict:
     flows.append(nf.flows.AffineCouplingBlock(nf.nets.MLP([1, *HIDDEN, 2], init_zeros=True)))
     flows.append(nf.flows.Permute(2, mode="swap"))
   model = nf.NormalizingFlow(nf.distributions.DiagGaussian(2, trainable=False), flows)
-  optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
-
-  def step(x):
-    loss = model.forward_kld(x)
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    optimizer.step()
-    return loss
-
-  batches = torch_helpers.synthetic_batches((BATCH, 2), common.normal_data)
-  result = torch_helpers.train(step, batches, torch_helpers.count_params(model), quick,
-                               config="normflows ActNorm + AffineCouplingBlock(MLP) + Permute(swap)")
-  model.eval()
-  sampling = torch_helpers.time_sampler(lambda: model.sample(NUM_SAMPLES),
-                                        warmup=lambda: model.sample(NUM_SAMPLES),
-                                        repeats=3 if quick else 10)
-  result["sampling_s"] = {f"{NUM_SAMPLES}_points": sampling["seconds"]}
-  return result
+  return torch_helpers.train_and_sample_flow(
+      model, (BATCH, 2), common.normal_data, LEARNING_RATE, quick, NUM_SAMPLES,
+      f"{NUM_SAMPLES}_points", config="normflows ActNorm + AffineCouplingBlock(MLP) + Permute(swap)")
