@@ -114,8 +114,8 @@ def step_counts(quick: bool) -> tuple[int, int]:
 
 
 def min_timed_seconds(quick: bool) -> float:
-  """Timed steps go on until they add up to this (``time_calls``): 3 s quick, 10 s otherwise."""
-  return 3.0 if quick else 10.0
+  """Timed steps go on until they add up to this (``time_calls``): 2 s quick, 10 s otherwise."""
+  return 2.0 if quick else 10.0
 
 
 def training_result(params: int, batch_size: int, times: Sequence[float], first_done: float,
@@ -153,7 +153,8 @@ def peak_rss_mb() -> float:
   return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def run_side(target: str, quick: bool, threads: int, timeout: float = 900.0) -> dict:
+def run_side(target: str, quick: bool, threads: int, timeout: float = 900.0,
+             extra_environment: Optional[Dict[str, str]] = None) -> dict:
   """Runs ``target`` ("module:function") in a fresh Python and returns its result.
 
   ``first_step_s`` is the time from just before the process was started to the end of its first
@@ -161,7 +162,7 @@ def run_side(target: str, quick: bool, threads: int, timeout: float = 900.0) -> 
   ``{"error": ...}`` with the child's last output, so one broken side does not stop the run.
   """
   command = [sys.executable, "-m", "benchmarks.common", target] + (["--quick"] if quick else [])
-  environment = dict(os.environ, **thread_environment(threads))
+  environment = dict(os.environ, **thread_environment(threads), **(extra_environment or {}))
   started = time.time()
   try:
     child = subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True,

@@ -122,7 +122,8 @@ def test_run_side_runs_a_fresh_process(tmp_path, monkeypatch):
   (tmp_path / "fake_side.py").write_text(textwrap.dedent("""
       import os, time
       def side(quick):
-        return {"quick": quick, "first_done": time.time(), "threads_seen": os.environ["BENCH_THREADS"]}
+        return {"quick": quick, "first_done": time.time(), "threads_seen": os.environ["BENCH_THREADS"],
+                "extra": os.environ.get("BENCH_EXTRA")}
       def broken(quick):
         raise RuntimeError("no peer")
   """))
@@ -130,7 +131,8 @@ def test_run_side_runs_a_fresh_process(tmp_path, monkeypatch):
   result = common.run_side("fake_side:side", quick=True, threads=1)
   assert result["quick"] is True and result["threads_seen"] == "1" and result["threads"] == 1
   assert 0.0 < result["first_step_s"] < 60.0
-  assert result["peak_rss_mb"] > 0.0
+  assert result["peak_rss_mb"] > 0.0 and result["extra"] is None
+  assert common.run_side("fake_side:side", True, 1, extra_environment={"BENCH_EXTRA": "1"})["extra"] == "1"
   failed = common.run_side("fake_side:broken", quick=False, threads=1)
   assert failed["error"] == "exit status 1"
   assert any("no peer" in line for line in failed["output"])
@@ -256,18 +258,22 @@ def test_profile_charges_a_traced_step_to_its_matmul_and_its_backward_pass():
   assert all(ms >= 0 for ms, *_ in top)
 
 
-def test_scaling_points_cover_batch_16_to_256_and_image_sizes_8_to_32():
+def test_scaling_points_cover_the_batch_and_image_size_ranges():
   from benchmarks.workloads import ddpm, scaling
-  for quick in (True, False):
+  for quick, largest_batch in ((True, 128), (False, 256)):
     points = scaling.points(quick)
     batches = sorted(b for b, s in points if s == 32)
-    assert batches[0] == 16 and batches[-1] == 256
-    assert sorted(s for b, s in points if b == ddpm.BATCH) == [8, 16, 32]
+    assert batches[0] == 16 and batches[-1] == largest_batch
+    sizes = sorted(s for b, s in points if b == ddpm.BATCH)
+    assert sizes[0] == 8 and sizes[-1] == 32
     assert len(set(points)) == len(points)  # batch 16 at 32x32 is measured once, used twice
-  curves = scaling.curves({(16, 32): 10.0, (256, 32): 90.0, (16, 8): 1.0, (16, 16): 3.0})
-  assert curves == {"step_ms": {"16": 10.0, "256": 90.0},
-                    "size_step_ms": {"8": 1.0, "16": 3.0, "32": 10.0}}
+    assert (ddpm.BATCH, 32) not in scaling.points(quick, skip_shared=True)
+  curves = scaling.curves({(128, 32): 90.0, (16, 8): 1.0, (16, 16): 3.0})
+  curves = scaling.add_shared_point(curves, 10.0)
+  assert curves["step_ms"] == {"16": 10.0, "128": 90.0}
+  assert curves["size_step_ms"] == {"8": 1.0, "16": 3.0, "32": 10.0}
+  assert list(curves["size_step_ms"]) == ["8", "16", "32"]
   assert ddpm.attention_resolutions(32) == ddpm.ATTN_RESOLUTIONS and ddpm.attention_resolutions(8) == (4,)
   line = run.table({"workloads": {}, "scaling": {
       "batch_jaxgen": curves, "batch_peer": {"error": "x"}, "compile_jaxgen": {"compile_s": {}}}})
-  assert "B=256: 90 ms" in line and "8x8: 1 ms" in line
+  assert "B=128: 90 ms" in line and "8x8: 1 ms" in line

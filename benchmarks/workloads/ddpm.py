@@ -32,7 +32,7 @@ DDIM_STEPS = 50
 
 def sample_batch(quick: bool) -> int:
   """Images drawn per sampling run: 1,000 U-Net calls each, the slowest part on a CPU."""
-  return 2 if quick else BATCH
+  return 1 if quick else BATCH
 
 
 def attention_resolutions(size: int) -> tuple[int, ...]:

@@ -9,6 +9,7 @@ repeated coupling pairs as one ``lax.scan`` (``bijectors.Repeated``), so compili
 with depth. Few timed steps per point: these are curves, not the headline numbers.
 """
 
+import os
 import time
 
 from benchmarks import common
@@ -16,11 +17,20 @@ from benchmarks.workloads import ddpm, realnvp
 
 PEER = "diffusers"
 DEPTHS = (4, 8, 16, 32)  # RealNVP couplings
-SIZES = (8, 16, 32)  # U-Net image sizes, at batch ddpm.BATCH
+# benchmarks.run sets this when the ddpm workload has already timed batch 16 at 32x32 (the same
+# step, 50 timed steps): the curves take that point from there instead of compiling it again.
+SKIP_SHARED_POINT = "BENCH_SCALING_SKIP_SHARED_POINT"
 
 
 def batch_sizes(quick: bool) -> tuple[int, ...]:
-  return (16, 256) if quick else (16, 32, 64, 128, 256)
+  """--quick: the ends of the curve that fit its 10 minutes (batch 256 of jaxgen's U-Net takes
+  ~2 min to compile and time twice); the full run goes to 256."""
+  return (16, 128) if quick else (16, 32, 64, 128, 256)
+
+
+def image_sizes(quick: bool) -> tuple[int, ...]:
+  """U-Net image sizes at batch ddpm.BATCH."""
+  return (8, 32) if quick else (8, 16, 32)
 
 
 def counts(quick: bool, batch: int) -> tuple[int, int]:
@@ -30,23 +40,35 @@ def counts(quick: bool, batch: int) -> tuple[int, int]:
   return (2, 10)
 
 
-def points(quick: bool) -> list[tuple[int, int]]:
-  """(batch, image size) of every point: the batch curve at 32x32, the size curve at ddpm.BATCH."""
-  return ([(batch, 32) for batch in batch_sizes(quick)]
-          + [(ddpm.BATCH, size) for size in SIZES if (ddpm.BATCH, size) != (ddpm.BATCH, 32)])
+def points(quick: bool, skip_shared: bool = False) -> list[tuple[int, int]]:
+  """(batch, image size) of every point: the batch curve at 32x32, the size curve at ddpm.BATCH;
+  with ``skip_shared``, without (ddpm.BATCH, 32), the ddpm workload's own step."""
+  found = ([(batch, 32) for batch in batch_sizes(quick)]
+           + [(ddpm.BATCH, size) for size in image_sizes(quick) if size != 32])
+  return [p for p in found if not (skip_shared and p == (ddpm.BATCH, 32))]
 
 
 def curves(step_ms: dict) -> dict:
   """{(batch, size): ms} -> {"step_ms": {batch: ms} at 32x32, "size_step_ms": {size: ms}}."""
-  return {"step_ms": {str(b): ms for (b, s), ms in step_ms.items() if s == 32},
-          "size_step_ms": {str(s): ms for (b, s), ms in sorted(step_ms.items(), key=lambda i: i[0][1])
+  ordered = sorted(step_ms.items())
+  return {"step_ms": {str(b): ms for (b, s), ms in ordered if s == 32},
+          "size_step_ms": {str(s): ms for (b, s), ms in sorted(ordered, key=lambda i: i[0][1])
                            if b == ddpm.BATCH}}
+
+
+def add_shared_point(curve: dict, step_ms: float) -> dict:
+  """A side's curves with (ddpm.BATCH, 32x32) taken from the ddpm workload's median step."""
+  batches = {**curve.get("step_ms", {}), str(ddpm.BATCH): step_ms}
+  sizes = {**curve.get("size_step_ms", {}), "32": step_ms}
+  return {**curve, "step_ms": dict(sorted(batches.items(), key=lambda i: int(i[0]))),
+          "size_step_ms": dict(sorted(sizes.items(), key=lambda i: int(i[0]))),
+          "shared_point_from": "ddpm workload"}
 
 
 def batch_jaxgen(quick: bool) -> dict:
   from benchmarks.workloads import jax_helpers
   step_ms = {}
-  for batch, size in points(quick):
+  for batch, size in points(quick, bool(os.environ.get(SKIP_SHARED_POINT))):
     run = jax_helpers.build_run("ddpm_cifar10", ddpm.jaxgen_overrides(batch, size))
     batches = jax_helpers.synthetic_batches(run, common.signed_data, (size, size, 3))
     result, _ = jax_helpers.train(run, batches, quick, counts(quick, batch))
@@ -63,7 +85,7 @@ def batch_peer(quick: bool) -> dict:
   scheduler = DDPMScheduler(num_train_timesteps=ddpm.TIMESTEPS, beta_schedule="linear",
                             beta_start=1e-4, beta_end=0.02)
   step_ms = {}
-  for batch, size in points(quick):
+  for batch, size in points(quick, bool(os.environ.get(SKIP_SHARED_POINT))):
     unet = ddpm.build_peer_unet(size)
     unet.train()
     optimizer = torch.optim.Adam(unet.parameters(), lr=ddpm.LEARNING_RATE)
