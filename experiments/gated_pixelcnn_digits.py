@@ -15,7 +15,7 @@ from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
-  config = pixelcnn_binarized_digits.get_config(arg)
+  config = pixelcnn_binarized_digits.pixelcnn_defaults(arg)
   config.description = "Gated PixelCNN, 4 layers, p=32, 17-way softmax, digits"
   config.data.name = "digits"
   config.model.name = "gated_pixelcnn"

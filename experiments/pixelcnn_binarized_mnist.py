@@ -20,7 +20,7 @@ from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
-  config = pixelcnn_binarized_digits.get_config(arg)
+  config = pixelcnn_binarized_digits.pixelcnn_defaults(arg)
   config.description = "PixelCNN, 15 residual blocks, h=128, Bernoulli, binarized MNIST (Table 4: 81.30 nats)"
   config.data.name = "binarized_mnist"
   if arg == "smoke":  # TFDS's mock data fills images with 0..255, never a binary image.
