@@ -19,6 +19,8 @@ from typing import Callable, Sequence
 import jax
 import jax.numpy as jnp
 
+from jaxgen.nn import conv
+
 
 def compiled_flops(function: Callable, *args) -> float:
   """FLOPs of one call of ``jax.jit(function)(*args)`` by XLA's cost analysis of the compiled
@@ -37,7 +39,7 @@ def taps(size: int, kernel: int = 3, stride: int = 1, padding_taps: bool = True)
   out = -(-size // stride)
   if padding_taps:
     return out * kernel
-  low = max((out - 1) * stride + kernel - size, 0) // 2
+  low, _ = conv.same_padding(size, kernel, stride)
   return sum(1 for i in range(out) for j in range(kernel) if 0 <= i * stride + j - low < size)
 
 

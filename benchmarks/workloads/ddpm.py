@@ -5,7 +5,7 @@ block per level (two on the way up), single-head self-attention at 16x16 and in 
 GroupNorm of 8 groups, dropout 0.1, sinusoidal time embedding of 4 ch; T = 1000 linear betas
 1e-4 -> 0.02, epsilon prediction, L_simple (MSE to the noise) on a batch of 16, Adam 2e-4.
 jaxgen's side is ``experiments/ddpm_cifar10.py`` with those model overrides.
-Sampling: ``sample_batch(quick)`` images (2 with --quick, else 16) by 1,000 ancestral steps (diffusers' ``DDPMScheduler``) and by
+Sampling: ``sample_batch(quick)`` images (1 with --quick, else 16) by 1,000 ancestral steps (diffusers' ``DDPMScheduler``) and by
 50 deterministic DDIM steps (``DDIMScheduler``, eta 0), clipping x_0 to [-1, 1] on both sides.
 
 jaxgen's side also reports its step's FLOPs (XLA's cost analysis of the compiled step, and the

@@ -34,7 +34,7 @@ def image_sizes(quick: bool) -> tuple[int, ...]:
 
 
 def counts(quick: bool, batch: int) -> tuple[int, int]:
-  """(warm-up, timed steps) at each point; --quick times a step of batch 256 (~30 s) once."""
+  """(warm-up, timed steps) at each point; --quick times a step of batch 128 (~12 s) once."""
   if quick:
     return (0, 1) if batch > 64 else (0, 2)
   return (2, 10)

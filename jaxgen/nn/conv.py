@@ -17,7 +17,7 @@ Both modules keep ``flax.linen.Conv`` / ``ConvTranspose``'s parameters (``kernel
 C_out]``, ``bias: [C_out]``), padding ("SAME") and outputs, so ``impl="xla"`` (lax's convolution,
 the better choice on GPU/TPU, where cuDNN/XLA handle small maps well) and ``impl="im2col"`` are
 interchangeable; ``impl="auto"`` picks im2col on the CPU backend and lax's convolution elsewhere.
-tests/test_gan.py checks both against flax's modules.
+tests/test_nn_conv.py checks both against flax's modules.
 """
 
 from typing import Callable, Sequence
