@@ -122,20 +122,21 @@ class PixelCNNExperiment:
     x = batch[self.key]
     labels = batch["label"] if self.num_classes else None
     size = x.shape[0]
-    if len(self.transforms) == 1:
-      return self.loss(self.log_prob(params, x, self.condition(labels, 0, size), rng),
-                       self.num_dims, self.num_levels)
-    if rng is not None:
+    augmented = len(self.transforms) > 1
+    if augmented and rng is None:
+      log_prob, identity = augment.mixture_log_prob(
+          self.transforms, x,
+          lambda x_t, t: self.log_prob(params, x_t, self.condition(labels, t, size)))
+      loss, terms = self.loss(log_prob, self.num_dims, self.num_levels)
+      _, identity_terms = self.loss(identity, self.num_dims, self.num_levels)
+      return loss, {**terms, **{f"{name}_identity": value for name, value in identity_terms.items()}}
+    index = 0
+    if augmented:  # training: one transform per example
       rng, transform_rng = jax.random.split(rng)
       index = jax.random.randint(transform_rng, (size,), 0, len(self.transforms))
       x = augment.apply_each(self.transforms, x, index)
-      return self.loss(self.log_prob(params, x, self.condition(labels, index, size), rng),
-                       self.num_dims, self.num_levels)
-    log_prob, identity = augment.mixture_log_prob(
-        self.transforms, x, lambda x_t, t: self.log_prob(params, x_t, self.condition(labels, t, size)))
-    loss, terms = self.loss(log_prob, self.num_dims, self.num_levels)
-    _, identity_terms = self.loss(identity, self.num_dims, self.num_levels)
-    return loss, {**terms, **{f"{name}_identity": value for name, value in identity_terms.items()}}
+    return self.loss(self.log_prob(params, x, self.condition(labels, index, size), rng),
+                     self.num_dims, self.num_levels)
 
   def sample_labels(self, num: int) -> Optional[jax.Array]:
     """0, 1, ..., K-1, 0, ...: [num] (None when unconditional)."""
@@ -181,14 +182,13 @@ class PixelCNNExperiment:
     """``num`` images in data space, [num, H, W, C]. Under ``model.dist_aug``: from the mixture,
     t ~ uniform, y ~ P(. | t), x = t^-1(y)."""
     canvas = jnp.zeros((num, *self.shape), jnp.float32)
-    if len(self.transforms) == 1:
-      condition = self.condition(self.sample_labels(num), 0, num)
-      return self.draw(state.eval_params, canvas, condition, rng, 0)
-    transform_rng, rng = jax.random.split(rng)
-    index = jax.random.randint(transform_rng, (num,), 0, len(self.transforms))
+    augmented, index = len(self.transforms) > 1, 0
+    if augmented:
+      transform_rng, rng = jax.random.split(rng)
+      index = jax.random.randint(transform_rng, (num,), 0, len(self.transforms))
     drawn = self.draw(state.eval_params, canvas, self.condition(self.sample_labels(num), index, num),
                       rng, 0)
-    return augment.invert_each(self.transforms, drawn, index)
+    return augment.invert_each(self.transforms, drawn, index) if augmented else drawn
 
   def sample_grid(self, state: TrainState, rng: jax.Array) -> tuple[jax.Array, int]:
     """Rows of samples (``eval.num_samples`` rounded down to whole rows; conditional: column k is
