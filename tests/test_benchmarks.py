@@ -258,16 +258,20 @@ def test_profile_charges_a_traced_step_to_its_matmul_and_its_backward_pass():
   assert all(ms >= 0 for ms, *_ in top)
 
 
-def test_scaling_points_cover_the_batch_and_image_size_ranges():
+def test_scaling_points_cover_the_batch_and_image_size_ranges(monkeypatch):
   from benchmarks.workloads import ddpm, scaling
   for quick, largest_batch in ((True, 128), (False, 256)):
-    points = scaling.points(quick)
+    points = scaling.points(quick, skip_shared=False)
     batches = sorted(b for b, s in points if s == 32)
     assert batches[0] == 16 and batches[-1] == largest_batch
     sizes = sorted(s for b, s in points if b == ddpm.BATCH)
     assert sizes[0] == 8 and sizes[-1] == 32
     assert len(set(points)) == len(points)  # batch 16 at 32x32 is measured once, used twice
     assert (ddpm.BATCH, 32) not in scaling.points(quick, skip_shared=True)
+    monkeypatch.setenv(scaling.SKIP_SHARED_POINT, "1")  # as benchmarks.run sets it
+    assert scaling.points(quick) == scaling.points(quick, skip_shared=True)
+    monkeypatch.delenv(scaling.SKIP_SHARED_POINT)
+    assert scaling.points(quick) == points
   curves = scaling.curves({(128, 32): 90.0, (16, 8): 1.0, (16, 16): 3.0})
   curves = scaling.add_shared_point(curves, 10.0)
   assert curves["step_ms"] == {"16": 10.0, "128": 90.0}

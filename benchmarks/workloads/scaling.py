@@ -11,6 +11,7 @@ with depth. Few timed steps per point: these are curves, not the headline number
 
 import os
 import time
+from typing import Optional
 
 from benchmarks import common
 from benchmarks.workloads import ddpm, realnvp
@@ -40,9 +41,12 @@ def counts(quick: bool, batch: int) -> tuple[int, int]:
   return (2, 10)
 
 
-def points(quick: bool, skip_shared: bool = False) -> list[tuple[int, int]]:
+def points(quick: bool, skip_shared: Optional[bool] = None) -> list[tuple[int, int]]:
   """(batch, image size) of every point: the batch curve at 32x32, the size curve at ddpm.BATCH;
-  with ``skip_shared``, without (ddpm.BATCH, 32), the ddpm workload's own step."""
+  with ``skip_shared`` (None: whether ``SKIP_SHARED_POINT`` is set in the environment, as
+  ``benchmarks.run`` sets it), without (ddpm.BATCH, 32), the ddpm workload's own step."""
+  if skip_shared is None:
+    skip_shared = bool(os.environ.get(SKIP_SHARED_POINT))
   found = ([(batch, 32) for batch in batch_sizes(quick)]
            + [(ddpm.BATCH, size) for size in image_sizes(quick) if size != 32])
   return [p for p in found if not (skip_shared and p == (ddpm.BATCH, 32))]
@@ -68,7 +72,7 @@ def add_shared_point(curve: dict, step_ms: float) -> dict:
 def batch_jaxgen(quick: bool) -> dict:
   from benchmarks.workloads import jax_helpers
   step_ms = {}
-  for batch, size in points(quick, bool(os.environ.get(SKIP_SHARED_POINT))):
+  for batch, size in points(quick):
     run = jax_helpers.build_run("ddpm_cifar10", ddpm.jaxgen_overrides(batch, size))
     batches = jax_helpers.synthetic_batches(run, common.signed_data, (size, size, 3))
     result, _ = jax_helpers.train(run, batches, quick, counts(quick, batch))
@@ -85,7 +89,7 @@ def batch_peer(quick: bool) -> dict:
   scheduler = DDPMScheduler(num_train_timesteps=ddpm.TIMESTEPS, beta_schedule="linear",
                             beta_start=1e-4, beta_end=0.02)
   step_ms = {}
-  for batch, size in points(quick, bool(os.environ.get(SKIP_SHARED_POINT))):
+  for batch, size in points(quick):
     unet = ddpm.build_peer_unet(size)
     unet.train()
     optimizer = torch.optim.Adam(unet.parameters(), lr=ddpm.LEARNING_RATE)
