@@ -36,5 +36,5 @@ def get_config(arg=None):
   reproduce(config, ('modes_captured >= 20',),
             source='jaxgen baseline',
             protocol='2,500 samples',
-            compute='about 70 min on 2 busy CPU cores (5 critic updates per step: ~5 steps/s)')
+            compute='about 55 min on one CPU core (5 critic updates per step: ~6 steps/s)')
   return config
