@@ -15,7 +15,13 @@ every 2,000 steps, train split of 1,497 images:
   h=64, 6 blocks, dihedral, dropout 0.1: 16.12 / 15.67 / 15.62 / 15.65 at 2k / 4k / 6k / 8k
     (the identity's term rising from 16.45 to 16.89: the conditionals overfit);
   h=64, dihedral + cyclic shifts (72 transforms), dropout 0.1: 17.51 / 16.64 / 16.26 (slower);
-  this config (h=64, dihedral, dropout 0.2, EMA 0.999): 18.90 / 15.91 / 15.56 / 15.53.
+  this config (h=64, dihedral, dropout 0.2, EMA 0.999): 18.90 / 15.91 / 15.56 / 15.53;
+  the same with dropout 0.3, 10,000 steps: 19.03 / 16.08 / 15.66 / 15.57 / 15.57 (identity 16.24);
+  the same with dihedral + shifts (72), dropout 0.1, 16,000 steps (1 h 50 min): 20.84 / 17.03 /
+    16.29 / 15.93 / 15.75 / 15.67 / 15.61 / 15.60 every 2,000 steps (identity 16.50);
+  the uniform mixture of four of these networks trained independently (h=64 dihedral dropout
+    0.1, this config, dropout 0.3, 72 transforms at 16,000 steps; an ensemble, 4x the compute):
+    15.39, still above 15.0 (``python scripts/mixture_nll.py W1 W2 W3 W4``).
 A linear autoregressive baseline (one logistic regression per pixel, sklearn) reaches 18.06.
 Without the input's channel of ones (``model.with_ones``) the old network reached 17.8.
 Sample with the caching sampler: jaxgen sample --workdir W --num 64 --out grid.png --config.sample.method=fast

@@ -2,6 +2,7 @@
 heads against independent NumPy/SciPy likelihoods, samplers against the model's own probabilities
 and each other, losses by name, and one compile of the train step."""
 
+import importlib.util
 import itertools
 import math
 import os
@@ -11,10 +12,12 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 import pytest
+import scipy.special
 from scipy import stats
 
 from conftest import REPO, train_inspectable
 from jaxgen.core import config as config_lib
+from jaxgen.core import runner
 from jaxgen.errors import ConfigError, UnknownNameError
 from jaxgen.families.pixelcnn import augment, heads, losses, masked, sampling
 from jaxgen.families.pixelcnn.experiment import PixelCNNExperiment
@@ -404,3 +407,29 @@ def test_train_step_compiles_exactly_once(tmp_path):
   run, _ = train_inspectable(config, str(tmp_path / "run"))
   assert run.train_step_fn._cache_size() == 1
   assert run.eval_step_fn._cache_size() == 1
+
+
+def test_mixture_nll_script_is_the_exact_nll_of_the_ensemble(tmp_path):
+  """scripts/mixture_nll.py: each model's per-example NLL reproduces the family's own evaluation,
+  a model mixed with itself is itself, and two models mix as an independent log-sum-exp."""
+  spec = importlib.util.spec_from_file_location("mixture_nll", os.path.join(REPO, "scripts", "mixture_nll.py"))
+  script = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(script)
+  workdirs = []
+  for seed in (0, 1):
+    config = load_config("pixelcnn_binarized_digits", "train.num_steps=4", "train.batch_size=16",
+                         "log_every=2", "eval_every=4", "checkpoint_every=4", "model.features=4",
+                         "model.num_layers=1", "model.output_features=4", "eval.fid_extractor=''",
+                         f"seed={seed}")
+    workdirs.append(str(tmp_path / f"seed{seed}"))
+    runner.train(config, workdirs[-1])
+  nlls = [script.per_example_nll(w) for w in workdirs]
+  for workdir, nll in zip(workdirs, nlls):
+    assert nll.shape == (300,)
+    np.testing.assert_allclose(nll.mean(), runner.evaluate(workdir)["nll"], rtol=1e-6)
+  same = script.main([workdirs[0], workdirs[0]])
+  np.testing.assert_allclose(same["mixture"], nlls[0].mean(), rtol=1e-9)
+  both = script.main(workdirs)
+  expected = -(scipy.special.logsumexp(-np.stack(nlls), axis=0) - np.log(2.0)).mean()
+  np.testing.assert_allclose(both["mixture"], expected, rtol=1e-9)
+  assert both["mixture"] <= (nlls[0].mean() + nlls[1].mean()) / 2  # Jensen
