@@ -25,10 +25,9 @@ from jaxgen.errors import ConfigError
 def per_example_nll(workdir: str, which: str = "latest") -> np.ndarray:
   """``nll`` [N] of every test example of ``workdir``'s model, in the eval batches' order."""
   run, state = runner.restore(workdir, which)
-  eval_step = jax.jit(run.experiment.eval_step)
   values = []
-  for i, batch in enumerate(run.eval_batches()):
-    terms = sharding.to_host(eval_step(state, batch, jax.random.PRNGKey(i)))
+  for i, batch in enumerate(run.eval_batches()):  # as Run.eval_pass, keeping each example
+    terms = sharding.to_host(run.eval_step_fn(state, batch, jax.random.PRNGKey(i)))
     if "nll" not in terms:
       raise ConfigError(f"{workdir!r}: its family's eval_step reports no per-example 'nll' "
                         f"(it reports {sorted(terms)})")
