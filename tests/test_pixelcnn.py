@@ -19,7 +19,7 @@ from conftest import REPO, train_inspectable
 from jaxgen.core import config as config_lib
 from jaxgen.core import runner
 from jaxgen.errors import ConfigError, UnknownNameError
-from jaxgen.families.pixelcnn import augment, heads, losses, masked, sampling
+from jaxgen.families.pixelcnn import augment, heads, losses, masked, mixture, sampling
 from jaxgen.families.pixelcnn.experiment import PixelCNNExperiment
 from jaxgen.families.pixelcnn.model import build_model
 
@@ -433,3 +433,68 @@ def test_mixture_nll_script_is_the_exact_nll_of_the_ensemble(tmp_path):
   expected = -(scipy.special.logsumexp(-np.stack(nlls), axis=0) - np.log(2.0)).mean()
   np.testing.assert_allclose(both["mixture"], expected, rtol=1e-9)
   assert both["mixture"] <= (nlls[0].mean() + nlls[1].mean()) / 2  # Jensen
+
+
+def test_label_mixture_is_the_exact_mixture_over_labels_and_ignores_test_labels():
+  """model.label_mixture: nll = -log 1/10 sum_y P(x | y) of the class-conditional network (under
+  dist_aug each P(x | y) its mixture over transforms), summed here in float64; the batch's labels
+  change nothing; training is the conditional model's own -log P(t(x) | t, y)."""
+  experiment = PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.features=8",
+                                              "model.conditional=True", "model.label_mixture=True",
+                                              "model.dist_aug=flips"))
+  x, labels = experiment.held_out, experiment.held_out_labels
+  params = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x, "label": labels}).params
+  log_prob = jax.jit(experiment.log_prob)
+  terms = np.stack([[np.asarray(log_prob(params, augment.apply(t, x),
+                                         jnp.full((len(x),), y * 4 + n, jnp.int32)), np.float64)
+                     for n, t in enumerate(experiment.transforms)] for y in range(10)])
+  per_label = np.logaddexp.reduce(terms, axis=1) - np.log(4)  # [10, B]
+  assert np.ptp(per_label, axis=0).min() > 0  # the labels change the model
+  objective = jax.jit(experiment.objective)
+  for batch_labels in (labels, (labels + 3) % 10):
+    _, out = objective(params, {"image": x, "label": batch_labels})
+    np.testing.assert_allclose(out["nll"], -(np.logaddexp.reduce(per_label, axis=0) - np.log(10)),
+                               rtol=1e-5)
+    np.testing.assert_allclose(out["nll_identity"],
+                               -(np.logaddexp.reduce(terms[:, 0], axis=0) - np.log(10)), rtol=1e-5)
+  with pytest.raises(ConfigError, match="set model.conditional=True"):
+    PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.label_mixture=True"))
+
+
+def test_clusters_condition_on_kmeans_and_evaluate_their_weighted_mixture():
+  """model.clusters: the k-means centroids and weights are sklearn's fit of the train split; each
+  image's condition is its nearest centroid (numpy distances), training is -log P(x | c(x)), and
+  nll = -log sum_c pi_c P(x | c), summed here in float64, with no labels in the batch."""
+  from sklearn.cluster import KMeans
+  experiment = PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.features=8",
+                                              "model.dropout=0.0", "model.clusters=3",
+                                              "model.dist_aug=none"))
+  train = experiment.train_images()
+  assert train.shape == (1497, 8, 8, 1)
+  fit = KMeans(3, n_init=10, random_state=0).fit(train.reshape(len(train), -1).astype(np.float64))
+  np.testing.assert_allclose(experiment.centroids, fit.cluster_centers_, atol=1e-6)
+  np.testing.assert_allclose(np.exp(experiment.log_weights),
+                             np.bincount(fit.labels_, minlength=3) / len(train), rtol=1e-6)
+  flat = train.reshape(len(train), -1).astype(np.float64)
+  centroids = np.asarray(experiment.centroids, np.float64)
+  expected = np.argmin(((flat[:, None] - centroids[None]) ** 2).sum(-1), axis=1)
+  np.testing.assert_array_equal(mixture.nearest(jnp.asarray(train), experiment.centroids), expected)
+
+  x = jnp.asarray(train[:40])
+  params = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x}).params
+  log_prob = jax.jit(experiment.log_prob)
+  per_cluster = np.stack([np.asarray(log_prob(params, x, jnp.full((40,), c, jnp.int32)), np.float64)
+                          for c in range(3)])
+  objective = jax.jit(experiment.objective)
+  train_loss, _ = objective(params, {"image": x}, jax.random.PRNGKey(1))
+  np.testing.assert_allclose(train_loss, -per_cluster[expected[:40], np.arange(40)], rtol=1e-5)
+  _, terms = objective(params, {"image": x})
+  weights = np.asarray(experiment.log_weights, np.float64)[:, None]
+  np.testing.assert_allclose(terms["nll"], -np.logaddexp.reduce(per_cluster + weights, axis=0),
+                             rtol=1e-5)
+  state = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x})
+  drawn = np.asarray(experiment._sample(state, jax.random.PRNGKey(2), 6))
+  assert drawn.shape == (6, 8, 8, 1) and set(np.unique(drawn)) <= {0.0, 1.0}
+  with pytest.raises(ConfigError, match="int >= 2 and model.conditional=False"):
+    PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.clusters=3",
+                                   "model.conditional=True"))

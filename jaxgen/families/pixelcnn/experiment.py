@@ -13,8 +13,13 @@ per example, and evaluated and sampled as the exact mixture ``1/T sum_t P(t(x) |
 (distribution augmentation, Jun et al. 2020; ``augment.py``); ``nll_identity`` is the identity's
 term alone.
 
+A conditional network can be evaluated as an unconditional model, the exact mixture over its
+conditions ``P(x) = sum_c pi_c P(x | c)`` (``mixture.py``): over the labels (``model.label_mixture``,
+pi uniform; trained with labels, it needs none at test) or over k-means clusters of the train images
+(``model.clusters``, pi their shares; no labels at all), each training image conditioned on its own.
+
 Uses beyond training, each a function of params: ``sample`` (``sample.method`` plain or fast,
-at ``sample.temperature``; conditional labels cycle 0, 1, ..., K-1) and ``complete`` (the bottom half
+at ``sample.temperature``; conditional labels cycle 0, 1, ..., K-1, a mixture's c ~ pi) and ``complete`` (the bottom half
 of images drawn given their top half); ``sample_grid`` shows samples, and held-out images with
 their top halves and completions.
 """
@@ -34,7 +39,7 @@ from jaxgen.core.optim import make_optimizer
 from jaxgen.core.runner import value_range
 from jaxgen.errors import ConfigError
 from jaxgen.eval import samples as eval_samples
-from jaxgen.families.pixelcnn import augment, heads, losses, sampling
+from jaxgen.families.pixelcnn import augment, heads, losses, mixture, sampling
 from jaxgen.families.pixelcnn.model import build_model
 
 GRID_COLUMNS = 10
@@ -55,7 +60,12 @@ class PixelCNNExperiment:
     self.channels = self.shape[-1]
     self.head = heads.HEADS.get(config.model.head)(self.num_levels, value_range(config), config.model)
     self._check_head(config)
-    self.num_classes = self.info.num_classes if config.model.conditional else 0
+    # Conditions the network is told and, for a mixture (mixture.py), their log weights [C].
+    self.clusters = int(config.model.clusters)
+    self.num_classes = self.info.num_classes if config.model.conditional else self.clusters
+    self.log_weights = self.centroids = None
+    if config.model.label_mixture:
+      self.log_weights = jnp.full((self.num_classes,), -math.log(self.num_classes))
     self.transforms = augment.transform_set(config.model.dist_aug, self.shape)
     # The network's embedding: one entry per (class, transform) pair that it is conditioned on.
     conditioned = self.num_classes or len(self.transforms) > 1
@@ -76,7 +86,17 @@ class PixelCNNExperiment:
                          repeat=False, scale=config.data.scale, binarize=config.data.binarize)
     batch = next(iter(test))
     self.held_out = jnp.asarray(batch[self.key])
-    self.held_out_labels = jnp.asarray(batch["label"]) if self.num_classes else None
+    if self.clusters:
+      centroids, log_weights = mixture.kmeans(self.train_images(), self.clusters, config.seed)
+      self.centroids, self.log_weights = jnp.asarray(centroids), jnp.asarray(log_weights)
+    self.held_out_labels = self.labels_of(batch, self.held_out)
+
+  def train_images(self) -> np.ndarray:
+    """The whole train split as the model sees it, in stored order: [N, H, W, C]."""
+    c = self.config.data
+    stream = data_lib.load(c.name, "train", 1000, shuffle=False, repeat=False, scale=c.scale,
+                           binarize=c.binarize, process_index=0, process_count=1)
+    return np.concatenate([b[self.key][b["mask"] > 0] for b in stream])
 
   def _check(self, config: ml_collections.ConfigDict) -> None:
     """Config combinations that would train a wrong model silently."""
@@ -86,6 +106,13 @@ class PixelCNNExperiment:
       raise ConfigError("PixelCNN heads are distributions over the levels; set data.dequantize=False")
     if config.model.conditional and not self.info.num_classes:
       raise ConfigError(f"model.conditional needs labels; {self.info.name!r} has none")
+    if config.model.clusters and (config.model.conditional or config.model.clusters < 2):
+      raise ConfigError(f"model.clusters conditions on k-means clusters instead of labels: expected "
+                        f"an int >= 2 and model.conditional=False, got {config.model.clusters} and "
+                        f"{config.model.conditional}")
+    if config.model.label_mixture and not config.model.conditional:
+      raise ConfigError("model.label_mixture evaluates a class-conditional network as the mixture "
+                        "over its labels; set model.conditional=True")
     if config.sample.temperature <= 0:
       raise ConfigError(f"sample.temperature must be > 0, got {config.sample.temperature}")
 
@@ -105,6 +132,13 @@ class PixelCNNExperiment:
     transform = jnp.broadcast_to(jnp.asarray(transform, jnp.int32), (batch_size,))
     return transform if labels is None else labels * len(self.transforms) + transform
 
+  def labels_of(self, batch: dict, x: jax.Array) -> Optional[jax.Array]:
+    """The condition of each image x [B, H, W, C] in {0, 1}: its k-means cluster under
+    ``model.clusters``, the batch's labels when conditional, else None."""
+    if self.centroids is not None:
+      return mixture.nearest(x, self.centroids)
+    return jnp.asarray(batch["label"]) if self.num_classes else None
+
   def log_prob(self, params, x: jax.Array, condition: Optional[jax.Array],
                dropout_rng: Optional[jax.Array] = None) -> jax.Array:
     """Exact ``log P(x | c)`` in nats of the network conditioned on ``condition`` [B] (None: none):
@@ -117,19 +151,30 @@ class PixelCNNExperiment:
 
   def objective(self, params, batch: dict, rng: Optional[jax.Array] = None):
     """Per-example loss ``[B]`` and its terms ``{name: [B]}``. With ``rng`` (training): dropout on,
-    and under ``model.dist_aug`` one transform per example, ``-log P(t(x) | t)``; without: the
-    model's exact ``-log P(x)`` (under ``model.dist_aug`` the mixture over t, and ``nll_identity``)."""
+    and under ``model.dist_aug`` one transform per example, ``-log P(t(x) | t, c)``; without: the
+    model's exact ``-log P(x)`` (under ``model.dist_aug`` the mixture over t, and ``nll_identity``;
+    for a mixture over conditions, ``model.label_mixture`` or ``model.clusters``, the mixture over
+    c, which the batch's labels do not enter)."""
     x = batch[self.key]
-    labels = batch["label"] if self.num_classes else None
     size = x.shape[0]
     augmented = len(self.transforms) > 1
-    if augmented and rng is None:
-      log_prob, identity = augment.mixture_log_prob(
-          self.transforms, x,
-          lambda x_t, t: self.log_prob(params, x_t, self.condition(labels, t, size)))
+    if rng is None:
+      def given(labels):  # log P(x | labels) [B] and its identity term [B]
+        return augment.mixture_log_prob(
+            self.transforms, x, lambda x_t, t: self.log_prob(params, x_t, self.condition(labels, t, size)))
+
+      if self.log_weights is None:
+        log_prob, identity = given(self.labels_of(batch, x))
+      else:  # the mixture over the conditions: the batch's own labels are not used
+        per_condition = jax.lax.map(lambda c: given(jnp.full((size,), c, jnp.int32)),
+                                    jnp.arange(self.num_classes))
+        log_prob, identity = (mixture.log_mixture(v, self.log_weights) for v in per_condition)
       loss, terms = self.loss(log_prob, self.num_dims, self.num_levels)
-      _, identity_terms = self.loss(identity, self.num_dims, self.num_levels)
-      return loss, {**terms, **{f"{name}_identity": value for name, value in identity_terms.items()}}
+      if augmented:
+        _, identity_terms = self.loss(identity, self.num_dims, self.num_levels)
+        terms = {**terms, **{f"{name}_identity": value for name, value in identity_terms.items()}}
+      return loss, terms
+    labels = self.labels_of(batch, x)
     index = 0
     if augmented:  # training: one transform per example
       rng, transform_rng = jax.random.split(rng)
@@ -160,7 +205,7 @@ class PixelCNNExperiment:
 
   def init(self, rng: jax.Array, example_batch: dict) -> TrainState:
     x = example_batch[self.key]
-    labels = example_batch["label"] if self.num_classes else None
+    labels = self.labels_of(example_batch, x)
     params = self.model.init(rng, x, self.condition(labels, 0, x.shape[0]))["params"]
     return init_train_state(params, self.optimizer, self.config.train.ema_decay)
 
@@ -186,8 +231,11 @@ class PixelCNNExperiment:
     if augmented:
       transform_rng, rng = jax.random.split(rng)
       index = jax.random.randint(transform_rng, (num,), 0, len(self.transforms))
-    drawn = self.draw(state.eval_params, canvas, self.condition(self.sample_labels(num), index, num),
-                      rng, 0)
+    labels = self.sample_labels(num)
+    if self.log_weights is not None:  # a mixture: c ~ pi
+      label_rng, rng = jax.random.split(rng)
+      labels = jax.random.categorical(label_rng, self.log_weights, shape=(num,))
+    drawn = self.draw(state.eval_params, canvas, self.condition(labels, index, num), rng, 0)
     return augment.invert_each(self.transforms, drawn, index) if augmented else drawn
 
   def sample_grid(self, state: TrainState, rng: jax.Array) -> tuple[jax.Array, int]:
@@ -231,7 +279,7 @@ class PixelCNNExperiment:
     samples = eval_samples.draw(lambda key, n: self._sample(state, key, n), rng,
                                 e.num_image_samples, chunk)
     labels = None
-    if self.num_classes:
+    if self.num_classes and self.log_weights is None:
       labels = np.tile(np.asarray(self.sample_labels(chunk)), math.ceil(len(samples) / chunk))
       labels = labels[:len(samples)]
     low, high = value_range(self.config)
