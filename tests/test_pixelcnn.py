@@ -256,7 +256,7 @@ def test_logistic_mixture_matches_a_float64_cdf_computation_and_sums_to_one():
 
 def test_loss_is_the_hand_computed_log_likelihood_of_the_experiment():
   experiment = PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.features=8",
-                                              "model.dist_aug=none"))
+                                              "model.clusters=0", "model.dist_aug=none"))
   x = experiment.held_out
   params = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x}).params
   logits = np.asarray(jax.jit(experiment.model.apply)({"params": params}, x), np.float64)
@@ -374,7 +374,7 @@ def test_distribution_augmentation_evaluates_the_mixture_over_transforms():
   transformed images, summed here in float64; nll_identity is the t = 0 term; training draws a
   transform per example; sampling is the same with either sampler."""
   experiment = PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.features=8",
-                                              "model.dist_aug=dihedral"))
+                                              "model.clusters=0", "model.dist_aug=dihedral"))
   x = experiment.held_out
   params = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x}).params
   log_prob = jax.jit(experiment.log_prob)
@@ -391,7 +391,8 @@ def test_distribution_augmentation_evaluates_the_mixture_over_transforms():
 
   state = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x})
   plain = PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.features=8",
-                                         "model.dist_aug=dihedral", "sample.method=plain"))
+                                         "model.clusters=0", "model.dist_aug=dihedral",
+                                         "sample.method=plain"))
   draws = [np.asarray(jax.jit(e.sample, static_argnums=2)(state, jax.random.PRNGKey(2), 6))
            for e in (experiment, plain)]
   np.testing.assert_array_equal(draws[0], draws[1])
@@ -418,9 +419,9 @@ def test_mixture_nll_script_is_the_exact_nll_of_the_ensemble(tmp_path):
   workdirs = []
   for seed in (0, 1):
     config = load_config("pixelcnn_binarized_digits", "train.num_steps=4", "train.batch_size=16",
-                         "log_every=2", "eval_every=4", "checkpoint_every=4", "model.features=4",
-                         "model.num_layers=1", "model.output_features=4", "eval.fid_extractor=''",
-                         f"seed={seed}")
+                         "model.clusters=0", "log_every=2", "eval_every=4", "checkpoint_every=4",
+                         "model.features=4", "model.num_layers=1", "model.output_features=4",
+                         "eval.fid_extractor=''", f"seed={seed}")
     workdirs.append(str(tmp_path / f"seed{seed}"))
     runner.train(config, workdirs[-1])
   nlls = [script.per_example_nll(w) for w in workdirs]
@@ -440,8 +441,8 @@ def test_label_mixture_is_the_exact_mixture_over_labels_and_ignores_test_labels(
   dist_aug each P(x | y) its mixture over transforms), summed here in float64; the batch's labels
   change nothing; training is the conditional model's own -log P(t(x) | t, y)."""
   experiment = PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.features=8",
-                                              "model.conditional=True", "model.label_mixture=True",
-                                              "model.dist_aug=flips"))
+                                              "model.clusters=0", "model.conditional=True",
+                                              "model.label_mixture=True", "model.dist_aug=flips"))
   x, labels = experiment.held_out, experiment.held_out_labels
   params = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x, "label": labels}).params
   log_prob = jax.jit(experiment.log_prob)
