@@ -28,6 +28,7 @@ every 2,000 steps, train split of 1,497 images:
   grey-level thresholds 7, 8, 9 as further conditions (the train split's 17-level images binarized
     at each, evaluated at 8; not kept): 19.35 / 16.07 at 2k / 4k, behind the previous config;
   this config: 18.45 / 15.42 / 15.22 / 15.23;
+  the same with 20 clusters (``--config.model.clusters=20``): 18.23 / 15.34 / 15.20 / 15.21;
   conditioned on the labels instead (``model.conditional=True``, trained with them) and evaluated
     as their uniform mixture (``model.label_mixture=True``, no test labels): 18.24 (2k) / 15.29
     (4k) / 15.10 (8k); given the true test label it is 12.90, so the mixture pays almost all of
