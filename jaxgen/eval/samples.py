@@ -46,10 +46,11 @@ def class_coverage(predicted: np.ndarray, num_classes: int) -> Dict[str, float]:
           "max_class_deviation": float(np.max(np.abs(fractions - 1.0 / num_classes)))}
 
 
-def split_images(dataset: str, split: str, num: int) -> np.ndarray:
-  """The first ``num`` images of ``split`` in stored order, in [0, 1]: [min(num, N), H, W, C]."""
+def split_images(dataset: str, split: str, num: int, **preprocessing) -> np.ndarray:
+  """The first ``num`` images of ``split`` in stored order, in [0, 1] (or as ``preprocessing``,
+  ``jaxgen.data.load``'s ``scale`` / ``binarize``, makes them): [min(num, N), H, W, C]."""
   stream = data_lib.load(dataset, split, min(num, 1000), shuffle=False, repeat=False,
-                         process_index=0, process_count=1)
+                         process_index=0, process_count=1, **preprocessing)
   parts, count = [], 0
   for batch in stream:
     parts.append(batch["image"][batch["mask"] > 0])

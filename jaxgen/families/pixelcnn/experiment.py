@@ -19,9 +19,9 @@ pi uniform; trained with labels, it needs none at test) or over k-means clusters
 (``model.clusters``, pi their shares; no labels at all), each training image conditioned on its own.
 
 Uses beyond training, each a function of params: ``sample`` (``sample.method`` plain or fast,
-at ``sample.temperature``; conditional labels cycle 0, 1, ..., K-1, a mixture's c ~ pi) and ``complete`` (the bottom half
-of images drawn given their top half); ``sample_grid`` shows samples, and held-out images with
-their top halves and completions.
+at ``sample.temperature``; conditional labels cycle 0, 1, ..., K-1, a mixture's c ~ pi) and
+``complete`` (the bottom half of images drawn given their top half); ``sample_grid`` shows samples,
+and held-out images with their top halves and completions.
 """
 
 import math
@@ -94,9 +94,8 @@ class PixelCNNExperiment:
   def train_images(self) -> np.ndarray:
     """The whole train split as the model sees it, in stored order: [N, H, W, C]."""
     c = self.config.data
-    stream = data_lib.load(c.name, "train", 1000, shuffle=False, repeat=False, scale=c.scale,
-                           binarize=c.binarize, process_index=0, process_count=1)
-    return np.concatenate([b[self.key][b["mask"] > 0] for b in stream])
+    return eval_samples.split_images(c.name, "train", self.info.num_examples["train"],
+                                     scale=c.scale, binarize=c.binarize)
 
   def _check(self, config: ml_collections.ConfigDict) -> None:
     """Config combinations that would train a wrong model silently."""
@@ -161,7 +160,8 @@ class PixelCNNExperiment:
     if rng is None:
       def given(labels):  # log P(x | labels) [B] and its identity term [B]
         return augment.mixture_log_prob(
-            self.transforms, x, lambda x_t, t: self.log_prob(params, x_t, self.condition(labels, t, size)))
+            self.transforms, x,
+            lambda x_t, t: self.log_prob(params, x_t, self.condition(labels, t, size)))
 
       if self.log_weights is None:
         log_prob, identity = given(self.labels_of(batch, x))
