@@ -27,23 +27,25 @@ features per stack and 6 layers. On the way, all seed 0, eval every 2,000 steps,
   the same with dihedral + shifts (72), dropout 0.1, 16,000 steps (1 h 50 min): 20.84 / 17.03 /
     16.29 / 15.93 / 15.75 / 15.67 / 15.61 / 15.60 every 2,000 steps (identity 16.50);
   the uniform mixture of four of these networks trained independently (h=64 dihedral dropout
-    0.1, the previous config, dropout 0.3, 72 transforms at 16,000 steps; an ensemble, 4x the
-    compute): 15.39 (``python scripts/mixture_nll.py W1 W2 W3 W4``);
+    0.1, the no-cluster config above, dropout 0.3, 72 transforms at 16,000 steps; an ensemble, 4x
+    the compute): 15.39 (``python scripts/mixture_nll.py W1 W2 W3 W4``);
   grey-level thresholds 7, 8, 9 as further conditions (the train split's 17-level images binarized
-    at each, evaluated at 8; not kept): 19.35 / 16.07 at 2k / 4k, behind the previous config;
+    at each, evaluated at 8; not kept): 19.35 / 16.07 at 2k / 4k, behind the no-cluster config;
   the plain PixelCNN (h=64, 6 blocks) with 10 clusters (the previous config): 18.45 / 15.42 /
     15.22 / 15.23 (identity 15.93);
   the same with 20 clusters (``--config.model.clusters=20``): 18.23 / 15.34 / 15.20 / 15.21;
   conditioned on the labels instead (``model.conditional=True``, trained with them) and evaluated
     as their uniform mixture (``model.label_mixture=True``, no test labels): 18.24 (2k) / 15.29
     (4k) / 15.10 (8k); given the true test label it is 12.90, so the mixture pays almost all of
-    log 10 = 2.30 for not knowing it.
-  the same with clusters softly assigned (each training image's cluster drawn anew at every step
-    from softmax(-|x - mu_c|^2), not kept): 18.69 / 15.58 at 2k / 4k, then stopped;
-  the same with AdamW weight decay 0.25 (not kept): 19.35 / 15.62 at 2k / 4k, then stopped;
-  the same with a 15x15 input convolution (``model.input_kernel=15``: on 8x8 images it reads every
-    earlier pixel, no blind spot): 17.47 / 15.16 / 15.10 / 15.19 (identity 15.55 at 4k, 16.04 at
-    8k: it overfits after 6,000 steps);
+    log 10 = 2.30 for not knowing it;
+  the plain 10-cluster network with clusters softly assigned (each training image's cluster drawn
+    anew at every step from softmax(-|x - mu_c|^2), not kept): 18.69 / 15.58 at 2k / 4k, then
+    stopped;
+  the plain 10-cluster network with AdamW weight decay 0.25 (not kept): 19.35 / 15.62 at 2k / 4k,
+    then stopped;
+  the plain 10-cluster network with a 15x15 input convolution (``model.input_kernel=15``: on 8x8
+    images it reads every earlier pixel, no blind spot): 17.47 / 15.16 / 15.10 / 15.19 (identity
+    15.55 at 4k, 16.04 at 8k: it overfits after 6,000 steps);
   the same 15x15 network with dropout 0.3 and 6,000 steps: 17.45 / 15.25 / 15.11 (identity 15.65;
     33 min, as good as this config at 40% of its compute);
   a Gated PixelCNN (no blind spot), p=64: 17.05 / 15.54 / 15.29 / 15.23 (identity 15.49; its 8
@@ -51,8 +53,8 @@ features per stack and 6 layers. On the way, all seed 0, eval every 2,000 steps,
   this config, the Gated PixelCNN with p=96: 16.55 / 15.30 / 15.15 / 15.12 (identity 15.51);
   ensembles, the uniform mixture of independently trained networks (``python
     scripts/mixture_nll.py W1 W2 ...``): this network and the plain h=64 one 15.11; this and the
-    15x15 one 15.01 (2x the compute); those two with the plain h=64 and gated p=64 ones 15.02; this, the
-    15x15 one and the 15x15 dropout-0.3 one 14.99 (three networks, 155 min).
+    15x15 one 15.01 (2x the compute); those two with the plain h=64 and gated p=64 ones 15.02;
+    this, the 15x15 one and the 15x15 dropout-0.3 one 14.99 (three networks, 155 min).
 A linear autoregressive baseline (one logistic regression per pixel, sklearn) reaches 18.06.
 Without the input's channel of ones (``model.with_ones``) the old network reached 17.8.
 Sample with the caching sampler: jaxgen sample --workdir W --num 64 --out grid.png --config.sample.method=fast
