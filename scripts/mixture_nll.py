@@ -18,22 +18,20 @@ from typing import Sequence
 import jax
 import numpy as np
 
-from jaxgen.core import runner, sharding
+from jaxgen.core import runner
+from jaxgen.eval import samples as eval_samples
 from jaxgen.errors import ConfigError
 
 
 def per_example_nll(workdir: str, which: str = "latest") -> np.ndarray:
   """``nll`` [N] of every test example of ``workdir``'s model, in the eval batches' order."""
   run, state = runner.restore(workdir, which)
-  values = []
-  for i, batch in enumerate(run.eval_batches()):  # as Run.eval_pass, keeping each example
-    terms = sharding.to_host(run.eval_step_fn(state, batch, jax.random.PRNGKey(i)))
-    if "nll" not in terms:
-      raise ConfigError(f"{workdir!r}: its family's eval_step reports no per-example 'nll' "
-                        f"(it reports {sorted(terms)})")
-    mask = np.asarray(sharding.to_host(batch["mask"])) > 0
-    values.append(np.asarray(terms["nll"], np.float64)[mask])
-  return np.concatenate(values)
+  terms = eval_samples.per_example(lambda batch, key: run.eval_step_fn(state, batch, key),
+                                   run.eval_batches(), jax.random.PRNGKey(0))
+  if "nll" not in terms:
+    raise ConfigError(f"{workdir!r}: its family's eval_step reports no per-example 'nll' "
+                      f"(it reports {sorted(terms)})")
+  return terms["nll"]
 
 
 def mixture_nll(nlls: np.ndarray) -> np.ndarray:

@@ -34,6 +34,29 @@ def test_draw_is_chunked_deterministic_and_compiles_once():
   assert sample_fn._cache_size() == 1
 
 
+def test_per_example_keeps_the_real_examples_in_order_with_their_extras():
+  """Three batches of 4, the last padded by 2: 10 values in the batches' order, the padding gone,
+  each batch's key fold_in(rng, i), the labels carried along, float64 on the host."""
+  data = np.arange(12, dtype=np.float32)
+  batches = [{"x": jnp.asarray(data[i:i + 4]), "label": jnp.arange(i, i + 4),
+              "mask": jnp.asarray([1.0, 1.0, 1.0, 1.0] if i < 8 else [1.0, 1.0, 0.0, 0.0])}
+             for i in (0, 4, 8)]
+  rng = jax.random.PRNGKey(1)
+  keys = []
+
+  def fn(batch, key):
+    keys.append(key)
+    return {"double": 2 * batch["x"], "noise": jax.random.uniform(key, (4,))}
+
+  values = samples.per_example(fn, batches, rng, extras=("label", "absent"))
+  assert sorted(values) == ["double", "label", "noise"]
+  np.testing.assert_array_equal(values["double"], 2 * data[:10])
+  np.testing.assert_array_equal(values["label"], np.arange(10))
+  assert values["double"].dtype == np.float64 and len(values["noise"]) == 10
+  for i, key in enumerate(keys):
+    np.testing.assert_array_equal(key, jax.random.fold_in(rng, i))
+
+
 def test_point_metrics_of_the_mode_centres_and_of_far_points():
   info = data_lib.dataset_info("grid25")
   centres = np.repeat(np.asarray(info.mode_centres, np.float32), 4, axis=0)  # [100, 2]

@@ -3,6 +3,7 @@
 Families differ in how they draw samples; what is measured on the samples is the same:
 
   ``draw``                  a jitted sampler run in fixed-size chunks (one compile), on the host
+  ``per_example``           a jitted per-example function over the test split, padding dropped
   ``point_sample_metrics``  2-D toys: mode coverage (PacGAN / VEEGAN's protocol), MMD to the
                             test split, the samples' mean true log-density
   ``image_sample_metrics``  images: FID / KID against the train split, precision / recall, and
@@ -11,7 +12,7 @@ Families differ in how they draw samples; what is measured on the samples is the
 """
 
 import math
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, Iterable, Optional, Sequence
 
 import jax
 import numpy as np
@@ -34,6 +35,22 @@ def draw(sample_fn: Callable[[jax.Array, int], jax.Array], rng: jax.Array, num: 
   parts = [np.asarray(sharding.to_host(sample_fn(jax.random.fold_in(rng, i), chunk)))
            for i in range(math.ceil(num / chunk))]
   return np.concatenate(parts)[:num]
+
+
+def per_example(fn: Callable[[dict, jax.Array], Dict[str, jax.Array]], batches: Iterable[dict],
+                rng: jax.Array, extras: Sequence[str] = ()) -> Dict[str, np.ndarray]:
+  """``fn(batch, fold_in(rng, i))``'s per-example values ``{name: [B]}`` over the batches, with the
+  batch fields ``extras`` (e.g. ``label``), on the host as float64 arrays [N] of the real examples
+  (the padding that ``batch["mask"]`` marks dropped), in the batches' order."""
+  columns: Dict[str, list] = {}
+  for i, batch in enumerate(batches):
+    values = dict(fn(batch, jax.random.fold_in(rng, i)))
+    host = sharding.to_host({**values, **{name: batch[name] for name in extras if name in batch},
+                             "mask": batch["mask"]})
+    keep = np.asarray(host.pop("mask")) > 0
+    for name, value in host.items():
+      columns.setdefault(name, []).append(np.asarray(value, np.float64)[keep])
+  return {name: np.concatenate(parts) for name, parts in columns.items()}
 
 
 def class_coverage(predicted: np.ndarray, num_classes: int) -> Dict[str, float]:

@@ -20,7 +20,8 @@ import numpy as np
 
 from jaxgen import data as data_lib
 from jaxgen import eval as eval_lib
-from jaxgen.core import latents, sharding
+from jaxgen.core import latents
+from jaxgen.eval import samples as eval_samples
 from jaxgen.core.experiment import TrainState, apply_gradients, init_train_state
 from jaxgen.core.optim import make_optimizer
 from jaxgen.errors import ConfigError
@@ -155,15 +156,8 @@ class AutoencoderExperiment:
                rng: jax.Array) -> Dict[str, float]:
     """Test-split means of ``eval_step``'s metrics, ``denoise_psnr`` and ``anomaly_auroc``."""
     eval_step = jax.jit(self.eval_step)
-    columns: Dict[str, list] = {}
-    for i, batch in enumerate(eval_batches()):
-      per_example = eval_step(state, batch, jax.random.fold_in(rng, i))
-      extras = {name: batch[name] for name in ("mask", "label") if name in batch}
-      host = sharding.to_host({**per_example, **extras})
-      keep = host.pop("mask") > 0
-      for name, values in host.items():
-        columns.setdefault(name, []).append(np.asarray(values)[keep])
-    values = {name: np.concatenate(parts) for name, parts in columns.items()}
+    values = eval_samples.per_example(lambda batch, key: eval_step(state, batch, key),
+                                      eval_batches(), rng, extras=("label",))
     metrics = {name: float(np.mean(values[name]))
                for name in ("loss", "recon_mse", "recon_bce", "code_mean", "jacobian_frobenius_sq")
                if name in values}

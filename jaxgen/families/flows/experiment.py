@@ -28,7 +28,7 @@ import numpy as np
 
 from jaxgen import data as data_lib
 from jaxgen import eval as eval_lib
-from jaxgen.core import latents, sharding
+from jaxgen.core import latents
 from jaxgen.core.experiment import TrainState, apply_gradients, init_train_state
 from jaxgen.core.optim import make_optimizer
 from jaxgen.core.runner import value_range
@@ -227,15 +227,10 @@ class FlowExperiment:
     ``eval.num_image_samples`` samples per temperature against the train split."""
     eval_step = jax.jit(self.eval_step)
     eval_key, sample_key = jax.random.split(rng)
-    columns: Dict[str, list] = {}
-    for i, batch in enumerate(eval_batches()):
-      per_example = sharding.to_host(dict(eval_step(state, batch, jax.random.fold_in(eval_key, i)),
-                                          mask=batch["mask"]))
-      keep = per_example.pop("mask") > 0
-      for name, values in per_example.items():
-        columns.setdefault(name, []).append(np.asarray(values, np.float64)[keep])
-    metrics = {name: float(np.mean(np.concatenate(parts))) for name, parts in columns.items()}
-    metrics["num_test_examples"] = int(sum(len(part) for part in columns["nll"]))
+    values = eval_samples.per_example(lambda batch, key: eval_step(state, batch, key),
+                                      eval_batches(), eval_key)
+    metrics = {name: float(np.mean(value)) for name, value in values.items()}
+    metrics["num_test_examples"] = len(values["nll"])
     if self.images:
       metrics.update(self.sample_metrics(state, sample_key))
     else:

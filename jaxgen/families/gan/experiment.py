@@ -32,7 +32,7 @@ import optax
 
 from jaxgen import data as data_lib
 from jaxgen.eval import samples as eval_samples
-from jaxgen.core import latents, sharding
+from jaxgen.core import latents
 from jaxgen.core.experiment import TrainState, ema_update
 from jaxgen.core.optim import make_optimizer
 from jaxgen.core.runner import value_range
@@ -313,14 +313,9 @@ class GanExperiment:
       return self.point_metrics(state, rng)
     pass_key, sample_key = jax.random.split(rng)
     eval_step = jax.jit(self.eval_step)
-    sums, count = {}, 0.0
-    for i, batch in enumerate(eval_batches()):
-      per_example = sharding.to_host(eval_step(state, batch, jax.random.fold_in(pass_key, i)))
-      mask = np.asarray(sharding.to_host(batch["mask"]))
-      for name, values in per_example.items():
-        sums[name] = sums.get(name, 0.0) + float(np.sum(np.asarray(values) * mask))
-      count += float(np.sum(mask))
-    metrics = {f"test_{name}": total / count for name, total in sums.items()}
+    values = eval_samples.per_example(lambda batch, key: eval_step(state, batch, key),
+                                      eval_batches(), pass_key)
+    metrics = {f"test_{name}": float(np.mean(value)) for name, value in values.items()}
     metrics.update(self.image_metrics(state, sample_key))
     return metrics
 

@@ -17,13 +17,13 @@ an ensemble of T orderings in one network (as order-agnostic NADE's ensembles, U
 y ~ P(. | t), and return t^-1(y).
 """
 
-import math
 from typing import Callable, Sequence
 
 import jax
 import jax.numpy as jnp
 
 from jaxgen.core.registry import Registry
+from jaxgen.eval.likelihood import log_mean_exp
 from jaxgen.errors import ConfigError
 
 TRANSFORMS = Registry("distribution augmentation")
@@ -93,4 +93,4 @@ def mixture_log_prob(transforms: Sequence[Transform], x: jax.Array,
   """``log 1/T sum_t P(t(x) | t)`` [B] and the identity's term [B], with ``log_prob(t(x), t)``
   the conditional model's exact log-probability of a batch given transform index t."""
   terms = jnp.stack([log_prob(apply(t, x), n) for n, t in enumerate(transforms)])
-  return jax.nn.logsumexp(terms, axis=0) - math.log(len(transforms)), terms[0]
+  return log_mean_exp(terms, axis=0), terms[0]

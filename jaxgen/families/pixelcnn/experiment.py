@@ -33,7 +33,6 @@ import ml_collections
 import numpy as np
 
 from jaxgen import data as data_lib
-from jaxgen.core import sharding
 from jaxgen.core.experiment import TrainState, apply_gradients, init_train_state
 from jaxgen.core.optim import make_optimizer
 from jaxgen.core.runner import value_range
@@ -258,15 +257,10 @@ class PixelCNNExperiment:
     (FID, KID, precision/recall, class coverage; ``label_accuracy`` when conditional)."""
     eval_step = jax.jit(self.eval_step)
     pass_key, sample_key = jax.random.split(rng)
-    sums, count = {}, 0.0
-    for i, batch in enumerate(eval_batches()):
-      per_example = sharding.to_host(eval_step(state, batch, jax.random.fold_in(pass_key, i)))
-      mask = np.asarray(sharding.to_host(batch["mask"]), np.float64)
-      for name, values in per_example.items():
-        sums[name] = sums.get(name, 0.0) + float(np.sum(np.asarray(values, np.float64) * mask))
-      count += float(np.sum(mask))
-    metrics = {name: total / count for name, total in sums.items()}
-    metrics["num_test_examples"] = int(count)
+    values = eval_samples.per_example(lambda batch, key: eval_step(state, batch, key),
+                                      eval_batches(), pass_key)
+    metrics = {name: float(np.mean(value)) for name, value in values.items()}
+    metrics["num_test_examples"] = len(values["nll"])
     if self.config.eval.fid_extractor:
       metrics.update(self.image_metrics(state, sample_key))
     return metrics

@@ -21,7 +21,7 @@ import numpy as np
 from jaxgen import data as data_lib
 from jaxgen import eval as eval_lib
 from jaxgen.eval import samples as eval_samples
-from jaxgen.core import latents, sharding
+from jaxgen.core import latents
 from jaxgen.core.experiment import TrainState, apply_gradients, init_train_state
 from jaxgen.core.optim import make_optimizer
 from jaxgen.core.runner import value_range
@@ -223,16 +223,9 @@ class VAEExperiment:
     """
     importance_terms = jax.jit(self.importance_terms)
     batches_key, fid_key = jax.random.split(rng)
-    columns: Dict[str, list] = {}
-    for i, batch in enumerate(eval_batches()):
-      per_example = importance_terms(state.eval_params, batch[self.key],
-                                     jax.random.fold_in(batches_key, i))
-      extras = {name: batch[name] for name in ("mask", "label") if name in batch}
-      host = sharding.to_host({**per_example, **extras})
-      keep = host.pop("mask") > 0
-      for name, values in host.items():
-        columns.setdefault(name, []).append(np.asarray(values, np.float64)[keep])
-    values = {name: np.concatenate(parts) for name, parts in columns.items()}
+    values = eval_samples.per_example(
+        lambda batch, key: importance_terms(state.eval_params, batch[self.key], key),
+        eval_batches(), batches_key, extras=("label",))
     nll = -values["log_likelihood_iwae"]
     metrics = {name: float(np.mean(values[name])) for name in ("elbo", "recon_error", "kl")}
     metrics["nll_iwae"] = float(np.mean(nll))
