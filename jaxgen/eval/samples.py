@@ -44,8 +44,8 @@ def per_example(fn: Callable[[dict, jax.Array], Dict[str, jax.Array]], batches: 
   (the padding that ``batch["mask"]`` marks dropped), in the batches' order."""
   columns: Dict[str, list] = {}
   for i, batch in enumerate(batches):
-    values = dict(fn(batch, jax.random.fold_in(rng, i)))
-    host = sharding.to_host({**values, **{name: batch[name] for name in extras if name in batch},
+    host = sharding.to_host({**fn(batch, jax.random.fold_in(rng, i)),
+                             **{name: batch[name] for name in extras if name in batch},
                              "mask": batch["mask"]})
     keep = np.asarray(host.pop("mask")) > 0
     for name, value in host.items():
