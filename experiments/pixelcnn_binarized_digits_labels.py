@@ -34,5 +34,5 @@ def get_config(arg=None):
             source='issue #7 floor, trained with labels (none at test); the VAE IWAE-1000 bound '
                    'on this split is 16.28, without labels',
             protocol='300 test digits, exact NLL in nats, the uniform mixture over the 10 labels',
-            compute='85 min on one CPU core')
+            compute='83 min on one CPU core')
   return config
