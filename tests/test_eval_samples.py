@@ -3,6 +3,7 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from jaxgen import data as data_lib
 from jaxgen.eval import samples
@@ -55,6 +56,9 @@ def test_per_example_keeps_the_real_examples_in_order_with_their_extras():
   assert values["double"].dtype == np.float64 and len(values["noise"]) == 10
   for i, key in enumerate(keys):
     np.testing.assert_array_equal(key, jax.random.fold_in(rng, i))
+  with pytest.raises(ValueError, match=r"metric 'mean' has shape \(\); expected one value per "
+                                       r"example, \(4,\)"):
+    samples.per_example(lambda batch, key: {"mean": jnp.mean(batch["x"])}, batches, rng)
 
 
 def test_point_metrics_of_the_mode_centres_and_of_far_points():

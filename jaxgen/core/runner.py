@@ -33,6 +33,7 @@ from jaxgen.core import precision
 from jaxgen.core import sharding
 from jaxgen.core.experiment import Experiment, TrainState
 from jaxgen.errors import CheckpointError, ConfigError, NonFiniteError
+from jaxgen.eval import samples as eval_samples
 
 CONFIG_FILE = "config.json"
 EVAL_FILE = "eval.json"
@@ -118,18 +119,11 @@ class Run:
     return self.init_fn(init_key, example)
 
   def eval_pass(self, state: TrainState, rng: jax.Array) -> Dict[str, float]:
-    """Means of ``eval_step``'s per-example metrics over the whole test split."""
-    sums, count = {}, 0.0
-    for i, batch in enumerate(self.eval_batches()):
-      per_example = self.eval_step_fn(state, batch, jax.random.fold_in(rng, i))
-      mask = batch["mask"]
-      for name, values in per_example.items():
-        if values.shape != mask.shape:
-          raise ValueError(f"eval_step metric {name!r} has shape {values.shape}; expected "
-                           f"per-example values {mask.shape}")
-        sums[name] = sums.get(name, 0.0) + jnp.sum(values * mask)
-      count = count + jnp.sum(mask)
-    return {name: float(total / count) for name, total in sharding.to_host(sums).items()}
+    """Means of ``eval_step``'s per-example metrics over the whole test split (float64, on the
+    host; the padding of the last batch left out)."""
+    values = eval_samples.per_example(lambda batch, key: self.eval_step_fn(state, batch, key),
+                                      self.eval_batches(), rng)
+    return {name: float(np.mean(column)) for name, column in values.items()}
 
   def samples(self, state: TrainState, rng: jax.Array, num: int) -> np.ndarray:
     """``num`` samples, drawn in chunks of at most ``eval.batch_size`` (one compile per size)."""

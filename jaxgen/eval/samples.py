@@ -44,8 +44,12 @@ def per_example(fn: Callable[[dict, jax.Array], Dict[str, jax.Array]], batches: 
   (the padding that ``batch["mask"]`` marks dropped), in the batches' order."""
   columns: Dict[str, list] = {}
   for i, batch in enumerate(batches):
-    host = sharding.to_host({**fn(batch, jax.random.fold_in(rng, i)),
-                             **{name: batch[name] for name in extras if name in batch},
+    values = fn(batch, jax.random.fold_in(rng, i))
+    for name, value in values.items():
+      if value.shape != batch["mask"].shape:
+        raise ValueError(f"per-example metric {name!r} has shape {value.shape}; expected one "
+                         f"value per example, {batch['mask'].shape}")
+    host = sharding.to_host({**values, **{name: batch[name] for name in extras if name in batch},
                              "mask": batch["mask"]})
     keep = np.asarray(host.pop("mask")) > 0
     for name, value in host.items():
