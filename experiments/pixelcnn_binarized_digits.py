@@ -106,7 +106,8 @@ def pixelcnn_defaults(arg=None):
   config.model.num_mixtures = 10  # logistic_mixture only
   config.model.conditional = False  # class-conditional (labels of the dataset)
   config.model.label_mixture = False  # conditional only: evaluate 1/K sum_y P(x | y), no test labels
-  config.model.clusters = 0  # C >= 2: condition on k-means clusters, evaluate their mixture (mixture.py)
+  config.model.clusters = 0  # C >= 2: condition on clusters of the train images, evaluate their mixture
+  config.model.cluster_method = "kmeans"  # kmeans | ward | package.module:function (mixture.py)
   config.model.dropout = 0.2  # in every block / gated layer, training only (PixelCNN++: 0.5)
   config.model.dist_aug = "none"  # none | flips | dihedral | dihedral_shifts (augment.py)
 

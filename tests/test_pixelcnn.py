@@ -473,13 +473,14 @@ def test_clusters_condition_on_kmeans_and_evaluate_their_weighted_mixture():
   train = experiment.train_images()
   assert train.shape == (1497, 8, 8, 1)
   fit = KMeans(3, n_init=10, random_state=0).fit(train.reshape(len(train), -1).astype(np.float64))
-  np.testing.assert_allclose(experiment.centroids, fit.cluster_centers_, atol=1e-6)
+  np.testing.assert_allclose(experiment.clustering.points, fit.cluster_centers_, atol=1e-6)
+  np.testing.assert_array_equal(experiment.clustering.clusters, np.arange(3))
   np.testing.assert_allclose(np.exp(experiment.log_weights),
                              np.bincount(fit.labels_, minlength=3) / len(train), rtol=1e-6)
   flat = train.reshape(len(train), -1).astype(np.float64)
-  centroids = np.asarray(experiment.centroids, np.float64)
+  centroids = np.asarray(experiment.clustering.points, np.float64)
   expected = np.argmin(((flat[:, None] - centroids[None]) ** 2).sum(-1), axis=1)
-  np.testing.assert_array_equal(mixture.nearest(jnp.asarray(train), experiment.centroids), expected)
+  np.testing.assert_array_equal(experiment.labels_of({}, jnp.asarray(train)), expected)
 
   x = jnp.asarray(train[:40])
   params = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x}).params
@@ -499,3 +500,29 @@ def test_clusters_condition_on_kmeans_and_evaluate_their_weighted_mixture():
   with pytest.raises(ConfigError, match="int >= 2 and model.conditional=False"):
     PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.clusters=3",
                                    "model.conditional=True"))
+
+
+def test_ward_clusters_are_scipys_ward_tree_and_assign_the_nearest_training_image():
+  """model.cluster_method=ward: the train split's clusters are the partition of scipy's Ward
+  linkage tree cut at C clusters (an independent implementation), pi their shares; a training
+  image's condition is its own cluster, any other image's that of its nearest training image
+  (numpy distances)."""
+  from scipy.cluster.hierarchy import fcluster, linkage
+  experiment = PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.features=8",
+                                              "model.clusters=4", "model.cluster_method=ward"))
+  train = experiment.train_images()
+  flat = train.reshape(len(train), -1).astype(np.float64)
+  tree = fcluster(linkage(flat, method="ward"), 4, criterion="maxclust") - 1
+  got = np.asarray(experiment.labels_of({}, jnp.asarray(train)))
+  pairs = set(zip(tree.tolist(), got.tolist()))  # the same partition: a one-to-one label map
+  assert len(pairs) == 4 and len({a for a, _ in pairs}) == len({b for _, b in pairs}) == 4
+  np.testing.assert_allclose(np.exp(experiment.log_weights),
+                             np.bincount(got, minlength=4) / len(train), rtol=1e-6)
+  rng = np.random.default_rng(0)
+  others = (rng.random((16, 8, 8, 1)) < 0.4).astype(np.float32)
+  distances = ((others.reshape(16, 1, -1) - flat[None]) ** 2).sum(-1)
+  np.testing.assert_array_equal(experiment.labels_of({}, jnp.asarray(others)),
+                                got[np.argmin(distances, axis=1)])
+  with pytest.raises(UnknownNameError, match="valid: kmeans, ward"):
+    PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.clusters=4",
+                                   "model.cluster_method=spectral"))

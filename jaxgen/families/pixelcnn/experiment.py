@@ -15,8 +15,9 @@ term alone.
 
 A conditional network can be evaluated as an unconditional model, the exact mixture over its
 conditions ``P(x) = sum_c pi_c P(x | c)`` (``mixture.py``): over the labels (``model.label_mixture``,
-pi uniform; trained with labels, it needs none at test) or over k-means clusters of the train images
-(``model.clusters``, pi their shares; no labels at all), each training image conditioned on its own.
+pi uniform; trained with labels, it needs none at test) or over clusters of the train images
+(``model.clusters``, by ``model.cluster_method``: kmeans or ward; pi their shares; no labels at
+all), each training image conditioned on its own.
 
 Uses beyond training, each a function of params: ``sample`` (``sample.method`` plain or fast,
 at ``sample.temperature``; conditional labels cycle 0, 1, ..., K-1, a mixture's c ~ pi) and
@@ -62,7 +63,7 @@ class PixelCNNExperiment:
     # Conditions the network is told and, for a mixture (mixture.py), their log weights [C].
     self.clusters = int(config.model.clusters)
     self.num_classes = self.info.num_classes if config.model.conditional else self.clusters
-    self.log_weights = self.centroids = None
+    self.log_weights = self.clustering = None
     if config.model.label_mixture:
       self.log_weights = jnp.full((self.num_classes,), -math.log(self.num_classes))
     self.transforms = augment.transform_set(config.model.dist_aug, self.shape)
@@ -86,8 +87,10 @@ class PixelCNNExperiment:
     batch = next(iter(test))
     self.held_out = jnp.asarray(batch[self.key])
     if self.clusters:
-      centroids, log_weights = mixture.kmeans(self.train_images(), self.clusters, config.seed)
-      self.centroids, self.log_weights = jnp.asarray(centroids), jnp.asarray(log_weights)
+      cluster = mixture.CLUSTERINGS.get(config.model.cluster_method)
+      self.clustering = mixture.Clustering(*map(jnp.asarray, cluster(
+          self.train_images(), self.clusters, config.seed)))
+      self.log_weights = self.clustering.log_weights
     self.held_out_labels = self.labels_of(batch, self.held_out)
 
   def train_images(self) -> np.ndarray:
@@ -105,7 +108,7 @@ class PixelCNNExperiment:
     if config.model.conditional and not self.info.num_classes:
       raise ConfigError(f"model.conditional needs labels; {self.info.name!r} has none")
     if config.model.clusters and (config.model.conditional or config.model.clusters < 2):
-      raise ConfigError(f"model.clusters conditions on k-means clusters instead of labels: expected "
+      raise ConfigError(f"model.clusters conditions on clusters instead of labels: expected "
                         f"an int >= 2 and model.conditional=False, got {config.model.clusters} and "
                         f"{config.model.conditional}")
     if config.model.label_mixture and not config.model.conditional:
@@ -131,10 +134,10 @@ class PixelCNNExperiment:
     return transform if labels is None else labels * len(self.transforms) + transform
 
   def labels_of(self, batch: dict, x: jax.Array) -> Optional[jax.Array]:
-    """The condition of each image x [B, H, W, C] in {0, 1}: its k-means cluster under
-    ``model.clusters``, the batch's labels when conditional, else None."""
-    if self.centroids is not None:
-      return mixture.nearest(x, self.centroids)
+    """The condition of each image x [B, H, W, C] in {0, 1}: its cluster under ``model.clusters``
+    (``mixture.assign``), the batch's labels when conditional, else None."""
+    if self.clustering is not None:
+      return mixture.assign(x, self.clustering.points, self.clustering.clusters)
     return jnp.asarray(batch["label"]) if self.num_classes else None
 
   def log_prob(self, params, x: jax.Array, condition: Optional[jax.Array],

@@ -6,34 +6,76 @@ trained on ``-log P(x | c(x))`` with each training image's own c. Two kinds of c
 
 - ``model.label_mixture``: the dataset's labels (trained with them, pi uniform over the classes);
   the test labels are not used.
-- ``model.clusters = C``: the image's nearest of C k-means centroids of the training images (no
-  labels at all; pi the clusters' shares of the training split). This is the hard-EM start of a
-  mixture of PixelCNNs that share their weights, the component told by its embedding.
+- ``model.clusters = C``: C clusters of the training images (no labels at all; pi the clusters'
+  shares of the training split) by ``model.cluster_method`` (``CLUSTERINGS``): ``kmeans``, an image's
+  cluster that of its nearest centroid; or ``ward``, agglomerative clustering with Ward's linkage,
+  an image's cluster that of its nearest training image (itself, for a training image). This is
+  the hard-EM start of a mixture of PixelCNNs that share their weights, the component told by its
+  embedding.
 """
+
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxgen.core.registry import Registry
 
-def kmeans(images: np.ndarray, num_clusters: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-  """k-means (Lloyd's, k-means++ starts, 10 restarts) of images [N, H, W, C] ->
-  centroids float32 [C, H*W*C] and log pi float32 [C], pi_c the share of images nearest c."""
+CLUSTERINGS = Registry("clustering")
+
+
+class Clustering(NamedTuple):
+  """An image's cluster is that of its nearest reference point: points float32 [M, D], their
+  clusters int32 [M], and log pi float32 [C], pi_c the share of the training images in c."""
+  points: np.ndarray
+  clusters: np.ndarray
+  log_weights: np.ndarray
+
+
+def _clustering(points: np.ndarray, clusters: np.ndarray, labels: np.ndarray,
+                num_clusters: int) -> Clustering:
+  """``Clustering`` of reference points and their clusters; labels [N]: the training images'."""
+  counts = np.bincount(labels, minlength=num_clusters)
+  return Clustering(points.astype(np.float32), clusters.astype(np.int32),
+                    np.log(counts / counts.sum()).astype(np.float32))
+
+
+@CLUSTERINGS.register("kmeans")
+def kmeans(images: np.ndarray, num_clusters: int, seed: int) -> Clustering:
+  """k-means (Lloyd's, k-means++ starts, 10 restarts) of images [N, H, W, C]; the reference points
+  are the C centroids."""
   from sklearn.cluster import KMeans  # Imported here: sklearn is slow to import.
   flat = np.asarray(images, np.float64).reshape(len(images), -1)
   fit = KMeans(num_clusters, n_init=10, random_state=seed).fit(flat)
-  counts = np.bincount(fit.labels_, minlength=num_clusters)
-  return fit.cluster_centers_.astype(np.float32), np.log(counts / counts.sum()).astype(np.float32)
+  return _clustering(fit.cluster_centers_, np.arange(num_clusters), fit.labels_, num_clusters)
 
 
-def nearest(x: jax.Array, centroids: jax.Array) -> jax.Array:
-  """The index of the nearest centroid (squared distance) of each image: x [B, H, W, C],
-  centroids [C, D] -> int32 [B]."""
+@CLUSTERINGS.register("ward")
+def ward(images: np.ndarray, num_clusters: int, seed: int) -> Clustering:
+  """Agglomerative clustering of images [N, H, W, C] with Ward's linkage (each merge the least
+  rise in within-cluster squared distance; deterministic, ``seed`` unused); the reference points
+  are the N images themselves."""
+  del seed
+  from sklearn.cluster import AgglomerativeClustering  # Imported here: sklearn is slow to import.
+  flat = np.asarray(images, np.float64).reshape(len(images), -1)
+  labels = AgglomerativeClustering(num_clusters, linkage="ward").fit(flat).labels_
+  return _clustering(flat, labels, labels, num_clusters)
+
+
+def nearest(x: jax.Array, points: jax.Array) -> jax.Array:
+  """The index of the nearest reference point (squared distance) of each image: x [B, H, W, C],
+  points [M, D] -> int32 [B]."""
   flat = x.reshape(x.shape[0], -1)
-  products = jnp.matmul(flat, centroids.T, precision=jax.lax.Precision.HIGHEST)
+  products = jnp.matmul(flat, points.T, precision=jax.lax.Precision.HIGHEST)
   distances = (jnp.sum(flat ** 2, axis=1, keepdims=True) - 2 * products
-               + jnp.sum(centroids ** 2, axis=1))
+               + jnp.sum(points ** 2, axis=1))
   return jnp.argmin(distances, axis=1).astype(jnp.int32)
+
+
+def assign(x: jax.Array, points: jax.Array, clusters: jax.Array) -> jax.Array:
+  """The cluster of each image x [B, H, W, C]: that of its nearest reference point -> int32 [B]."""
+  return clusters[nearest(x, points)]
 
 
 def log_mixture(log_probs: jax.Array, log_weights: jax.Array) -> jax.Array:
