@@ -56,8 +56,8 @@ def test_per_example_keeps_the_real_examples_in_order_with_their_extras():
   assert values["double"].dtype == np.float64 and len(values["noise"]) == 10
   for i, key in enumerate(keys):
     np.testing.assert_array_equal(key, jax.random.fold_in(rng, i))
-  with pytest.raises(ValueError, match=r"metric 'mean' has shape \(\); expected one value per "
-                                       r"example, \(4,\)"):
+  with pytest.raises(ValueError, match=r"metric 'mean' has shape \(\); expected one row per "
+                                       r"example, \[4, ...\]"):
     samples.per_example(lambda batch, key: {"mean": jnp.mean(batch["x"])}, batches, rng)
 
 

@@ -469,7 +469,7 @@ def test_clusters_condition_on_kmeans_and_evaluate_their_weighted_mixture():
   from sklearn.cluster import KMeans
   experiment = PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.features=8",
                                               "model.dropout=0.0", "model.clusters=3",
-                                              "model.dist_aug=none"))
+                                              "model.cluster_method=kmeans", "model.dist_aug=none"))
   train = experiment.train_images()
   assert train.shape == (1497, 8, 8, 1)
   fit = KMeans(3, n_init=10, random_state=0).fit(train.reshape(len(train), -1).astype(np.float64))

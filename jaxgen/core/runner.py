@@ -123,6 +123,10 @@ class Run:
     host; the padding of the last batch left out)."""
     values = eval_samples.per_example(lambda batch, key: self.eval_step_fn(state, batch, key),
                                       self.eval_batches(), rng)
+    for name, column in values.items():
+      if column.ndim != 1:
+        raise ValueError(f"eval_step metric {name!r} has shape {column.shape[1:]} per example; "
+                         "expected one value per example")
     return {name: float(np.mean(column)) for name, column in values.items()}
 
   def samples(self, state: TrainState, rng: jax.Array, num: int) -> np.ndarray:

@@ -39,16 +39,16 @@ def draw(sample_fn: Callable[[jax.Array, int], jax.Array], rng: jax.Array, num: 
 
 def per_example(fn: Callable[[dict, jax.Array], Dict[str, jax.Array]], batches: Iterable[dict],
                 rng: jax.Array, extras: Sequence[str] = ()) -> Dict[str, np.ndarray]:
-  """``fn(batch, fold_in(rng, i))``'s per-example values ``{name: [B]}`` over the batches, with the
-  batch fields ``extras`` (e.g. ``label``), on the host as float64 arrays [N] of the real examples
-  (the padding that ``batch["mask"]`` marks dropped), in the batches' order."""
+  """``fn(batch, fold_in(rng, i))``'s per-example values ``{name: [B, ...]}`` over the batches, with
+  the batch fields ``extras`` (e.g. ``label``), on the host as float64 arrays [N, ...] of the real
+  examples (the padding that ``batch["mask"]`` marks dropped), in the batches' order."""
   columns: Dict[str, list] = {}
   for i, batch in enumerate(batches):
     values = fn(batch, jax.random.fold_in(rng, i))
     for name, value in values.items():
-      if value.shape != batch["mask"].shape:
+      if value.shape[:1] != batch["mask"].shape:
         raise ValueError(f"per-example metric {name!r} has shape {value.shape}; expected one "
-                         f"value per example, {batch['mask'].shape}")
+                         f"row per example, [{batch['mask'].shape[0]}, ...]")
     host = sharding.to_host({**values, **{name: batch[name] for name in extras if name in batch},
                              "mask": batch["mask"]})
     keep = np.asarray(host.pop("mask")) > 0
