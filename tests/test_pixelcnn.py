@@ -19,7 +19,7 @@ from conftest import REPO, train_inspectable
 from jaxgen.core import config as config_lib
 from jaxgen.core import runner
 from jaxgen.errors import ConfigError, UnknownNameError
-from jaxgen.families.pixelcnn import augment, heads, losses, masked, mixture, sampling
+from jaxgen.families.pixelcnn import augment, heads, losses, masked, sampling
 from jaxgen.families.pixelcnn.experiment import PixelCNNExperiment
 from jaxgen.families.pixelcnn.model import build_model
 
