@@ -204,3 +204,21 @@ def test_unknown_names_are_errors_that_list_valid_ones():
     config = small_config()
     del config.train["batch_size"]
     runner.Run(config)
+
+
+def test_eval_pass_means_every_test_example_once_and_wants_one_value_each():
+  """Means over the whole test split, the last batch's padding left out (checked against numpy
+  over the split's examples); a metric of more than one value per example is a clear error."""
+  run = runner.Run(small_config("eval.batch_size=128"))
+  state = run.initial_state(jax.random.PRNGKey(0))
+  key = run.info.key
+  examples = np.concatenate([np.asarray(b[key])[np.asarray(b["mask"]) > 0]
+                             for b in run.eval_batches()])
+  assert len(examples) % 128  # the last batch is padded
+  flat = lambda x: x.reshape(len(x), -1)
+  run.eval_step_fn = lambda state, batch, rng: {"total": flat(batch[key]).sum(1)}
+  assert run.eval_pass(state, jax.random.PRNGKey(1)) == pytest.approx(
+      {"total": flat(examples).sum(1).mean()}, rel=1e-6)
+  run.eval_step_fn = lambda state, batch, rng: {"pair": flat(batch[key])[:, :2]}
+  with pytest.raises(ValueError, match=r"metric 'pair' has shape \(2,\) per example; expected one"):
+    run.eval_pass(state, jax.random.PRNGKey(1))
