@@ -131,6 +131,7 @@ def pixelcnn_defaults(arg=None):
   config.model.cluster_method = "kmeans"  # kmeans | ward | package.module:function (mixture.py)
   config.model.dropout = 0.2  # in every block / gated layer, training only (PixelCNN++: 0.5)
   config.model.dist_aug = "none"  # none | flips | dihedral | dihedral_shifts (augment.py)
+  config.model.transform_weights = "uniform"  # dist_aug's mixture weights: uniform | em (train fit)
 
   config.loss.name = "nll"  # nll (nats) | bits_per_dim | package.module:function
 

@@ -19,7 +19,7 @@ from conftest import REPO, train_inspectable
 from jaxgen.core import config as config_lib
 from jaxgen.core import runner
 from jaxgen.errors import ConfigError, UnknownNameError
-from jaxgen.families.pixelcnn import augment, heads, losses, masked, sampling
+from jaxgen.families.pixelcnn import augment, heads, losses, masked, mixture, sampling
 from jaxgen.families.pixelcnn.experiment import PixelCNNExperiment
 from jaxgen.families.pixelcnn.model import build_model
 
@@ -526,3 +526,91 @@ def test_ward_clusters_are_scipys_ward_tree_and_assign_the_nearest_training_imag
   with pytest.raises(UnknownNameError, match="valid: kmeans, ward"):
     PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.clusters=4",
                                    "model.cluster_method=spectral"))
+
+
+def _max_likelihood_weights(log_probs, mask):
+  """The weights w maximizing sum_n m_n log sum_k w_k P_k(x_n), by scipy's BFGS over softmax
+  logits in float64: an independent check of mixture.em_log_weights."""
+  from scipy import optimize
+  log_probs, mask = np.asarray(log_probs, np.float64), np.asarray(mask, np.float64)
+
+  def minus_log_likelihood(logits):
+    log_w = logits - scipy.special.logsumexp(logits)
+    return -np.sum(mask * scipy.special.logsumexp(log_probs + log_w, axis=1))
+
+  logits = optimize.minimize(minus_log_likelihood, np.zeros(log_probs.shape[1]), method="BFGS",
+                             options={"gtol": 1e-9}).x
+  return np.exp(logits - scipy.special.logsumexp(logits)), -minus_log_likelihood(logits)
+
+
+def test_em_log_weights_are_the_maximum_likelihood_mixture_weights():
+  """EM's weights of a mixture of fixed components match a direct maximization of the
+  log-likelihood (scipy), and masked-out examples do not count."""
+  rng = np.random.default_rng(0)
+  log_probs = rng.normal(size=(200, 4)) * 2.0 + np.array([0.0, 0.5, -1.0, 0.2])
+  mask = (rng.random(200) < 0.8).astype(np.float32)
+  got = np.exp(np.asarray(mixture.em_log_weights(jnp.asarray(log_probs, jnp.float32),
+                                                 jnp.asarray(mask)), np.float64))
+  expected, best = _max_likelihood_weights(log_probs, mask)
+  np.testing.assert_allclose(got, expected, atol=2e-3)
+  np.testing.assert_allclose(got.sum(), 1.0, rtol=1e-5)
+  reached = np.sum(mask * scipy.special.logsumexp(log_probs + np.log(got), axis=1))
+  assert reached >= best - 1e-3
+  kept = mask > 0
+  np.testing.assert_allclose(mixture.em_log_weights(jnp.asarray(log_probs[kept], jnp.float32),
+                                                    jnp.ones(int(kept.sum()))),
+                             np.log(got), atol=1e-4)
+
+
+def test_fitted_transform_weights_maximize_the_train_likelihood_and_weigh_the_mixture():
+  """model.transform_weights=em: w maximizes sum_n log sum_t w_t P(t(x_n) | t, c_n) over the train
+  split, each image with its own cluster (scipy on a float64 table of the network's terms); the
+  train step refits w when the runner will evaluate; nll = -log sum_c pi_c sum_t w_t P(t(x) | t,
+  c), summed here in float64; sampling draws t ~ w."""
+  experiment = PixelCNNExperiment(load_config(
+      "pixelcnn_binarized_digits", "model.features=8", "model.num_layers=1", "model.clusters=3",
+      "model.dist_aug=flips", "model.transform_weights=em", "eval_every=1"))
+  train = experiment.train_images()
+  x = experiment.held_out
+  state = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x})
+  np.testing.assert_allclose(np.exp(state.model_state["transform_log_weights"]), 0.25)
+  state, _ = jax.jit(experiment.train_step)(state, {"image": jnp.asarray(train[:16])},
+                                            jax.random.PRNGKey(1))
+  params = state.eval_params
+  log_prob = jax.jit(experiment.log_prob)
+  own = experiment.labels_of({}, jnp.asarray(train))
+  table = np.stack([np.asarray(log_prob(params, augment.apply(t, jnp.asarray(train)),
+                                        own * 4 + n), np.float64)
+                    for n, t in enumerate(experiment.transforms)], axis=1)  # [N, T]
+  expected, _ = _max_likelihood_weights(table, np.ones(len(train)))
+  fitted = np.exp(np.asarray(state.model_state["transform_log_weights"], np.float64))
+  np.testing.assert_allclose(fitted, expected, atol=2e-3)
+  assert np.ptp(fitted) > 0.05  # the fit moved away from uniform
+
+  test_x = jnp.asarray(x)
+  per = np.stack([[np.asarray(log_prob(params, augment.apply(t, test_x),
+                                       jnp.full((len(x),), c * 4 + n, jnp.int32)), np.float64)
+                   for n, t in enumerate(experiment.transforms)] for c in range(3)])  # [C, T, B]
+  with np.errstate(divide="ignore"):  # a random network's fit may give a transform no weight
+    log_w = np.asarray(experiment.log_weights, np.float64)[:, None, None] + np.log(fitted)[:, None]
+  metrics = jax.jit(experiment.eval_step)(state, {"image": test_x}, jax.random.PRNGKey(2))
+  np.testing.assert_allclose(metrics["nll"],
+                             -scipy.special.logsumexp(per + log_w, axis=(0, 1)), rtol=1e-4)
+
+  # All of w on the up-down flip: every sample is that flip's draw, flipped back.
+  one = state.replace(model_state={"transform_log_weights": jnp.log(jnp.eye(4)[2])})
+  key = jax.random.PRNGKey(3)
+  drawn = np.asarray(jax.jit(experiment.sample, static_argnums=2)(one, key, 6))
+  _, rest = jax.random.split(key)
+  label_key, rest = jax.random.split(rest)
+  labels = jax.random.categorical(label_key, experiment.log_weights, shape=(6,))
+  canvas = jnp.zeros((6, 8, 8, 1))
+  expected_draw = experiment.draw(params, canvas, experiment.condition(labels, 2, 6), rest, 0)
+  np.testing.assert_array_equal(drawn, np.asarray(augment.invert(experiment.transforms[2],
+                                                                 expected_draw)))
+
+  with pytest.raises(ConfigError, match="valid: uniform, em"):
+    PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.transform_weights=learned"))
+  single = PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.features=8",
+                                          "model.clusters=0", "model.dist_aug=none"))
+  assert not single.fit_transforms and single.fit_set is None  # one transform: nothing to weigh

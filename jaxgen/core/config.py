@@ -231,7 +231,7 @@ ADDED_FIELDS = {
     "*": {"train.compute_dtype": "float32"},  # mixed precision (jaxgen/core/precision.py)
     "pixelcnn": {"model.dist_aug": "none",  # distribution augmentation (pixelcnn/augment.py)
                  "model.label_mixture": False, "model.clusters": 0,  # mixtures (pixelcnn/mixture.py)
-                 "model.cluster_method": "kmeans"},
+                 "model.cluster_method": "kmeans", "model.transform_weights": "uniform"},
     "gan": {"model.conv": "auto"},  # DCGAN's convolution implementation (jaxgen/nn/conv.py)
     "flows": {"model.num_bins": 8, "model.tail_bound": 3.0},  # spline couplings' settings
     "diffusion": {"eval.fid_vs_steps_etas": (0.0,)},  # FID-vs-steps was measured at eta 0 only

@@ -8,16 +8,18 @@ the 8 symmetries of a square) and ``dihedral_shifts`` (each of those 8 followed 
 of the rows and columns by -1, 0 or 1: 72; on digits, whose borders are background, a shift moves
 the digit by a pixel). Each t permutes the pixels, so ``P(t(x) | t)`` is, as a function of
 x, a normalized distribution over images: a model in its own right, whose raster order is x's
-pixels in t's order. The model we evaluate and sample is their uniform mixture,
+pixels in t's order. The model we evaluate and sample is their mixture,
 
-  ``P(x) = 1/T sum_t P(t(x) | t)``  (exact: a log-mean-exp over t),
+  ``P(x) = sum_t w_t P(t(x) | t)``  (exact: a log-sum-exp over t),
 
-an ensemble of T orderings in one network (as order-agnostic NADE's ensembles, Uria et al. 2014);
-``nll_identity`` reports DistAug's own protocol, the identity's term alone. To sample: draw t, then
-y ~ P(. | t), and return t^-1(y).
+an ensemble of T orderings in one network (as order-agnostic NADE's ensembles, Uria et al. 2014),
+w uniform (1/T) or, under ``model.transform_weights = "em"``, fit to the train split by EM
+(``mixture.em_log_weights``; the orderings are not equally good: on digits those after a transpose
+are worse); ``nll_identity`` reports DistAug's own protocol, the identity's term alone. To sample:
+draw t ~ w, then y ~ P(. | t), and return t^-1(y).
 """
 
-from typing import Callable, Sequence
+from typing import Callable, Optional, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -88,9 +90,19 @@ def invert_each(transforms: Sequence[Transform], y: jax.Array, index: jax.Array)
   return _select([invert(t, y) for t in transforms], index)
 
 
+def transform_log_probs(transforms: Sequence[Transform], x: jax.Array,
+                        log_prob: Callable[[jax.Array, int], jax.Array]) -> jax.Array:
+  """``log P(t(x) | t)`` for every transform: [T, B], with ``log_prob(t(x), t)`` the conditional
+  model's exact log-probability of a batch given transform index t."""
+  return jnp.stack([log_prob(apply(t, x), n) for n, t in enumerate(transforms)])
+
+
 def mixture_log_prob(transforms: Sequence[Transform], x: jax.Array,
-                     log_prob: Callable[[jax.Array, int], jax.Array]) -> tuple[jax.Array, jax.Array]:
-  """``log 1/T sum_t P(t(x) | t)`` [B] and the identity's term [B], with ``log_prob(t(x), t)``
-  the conditional model's exact log-probability of a batch given transform index t."""
-  terms = jnp.stack([log_prob(apply(t, x), n) for n, t in enumerate(transforms)])
-  return log_mean_exp(terms, axis=0), terms[0]
+                     log_prob: Callable[[jax.Array, int], jax.Array],
+                     log_weights: Optional[jax.Array] = None) -> tuple[jax.Array, jax.Array]:
+  """``log sum_t w_t P(t(x) | t)`` [B] and the identity's term [B] (``transform_log_probs``'
+  log_prob); w uniform, 1/T, unless ``log_weights`` [T] gives log w."""
+  terms = transform_log_probs(transforms, x, log_prob)
+  if log_weights is None:
+    return log_mean_exp(terms, axis=0), terms[0]
+  return jax.nn.logsumexp(terms + log_weights[:, None], axis=0), terms[0]

@@ -9,9 +9,11 @@ distributions over the levels.
 
 With ``model.dist_aug`` (``augment.TRANSFORMS``: none, flips, dihedral, dihedral_shifts) the
 network is also conditioned on a transform t of the image, trained on ``P(t(x) | t)`` with t drawn
-per example, and evaluated and sampled as the exact mixture ``1/T sum_t P(t(x) | t)``
+per example, and evaluated and sampled as the exact mixture ``sum_t w_t P(t(x) | t)``
 (distribution augmentation, Jun et al. 2020; ``augment.py``); ``nll_identity`` is the identity's
-term alone.
+term alone. The weights w are uniform or, under ``model.transform_weights = "em"``, the
+maximum-likelihood weights of the train split (``fit_transform_weights``), refit inside the train
+step whenever the runner will evaluate or save, and kept in the state's ``model_state``.
 
 A conditional network can be evaluated as an unconditional model, the exact mixture over its
 conditions ``P(x) = sum_c pi_c P(x | c)`` (``mixture.py``): over the labels (``model.label_mixture``,
@@ -44,6 +46,9 @@ from jaxgen.families.pixelcnn.model import build_model
 
 GRID_COLUMNS = 10
 GRID_COMPLETIONS = 2  # completions drawn per held-out image
+TRANSFORM_WEIGHTS = ("uniform", "em")  # model.transform_weights
+FIT_IMAGES = 2048  # fit_transform_weights uses the first this many train images (digits: all 1,497)
+FIT_CHUNK = 128  # ... this many at a time
 
 
 class PixelCNNExperiment:
@@ -67,6 +72,9 @@ class PixelCNNExperiment:
     if config.model.label_mixture:
       self.log_weights = jnp.full((self.num_classes,), -math.log(self.num_classes))
     self.transforms = augment.transform_set(config.model.dist_aug, self.shape)
+    # dist_aug "none" has one transform: nothing to weigh.
+    self.fit_transforms = config.model.transform_weights == "em" and len(self.transforms) > 1
+    self.fit_set = self.train_examples(FIT_IMAGES) if self.fit_transforms else None
     # The network's embedding: one entry per (class, transform) pair that it is conditioned on.
     conditioned = self.num_classes or len(self.transforms) > 1
     self.num_conditions = max(self.num_classes, 1) * len(self.transforms) if conditioned else 0
@@ -99,6 +107,19 @@ class PixelCNNExperiment:
     return eval_samples.split_images(c.name, "train", self.info.num_examples["train"],
                                      scale=c.scale, binarize=c.binarize)
 
+  def train_examples(self, num: int) -> dict:
+    """The first ``num`` train examples in stored order as one batch (``image``, ``mask``, and
+    ``label`` where the data have labels), padded with mask 0 to a multiple of ``FIT_CHUNK``."""
+    c = self.config.data
+    count = min(num, self.info.num_examples["train"])
+    stream = data_lib.load(c.name, "train", -(-count // FIT_CHUNK) * FIT_CHUNK, shuffle=False,
+                           repeat=False, process_index=0, process_count=1, scale=c.scale,
+                           binarize=c.binarize)
+    batch = next(iter(stream))
+    batch["mask"] = np.where(np.arange(len(batch["mask"])) < count, batch["mask"], 0.0)
+    return {name: jnp.asarray(value) for name, value in batch.items()
+            if name in (self.key, "mask", "label")}
+
   def _check(self, config: ml_collections.ConfigDict) -> None:
     """Config combinations that would train a wrong model silently."""
     if self.info.kind != "image":
@@ -114,6 +135,9 @@ class PixelCNNExperiment:
     if config.model.label_mixture and not config.model.conditional:
       raise ConfigError("model.label_mixture evaluates a class-conditional network as the mixture "
                         "over its labels; set model.conditional=True")
+    if config.model.transform_weights not in TRANSFORM_WEIGHTS:
+      raise ConfigError(f"model.transform_weights={config.model.transform_weights!r} is unknown; "
+                        f"valid: {', '.join(TRANSFORM_WEIGHTS)}")
     if config.sample.temperature <= 0:
       raise ConfigError(f"sample.temperature must be > 0, got {config.sample.temperature}")
 
@@ -150,12 +174,14 @@ class PixelCNNExperiment:
                                rngs={"dropout": dropout_rng} if train else None)
     return jnp.sum(self.head.log_prob(outputs, x), axis=(1, 2))
 
-  def objective(self, params, batch: dict, rng: Optional[jax.Array] = None):
+  def objective(self, params, batch: dict, rng: Optional[jax.Array] = None,
+                transform_log_weights: Optional[jax.Array] = None):
     """Per-example loss ``[B]`` and its terms ``{name: [B]}``. With ``rng`` (training): dropout on,
     and under ``model.dist_aug`` one transform per example, ``-log P(t(x) | t, c)``; without: the
-    model's exact ``-log P(x)`` (under ``model.dist_aug`` the mixture over t, and ``nll_identity``;
-    for a mixture over conditions, ``model.label_mixture`` or ``model.clusters``, the mixture over
-    c, which the batch's labels do not enter)."""
+    model's exact ``-log P(x)`` (under ``model.dist_aug`` the mixture over t, weighted by
+    ``transform_log_weights`` [T] or uniform, and ``nll_identity``; for a mixture over conditions,
+    ``model.label_mixture`` or ``model.clusters``, the mixture over c, which the batch's labels do
+    not enter)."""
     x = batch[self.key]
     size = x.shape[0]
     augmented = len(self.transforms) > 1
@@ -163,7 +189,8 @@ class PixelCNNExperiment:
       def given(labels):  # log P(x | labels) [B] and its identity term [B]
         return augment.mixture_log_prob(
             self.transforms, x,
-            lambda x_t, t: self.log_prob(params, x_t, self.condition(labels, t, size)))
+            lambda x_t, t: self.log_prob(params, x_t, self.condition(labels, t, size)),
+            transform_log_weights)
 
       if self.log_weights is None:
         log_prob, identity = given(self.labels_of(batch, x))
@@ -184,6 +211,27 @@ class PixelCNNExperiment:
       x = augment.apply_each(self.transforms, x, index)
     return self.loss(self.log_prob(params, x, self.condition(labels, index, size), rng),
                      self.num_dims, self.num_levels)
+
+  def fit_transform_weights(self, params) -> jax.Array:
+    """log w [T]: the weights that maximize the train split's ``sum_n log sum_t w_t P(t(x_n) | t,
+    c_n)``, each of the first ``FIT_IMAGES`` train images x_n with its own condition c_n (its
+    cluster or label, as in training), by EM (``mixture.em_log_weights``) on the exact terms of the
+    network ``params``."""
+    chunks = jax.tree.map(lambda v: v.reshape(-1, FIT_CHUNK, *v.shape[1:]), self.fit_set)
+
+    def terms(batch):  # log P(t(x) | t, c(x)) [T, FIT_CHUNK]
+      x = batch[self.key]
+      labels = self.labels_of(batch, x)
+      return augment.transform_log_probs(
+          self.transforms, x,
+          lambda x_t, t: self.log_prob(params, x_t, self.condition(labels, t, FIT_CHUNK)))
+
+    table = jnp.moveaxis(jax.lax.map(terms, chunks), 1, 2).reshape(-1, len(self.transforms))
+    return mixture.em_log_weights(table, self.fit_set["mask"])
+
+  def transform_log_weights(self, state: TrainState) -> Optional[jax.Array]:
+    """The state's fitted log w [T] under ``model.transform_weights = "em"``, else None (uniform)."""
+    return state.model_state["transform_log_weights"] if self.fit_transforms else None
 
   def sample_labels(self, num: int) -> Optional[jax.Array]:
     """0, 1, ..., K-1, 0, ...: [num] (None when unconditional)."""
@@ -209,7 +257,11 @@ class PixelCNNExperiment:
     x = example_batch[self.key]
     labels = self.labels_of(example_batch, x)
     params = self.model.init(rng, x, self.condition(labels, 0, x.shape[0]))["params"]
-    return init_train_state(params, self.optimizer, self.config.train.ema_decay)
+    model_state = None
+    if self.fit_transforms:  # uniform until the first fit
+      num = len(self.transforms)
+      model_state = {"transform_log_weights": jnp.full((num,), -math.log(num), jnp.float32)}
+    return init_train_state(params, self.optimizer, self.config.train.ema_decay, model_state)
 
   def train_step(self, state: TrainState, batch: dict, rng: jax.Array):
     def mean_loss(params):
@@ -218,21 +270,31 @@ class PixelCNNExperiment:
 
     (loss, terms), grads = jax.value_and_grad(mean_loss, has_aux=True)(state.params)
     state, norms = apply_gradients(state, grads, self.optimizer, self.config.train.ema_decay)
+    if self.fit_transforms:  # refit w for the new params whenever the runner evaluates or saves
+      c, step = self.config, state.step
+      due = ((step % c.eval_every == 0) | (step % c.checkpoint_every == 0)
+             | (step == c.train.num_steps))
+      state = jax.lax.cond(due, lambda s: s.replace(model_state={
+          "transform_log_weights": self.fit_transform_weights(s.eval_params)}), lambda s: s, state)
     return state, {"loss": loss, **terms, **norms}
 
   def eval_step(self, state: TrainState, batch: dict, rng: jax.Array) -> Dict[str, jax.Array]:
     """Per-example ``loss``, ``nll`` (nats) and, above 2 levels, ``bits_per_dim``."""
-    loss, terms = self.objective(state.eval_params, batch)
+    loss, terms = self.objective(state.eval_params, batch,
+                                 transform_log_weights=self.transform_log_weights(state))
     return {"loss": loss, **terms}
 
   def sample(self, state: TrainState, rng: jax.Array, num: int) -> jax.Array:
     """``num`` images in data space, [num, H, W, C]. Under ``model.dist_aug``: from the mixture,
-    t ~ uniform, y ~ P(. | t), x = t^-1(y)."""
+    t ~ w (uniform, or the state's fitted weights), y ~ P(. | t), x = t^-1(y)."""
     canvas = jnp.zeros((num, *self.shape), jnp.float32)
     augmented, index = len(self.transforms) > 1, 0
     if augmented:
       transform_rng, rng = jax.random.split(rng)
-      index = jax.random.randint(transform_rng, (num,), 0, len(self.transforms))
+      if self.fit_transforms:
+        index = jax.random.categorical(transform_rng, self.transform_log_weights(state), shape=(num,))
+      else:
+        index = jax.random.randint(transform_rng, (num,), 0, len(self.transforms))
     labels = self.sample_labels(num)
     if self.log_weights is not None:  # a mixture: c ~ pi
       label_rng, rng = jax.random.split(rng)

@@ -23,6 +23,7 @@ import numpy as np
 from jaxgen.core.registry import Registry
 
 CLUSTERINGS = Registry("clustering")
+EM_ITERS = 1000  # em_log_weights' steps (slow only where a weight heads to 0; cheap: a [N, K] table)
 
 
 class Clustering(NamedTuple):
@@ -81,3 +82,22 @@ def assign(x: jax.Array, points: jax.Array, clusters: jax.Array) -> jax.Array:
 def log_mixture(log_probs: jax.Array, log_weights: jax.Array) -> jax.Array:
   """``log sum_c pi_c P(x | c)``: log_probs [C, B], log_weights [C] -> [B]."""
   return jax.nn.logsumexp(log_probs + log_weights[:, None], axis=0)
+
+
+def em_log_weights(log_probs: jax.Array, mask: jax.Array, num_iters: int = EM_ITERS) -> jax.Array:
+  """The maximum-likelihood weights of a mixture of K fixed components, by EM (Dempster et al.
+  1977): log_probs [N, K] the components' ``log P_k(x_n)``, mask [N] (1 for the examples that
+  count) -> log w [K], from w uniform, each step
+
+    ``r_nk = w_k P_k(x_n) / sum_j w_j P_j(x_n)``,   ``w_k <- sum_n m_n r_nk / sum_n m_n``,
+
+  which never lowers ``sum_n m_n log sum_k w_k P_k(x_n)``."""
+  count = jnp.maximum(jnp.sum(mask), 1.0)
+
+  def step(_, log_w):
+    log_r = log_probs + log_w
+    log_r = log_r - jax.nn.logsumexp(log_r, axis=1, keepdims=True)
+    return jnp.log(jnp.sum(jnp.exp(log_r) * mask[:, None], axis=0) / count)
+
+  num = log_probs.shape[1]
+  return jax.lax.fori_loop(0, num_iters, step, jnp.full((num,), -np.log(num), log_probs.dtype))
