@@ -230,7 +230,7 @@ class PixelCNNExperiment:
     return mixture.em_log_weights(table, self.fit_set["mask"])
 
   def transform_log_weights(self, state: TrainState) -> Optional[jax.Array]:
-    """The state's fitted log w [T] under ``model.transform_weights = "em"``, else None (uniform)."""
+    """The state's fitted log w [T] under ``model.transform_weights = "em"``; else None: uniform."""
     return state.model_state["transform_log_weights"] if self.fit_transforms else None
 
   def sample_labels(self, num: int) -> Optional[jax.Array]:
@@ -292,7 +292,8 @@ class PixelCNNExperiment:
     if augmented:
       transform_rng, rng = jax.random.split(rng)
       if self.fit_transforms:
-        index = jax.random.categorical(transform_rng, self.transform_log_weights(state), shape=(num,))
+        index = jax.random.categorical(transform_rng, self.transform_log_weights(state),
+                                       shape=(num,))
       else:
         index = jax.random.randint(transform_rng, (num,), 0, len(self.transforms))
     labels = self.sample_labels(num)

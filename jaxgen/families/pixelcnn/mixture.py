@@ -23,7 +23,7 @@ import numpy as np
 from jaxgen.core.registry import Registry
 
 CLUSTERINGS = Registry("clustering")
-EM_ITERS = 1000  # em_log_weights' steps (slow only where a weight heads to 0; cheap: a [N, K] table)
+EM_ITERS = 1000  # em_log_weights' steps (slow only where a weight heads to 0; a cheap [N, K] loop)
 
 
 class Clustering(NamedTuple):
