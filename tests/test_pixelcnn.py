@@ -560,6 +560,9 @@ def test_em_log_weights_are_the_maximum_likelihood_mixture_weights():
   np.testing.assert_allclose(mixture.em_log_weights(jnp.asarray(log_probs[kept], jnp.float32),
                                                     jnp.ones(int(kept.sum()))),
                              np.log(got), atol=1e-4)
+  padded = np.where(kept[:, None], log_probs, np.nan)  # what padding computes must not matter
+  np.testing.assert_allclose(mixture.em_log_weights(jnp.asarray(padded, jnp.float32),
+                                                    jnp.asarray(mask)), np.log(got), atol=1e-6)
 
 
 def test_fitted_transform_weights_maximize_the_train_likelihood_and_weigh_the_mixture():

@@ -91,8 +91,10 @@ def em_log_weights(log_probs: jax.Array, mask: jax.Array, num_iters: int = EM_IT
 
     ``r_nk = w_k P_k(x_n) / sum_j w_j P_j(x_n)``,   ``w_k <- sum_n m_n r_nk / sum_n m_n``,
 
-  which never lowers ``sum_n m_n log sum_k w_k P_k(x_n)``."""
+  which never lowers ``sum_n m_n log sum_k w_k P_k(x_n)``. Rows with mask 0 (padding) never
+  enter, not even as NaN."""
   count = jnp.maximum(jnp.sum(mask), 1.0)
+  log_probs = jnp.where(mask[:, None] > 0, log_probs, 0.0)
 
   def step(_, log_w):
     log_r = log_probs + log_w
