@@ -76,3 +76,24 @@ def test_merge_matching_takes_matching_leaves_and_reports_the_rest():
   np.testing.assert_array_equal(params["encoder"]["kernel"], np.ones((2, 3)))
   np.testing.assert_array_equal(params["head"]["kernel"], np.zeros((3, 5)))
   assert taken == ["['encoder']['kernel']"] and initialised == ["['head']['kernel']"]
+
+
+def test_a_read_only_restore_into_another_structure_moves_nothing_and_says_why(tmp_path):
+  """Evaluation and sampling restore read-only: a checkpoint that does not fit the state the
+  (overridden) config builds is a clear error, and every step stays where training finds it."""
+  directory = tmp_path / "checkpoints"
+  checkpointer = checkpoint_lib.Checkpointer(str(directory), max_to_keep=3)
+  checkpointer.save(1, make_state(1), {"batches": 1}, {})
+  checkpointer.save(2, make_state(2), {"batches": 2}, {})
+  checkpointer.close()
+  other = make_state(5).replace(model_state={"weights": jnp.zeros(8)})  # an added state entry
+  reader = checkpoint_lib.Checkpointer(str(directory))
+  with pytest.warns(UserWarning, match="left in place"):
+    with pytest.raises(checkpoint_lib.CheckpointError, match="(?s)step 2: .*Nothing was moved"):
+      reader.restore_latest(other, read_only=True)
+  restored, data_state, _ = reader.restore_latest(make_state(5), read_only=True)
+  reader.close()
+  assert data_state == {"batches": 2} and int(restored.step) == 0
+  assert_trees_equal(restored.params, make_state(2).params)
+  assert sorted(os.listdir(directory)) == ["1", "2"]
+  assert not (tmp_path / "checkpoints_unreadable").exists()

@@ -4,7 +4,9 @@ A checkpoint holds three items, so a resumed run continues as if never stopped:
 ``state`` (the TrainState), ``data`` (the training iterator's position) and ``meta``
 (the run key, the jaxgen version). Orbax writes each step to a temporary directory and
 renames it when complete, so a step directory that exists is whole; one that fails to read
-anyway (disk corruption) is moved aside, never deleted, and the previous step is used.
+anyway (disk corruption) is moved aside, never deleted, and the previous step is used. A read-only
+restore (evaluation, sampling) moves nothing: there a failure is as likely a config override that
+changed the state's structure, and the checkpoints must stay where training will look for them.
 """
 
 import os
@@ -53,12 +55,16 @@ class Checkpointer:
   def latest_step(self) -> Optional[int]:
     return self.manager.latest_step()
 
-  def restore_latest(self, target_state: Any) -> Optional[tuple[Any, dict, dict]]:
+  def restore_latest(self, target_state: Any, read_only: bool = False
+                     ) -> Optional[tuple[Any, dict, dict]]:
     """Restores ``(state, data_state, meta)`` from the newest readable step, or None if none.
 
-    ``target_state`` gives the structure, shapes, dtypes and shardings to restore into.
+    ``target_state`` gives the structure, shapes, dtypes and shardings to restore into. An
+    unreadable step is moved aside (``read_only``: left in place, and if no step reads, a
+    ``CheckpointError`` says why the newest did not).
     """
     abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, target_state)
+    failures = []
     for step in sorted(self.manager.all_steps(), reverse=True):
       try:
         restored = self.manager.restore(
@@ -68,9 +74,22 @@ class Checkpointer:
                 data=ocp.args.JsonRestore(),
                 meta=ocp.args.JsonRestore()))
       except Exception as e:  # noqa: BLE001 - any failure to read means: try the previous step.
-        self._set_aside(step, e)
+        if read_only:
+          failures.append((step, e))
+          warnings.warn(f"checkpoint step {step} in {self.directory} could not be read into the "
+                        f"state this config builds ({type(e).__name__}: {str(e)[:200]}); left in "
+                        "place, trying the previous step", stacklevel=2)
+        else:
+          self._set_aside(step, e)
         continue
       return restored.state, restored.data, restored.meta
+    if failures:
+      step, error = failures[0]
+      raise CheckpointError(
+          f"no checkpoint in {self.directory} could be read into the state this config builds; "
+          f"step {step}: {type(error).__name__}: {str(error)[:300]}. Nothing was moved. A config "
+          "override that changes the model or its state (sizes, model_state) does not fit a "
+          "checkpoint written without it")
     return None
 
   def _set_aside(self, step: int, error: Exception) -> None:

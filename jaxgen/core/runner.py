@@ -426,7 +426,8 @@ def restore(workdir: str, which: str = "latest", overrides: Sequence[str] = ()) 
     raise ConfigError(f"checkpoint {which!r} is unknown; valid: latest, best")
   checkpointer = checkpoint_lib.Checkpointer(os.path.join(workdir, directory), None)
   try:
-    restored = checkpointer.restore_latest(run.initial_state(_run_keys(config.seed)[0]))
+    restored = checkpointer.restore_latest(run.initial_state(_run_keys(config.seed)[0]),
+                                           read_only=True)
   finally:
     checkpointer.close()
   if restored is None:
