@@ -27,6 +27,7 @@ import jax.numpy as jnp
 from jaxgen.core.registry import Registry
 from jaxgen.eval.likelihood import log_mean_exp
 from jaxgen.errors import ConfigError
+from jaxgen.families.pixelcnn import mixture
 
 TRANSFORMS = Registry("distribution augmentation")
 
@@ -105,4 +106,4 @@ def mixture_log_prob(transforms: Sequence[Transform], x: jax.Array,
   terms = transform_log_probs(transforms, x, log_prob)
   if log_weights is None:
     return log_mean_exp(terms, axis=0), terms[0]
-  return jax.nn.logsumexp(terms + log_weights[:, None], axis=0), terms[0]
+  return mixture.log_mixture(terms, log_weights), terms[0]
