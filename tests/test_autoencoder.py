@@ -10,6 +10,7 @@ from scipy.special import expit
 from jaxgen.core import config as config_lib
 from jaxgen.families.autoencoder import losses
 from jaxgen.families.autoencoder.model import build_autoencoder
+from jaxgen.nn.corruption import corrupt
 
 jax.config.update("jax_default_matmul_precision", "highest")
 
@@ -51,12 +52,12 @@ def test_reconstruction_losses_match_numpy():
 
 def test_corruptions_have_the_stated_statistics():
   x = jnp.ones((200, 8, 8, 1))
-  noisy = losses.corrupt(x, jax.random.PRNGKey(0), "gaussian", 0.3)
+  noisy = corrupt(x, jax.random.PRNGKey(0), "gaussian", 0.3)
   assert abs(float(jnp.std(noisy - x)) - 0.3) < 0.01
-  masked = losses.corrupt(x, jax.random.PRNGKey(0), "masking", 0.25)
+  masked = corrupt(x, jax.random.PRNGKey(0), "masking", 0.25)
   assert abs(float(jnp.mean(masked == 0)) - 0.25) < 0.01
   assert set(np.unique(np.asarray(masked))) <= {0.0, 1.0}
-  np.testing.assert_array_equal(losses.corrupt(x, jax.random.PRNGKey(0), "", 0.3), x)
+  np.testing.assert_array_equal(corrupt(x, jax.random.PRNGKey(0), "", 0.3), x)
 
 
 @pytest.mark.parametrize("name,shape", [("mlp", (8, 8, 1)), ("conv", (8, 8, 1)), ("conv", (28, 28, 1)),

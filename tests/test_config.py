@@ -66,22 +66,6 @@ def test_json_round_trip_keeps_tuples():
   assert json.loads(config_lib.to_json(restored)) == json.loads(config_lib.to_json(config))
 
 
-def test_an_old_workdirs_renamed_fields_read_under_their_new_names():
-  written = json.loads(config_lib.to_json(make()))
-  written["eval"]["fid_num_samples"] = 1234  # as the VAE family wrote it before the rename
-  restored = config_lib.from_json(json.dumps(written))
-  assert restored.eval.num_image_samples == 1234 and "fid_num_samples" not in restored.eval
-
-
-def test_an_old_workdir_reads_fields_added_since_with_the_values_it_ran_with(experiment_path):
-  written = json.loads(config_lib.to_json(config_lib.load_config(experiment_path("gan_ring8"))))
-  del written["model"]["conv"]  # as GAN workdirs were written before DCGAN's conv choice existed
-  restored = config_lib.from_json(json.dumps(written))
-  assert restored.model.conv == config_lib.ADDED_FIELDS["gan"]["model.conv"] == "auto"
-  written["model"]["conv"] = "xla"  # a field that is present is kept
-  assert config_lib.from_json(json.dumps(written)).model.conv == "xla"
-
-
 def test_load_config_with_argument_and_variant_import(experiment_path):
   base = config_lib.load_config(experiment_path("autoencoder_digits"))
   smoke = config_lib.load_config(experiment_path("denoising_autoencoder_digits") + ":smoke")

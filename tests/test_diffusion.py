@@ -263,7 +263,7 @@ def test_fid_vs_steps_report_has_a_row_per_steps_and_eta_and_the_ancestral_row(t
                                                "eval.fid_vs_steps_etas=(0.0, 1.0)"))
   metrics = {"fid_ddim10_eta0": 3.0, "fid_ddim50_eta0": 2.0, "fid_ddim10_eta1": 2.5,
              "fid_ddim50_eta1": 1.5, "fid_ancestral1000": 1.0, "fid": 9.0}
-  experiment.write_report(metrics, str(tmp_path))
+  experiment.report(metrics, str(tmp_path))
   with open(tmp_path / "fid_vs_steps.json") as f:
     rows = json.load(f)["rows"]
   assert [(r["sampler"], r["eta"], r["steps"], r["fid"]) for r in rows] == [
@@ -272,6 +272,89 @@ def test_fid_vs_steps_report_has_a_row_per_steps_and_eta_and_the_ancestral_row(t
   table = (tmp_path / "fid_vs_steps.md").read_text()
   assert "| ddim | 1 | 50 | 1.500 |" in table and "| ancestral |  | 1000 | 1.000 |" in table
   assert (tmp_path / "fid_vs_steps.png").stat().st_size > 0
+
+
+def test_sample_options_choose_the_sampler_and_default_to_the_config():
+  """``sample``'s static options: DDIM at eta 1 over all T steps is the ancestral chain with the
+  small variance (Song et al. eq. 16), fewer DDIM steps are another chain, and no options means
+  ``config.sample``'s."""
+  config = load_config("ddpm_ring8", "diffusion.num_timesteps=50", "eval.bound_chunk=10",
+                       "model.width=32", "model.num_blocks=1")
+  experiment = DiffusionExperiment(config)
+  state = experiment.init(jax.random.PRNGKey(0), {"point": jnp.zeros((4, 2))})
+  # Random weights: the zero-initialised output layer would make every sampler see eps = 0.
+  leaves, tree = jax.tree.flatten(state.params)
+  keys = jax.random.split(jax.random.PRNGKey(1), len(leaves))
+  state = state.replace(ema_params=jax.tree.unflatten(
+      tree, [p + 0.02 * jax.random.normal(k, p.shape) for p, k in zip(leaves, keys)]))
+  sample = jax.jit(experiment.sample, static_argnums=2,
+                   static_argnames=("sampler", "num_steps", "eta"))
+  key = jax.random.PRNGKey(2)
+  # Untrained, the chains grow far from the data (points are not clipped): compare relatively.
+  ancestral = sample(state, key, 16, sampler="ancestral")
+  np.testing.assert_allclose(sample(state, key, 16, sampler="ddim", num_steps=50, eta=1.0),
+                             ancestral, rtol=1e-4, atol=1e-4)
+  fewer = sample(state, key, 16, sampler="ddim", num_steps=10, eta=1.0)
+  assert float(jnp.max(jnp.abs(fewer - ancestral) / (jnp.abs(ancestral) + 1.0))) > 1e-2
+  assert config.sample.sampler == "ancestral"
+  np.testing.assert_array_equal(sample(state, key, 16), ancestral)
+
+
+def test_the_runners_sampler_passes_the_sample_options():
+  """The fid-vs-steps rows go through ``Run.sampler(state)(rng, num, **options)``: DDIM at eta 1
+  over all T steps drawn there is the ancestral chain drawn there."""
+  from jaxgen.core import runner
+  config = load_config("ddpm_ring8", "diffusion.num_timesteps=50", "eval.bound_chunk=10",
+                       "model.width=32", "model.num_blocks=1", "eval.batch_size=16")
+  run = runner.Run(config)
+  state = run.experiment.init(jax.random.PRNGKey(0), {"point": jnp.zeros((4, 2))})
+  draw, key = run.sampler(state), jax.random.PRNGKey(1)
+  ancestral = draw(key, 20)
+  assert ancestral.shape == (20, 2)
+  np.testing.assert_allclose(draw(key, 20, sampler="ddim", num_steps=50, eta=1.0), ancestral,
+                             rtol=1e-4, atol=1e-4)
+
+
+def test_evaluate_step_adds_the_full_bound_and_evaluate_averages_the_pass():
+  """``evaluate_step``: ``eval_step``'s values plus the T-term bound per image (every KL term is
+  >= 0, so the total is at least decoder + prior); ``evaluate`` reports the pass's means and
+  draws the FID-vs-steps rows from one key with the rows' sampler options."""
+  overrides = ("model.ch=16", "model.ch_mult=(1,)", "model.num_groups=4",
+               "diffusion.num_timesteps=50", "eval.bound_chunk=10", "eval.fid_vs_steps=(5, 10)",
+               "eval.fid_vs_steps_etas=(0.0,)", "eval.fid_vs_steps_ancestral=True",
+               "eval.num_image_samples=40", "eval.fid_vs_steps_samples=30")
+  experiment = DiffusionExperiment(load_config("ddpm_digits", *overrides))
+  x = jnp.asarray(np.random.default_rng(0).integers(0, 17, (3, 8, 8, 1)) / 8.0 - 1.0, jnp.float32)
+  batch = {"image": x, "mask": jnp.ones(3)}
+  state = experiment.init(jax.random.PRNGKey(0), batch)
+  values = jax.jit(experiment.evaluate_step)(state, batch, jax.random.PRNGKey(1))
+  assert set(values) == {"loss", "mse", "bound_estimate", "bits_per_dim", "bits_per_dim_decoder",
+                         "bits_per_dim_prior"}
+  assert all(v.shape == (3,) and bool(jnp.all(jnp.isfinite(v))) for v in values.values())
+  assert bool(jnp.all(values["bits_per_dim"] >= values["bits_per_dim_decoder"]
+                      + values["bits_per_dim_prior"] - 1e-6))
+  without = DiffusionExperiment(load_config("ddpm_digits", *overrides, "eval.bits_per_dim=False"))
+  assert set(jax.eval_shape(without.evaluate_step, state, batch, jax.random.PRNGKey(1))) == {
+      "loss", "mse", "bound_estimate"}
+
+  calls = []
+
+  def sampler(rng, num, **options):
+    calls.append((np.asarray(jax.random.key_data(rng)).tolist(), num, options))
+    return np.full((num, 8, 8, 1), float(len(calls)))
+
+  experiment.image_metrics = lambda images: {"fid": float(images[0, 0, 0, 0])}
+  results = {"loss": np.array([1.0, 2.0, 6.0]), "bits_per_dim": np.array([3.0, 4.0, 5.0]),
+             "label": np.array([0.0, 1.0, 2.0])}
+  metrics = experiment.evaluate(state, results, sampler, jax.random.PRNGKey(3))
+  assert metrics == {"loss": 3.0, "bits_per_dim": 4.0, "fid": 1.0, "fid_ddim5_eta0": 2.0,
+                     "fid_ddim10_eta0": 3.0, "fid_ancestral50": 4.0}
+  assert calls[0][1:] == (40, {})
+  assert [call[1:] for call in calls[1:]] == [
+      (30, {"sampler": "ddim", "num_steps": 5, "eta": 0.0}),
+      (30, {"sampler": "ddim", "num_steps": 10, "eta": 0.0}),
+      (30, {"sampler": "ancestral", "num_steps": 50, "eta": None})]
+  assert calls[0][0] != calls[1][0] and calls[1][0] == calls[2][0] == calls[3][0]
 
 
 @pytest.mark.parametrize("compute_dtype", ["float32", "bfloat16"])

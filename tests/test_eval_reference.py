@@ -10,9 +10,9 @@ from jaxgen.data import load
 from jaxgen.errors import DataError
 from jaxgen.eval import fid_from_features, kid
 from jaxgen.eval.features import get_extractor
-from jaxgen.eval.reference import (CACHE_ENV, array_batches, default_cache_dir,
-                                   fid_against_reference, kid_rows, reference_cache_path,
-                                   reference_statistics, sample_statistics, stream_statistics)
+from jaxgen.core.evaluation import (CACHE_ENV, default_cache_dir, fid_against_reference,
+                                    reference_cache_path, reference_statistics)
+from jaxgen.eval.reference import array_batches, kid_rows, sample_statistics, stream_statistics
 
 
 class PixelExtractor:

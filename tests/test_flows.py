@@ -1,6 +1,7 @@
 """The flows family: exact inverses and log-determinants against jax.jacobian for every bijector and
 whole flows, densities that integrate to one, actnorm's data-dependent initialisation (and that a
-resumed run does not redo it), losses by name, and one compile of the train step."""
+resumed run does not redo it), losses by name, the experiment's loss, samples, grid and evaluation
+against their definitions, and one compile of the train step."""
 
 import math
 import os
@@ -308,12 +309,120 @@ def test_config_mistakes_are_clear_errors(config_name, overrides, message):
     FlowExperiment(load_config(config_name, *overrides))
 
 
-# -- the experiment on the runner -----------------------------------------------------------------
 
 TINY_GLOW = ["model.steps_per_scale=1", "model.features=8", "train.batch_size=32",
              "eval.batch_size=100", "log_every=5", "eval_every=1000", "checkpoint_every=10",
              "optimizer.warmup_steps=0", "optimizer.schedule=constant", "eval.fid_extractor=''"]
 
+
+def tiny_glow_experiment(*overrides):
+  """A tiny Glow on digits and its state, every parameter moved off its initialisation."""
+  from jaxgen.families.flows.experiment import FlowExperiment
+  experiment = FlowExperiment(load_config("glow_digits", *TINY_GLOW, *overrides))
+  state = experiment.init(jax.random.PRNGKey(0), {"image": data((8, 8, 1), 16)})
+  moved = perturbed({"params": state.params["flow"]}, scale=0.05)["params"]
+  return experiment, state.replace(params={"flow": moved})
+
+
+def test_experiment_loss_is_the_change_of_variables_in_bits_and_samples_decode_scaled_draws():
+  """``loss`` == (-log N(f(x)) - log_det + D ln 17) / (D ln 2), from the flow's encode; ``sample``
+  decodes base draws scaled by the temperature (None: sample.temperature), clipped to [0, 1]."""
+  experiment, state = tiny_glow_experiment("sample.temperature=0.7")
+  flow, variables = experiment.flow, {"params": state.params["flow"], **state.model_state}
+  x = data((8, 8, 1), 4, seed=2)
+  loss, terms = experiment.loss(state.params, state.model_state, {"image": x},
+                                jax.random.PRNGKey(1), 0)
+  z, log_det = flow.apply(variables, x, method=flow.encode)
+  log_p = -0.5 * jnp.sum(z.reshape(4, -1) ** 2 + math.log(2 * math.pi), axis=1) + log_det
+  np.testing.assert_allclose(loss, (-log_p + 64 * math.log(17)) / (64 * math.log(2)), rtol=1e-5)
+  np.testing.assert_allclose(terms["log_prob_base"] + terms["log_det"], log_p, rtol=1e-5)
+
+  rng = jax.random.PRNGKey(3)
+  samples = experiment.sample(state, rng, 5, temperature=0.5)
+  z = 0.5 * base_sample(rng, (5, 8, 8, 1), "normal")
+  decoded = flow.apply(variables, z, method=flow.decode)
+  np.testing.assert_allclose(samples, np.clip(decoded, 0.0, 1.0), atol=1e-6)
+  np.testing.assert_array_equal(experiment.sample(state, rng, 5),
+                                experiment.sample(state, rng, 5, temperature=0.7))
+
+
+def test_prepare_keeps_test_images_and_the_grid_interpolates_between_their_codes():
+  """The grid: 2 rows per eval temperature, then 4 interpolations of 10 whose ends decode back
+  to the held-out images ``prepare`` kept (f^-1(f(x)) = x)."""
+  experiment, state = tiny_glow_experiment("eval.temperatures=(0.5, 1.0)")
+  images = np.asarray(data((8, 8, 1), 20, seed=4))
+  asked = []
+  experiment.prepare(lambda split, num: asked.append((split, num)) or {"image": images})
+  assert asked == [("test", 256)]
+  grid = experiment.sample_grid(state, jax.random.PRNGKey(5))
+  assert grid.shape == (2 * 20 + 4 * 10, 8, 8, 1) and experiment.grid_columns == 10
+  interpolations = np.asarray(grid[40:]).reshape(4, 10, 8, 8, 1)
+  np.testing.assert_allclose(interpolations[:, 0], images[:4], atol=1e-4)
+  np.testing.assert_allclose(interpolations[:, -1], images[10:14], atol=1e-4)
+  np.testing.assert_allclose(grid[:20], experiment.sample(state, jax.random.PRNGKey(5), 20,
+                                                          temperature=0.5), atol=1e-6)
+
+
+class RecordingSampler:
+  """Stands in for the runner's sampler: records each call and returns ``make(num)``."""
+
+  def __init__(self, make):
+    self.make, self.calls = make, []
+
+  def __call__(self, rng, num, **options):
+    self.calls.append((np.asarray(rng).tolist(), num, options))
+    return self.make(num)
+
+
+def test_evaluate_averages_the_pass_and_scores_samples_at_each_temperature():
+  """Images: the results' means (labels left out), then per eval temperature one draw of
+  eval.num_image_samples through the sampler (keys fold_in(rng, i)), non-finite samples counted
+  and left out, the rest clipped to [0, 1] and scored: ``fid`` at T = 1, ``fid_t0.5``."""
+  from jaxgen.core import evaluation
+  from jaxgen.families.flows.experiment import FlowExperiment
+  experiment = FlowExperiment(load_config("glow_digits", "eval.temperatures=(0.5, 1.0)",
+                                          "eval.num_image_samples=80"))
+  real = evaluation.split_images("digits", "test", 80)
+
+  def make(num):
+    images = 1.2 * real[:num]  # partly outside [0, 1]
+    images[3] = np.nan
+    return images
+
+  sampler = RecordingSampler(make)
+  results = {"nll": np.array([1.0, 2.0, 6.0]), "bits_per_dim": np.array([0.5, 1.0, 1.5]),
+             "label": np.array([3.0, 4.0, 5.0])}
+  rng = jax.random.PRNGKey(7)
+  metrics = experiment.evaluate(None, results, sampler, rng)
+  assert metrics["nll"] == 3.0 and metrics["bits_per_dim"] == 1.0 and "label" not in metrics
+  assert metrics["num_test_examples"] == 3
+  keys = [np.asarray(jax.random.fold_in(rng, i)).tolist() for i in range(2)]
+  assert sampler.calls == [(keys[0], 80, {"temperature": 0.5}), (keys[1], 80, {"temperature": 1.0})]
+  assert metrics["nonfinite_sample_frac"] == pytest.approx(1 / 80)
+  assert metrics["nonfinite_sample_frac_t0.5"] == pytest.approx(1 / 80)
+  kept = np.clip(np.delete(make(80), 3, axis=0), 0.0, 1.0)
+  expected = evaluation.image_sample_metrics(kept, "digits", "digits")
+  assert metrics["fid"] == pytest.approx(expected["fid"], rel=1e-6)
+  assert metrics["fid_t0.5"] == pytest.approx(expected["fid"], rel=1e-6)  # the same images
+
+
+def test_evaluate_on_points_gives_the_kl_gap_and_mode_coverage_of_samples_at_t1():
+  """kl_gap = test nll - the toy's true entropy; eval.num_mode_samples samples drawn at T = 1."""
+  from jaxgen.core import evaluation
+  from jaxgen.data import dataset_info
+  from jaxgen.families.flows.experiment import FlowExperiment
+  experiment = FlowExperiment(load_config("realnvp_ring8", "eval.num_mode_samples=500"))
+  points = evaluation.split_examples("ring8", "test", 500)["point"]
+  sampler = RecordingSampler(lambda num: points[:num])
+  metrics = experiment.evaluate(None, {"nll": np.array([-2.0, -3.0])}, sampler,
+                                jax.random.PRNGKey(0))
+  entropy = dataset_info("ring8").entropy
+  assert metrics["true_entropy"] == pytest.approx(entropy)
+  assert metrics["kl_gap"] == pytest.approx(-2.5 - entropy)
+  assert [call[1:] for call in sampler.calls] == [(500, {"temperature": 1.0})]
+  assert metrics["modes_captured"] == 8 and metrics["num_samples"] == 500
+
+# -- the experiment on the runner -----------------------------------------------------------------
 
 def actnorm_params(params, path=""):
   """{path: array} of every actnorm's bias and log-scale (the only modules with exactly these)."""
@@ -333,6 +442,7 @@ def test_train_step_compiles_once_and_resume_keeps_actnorm_trained_not_reinitial
   run, straight = train_inspectable(config, str(tmp_path / "straight"))
   assert run.train_step_fn._cache_size() == 1
   assert run.eval_step_fn._cache_size() == 1
+  assert run.grid_fn._cache_size() == 1  # the grid of step 20's eval
 
   resumed_dir = str(tmp_path / "resumed")
   runner.train(load_config("glow_digits", *TINY_GLOW, "train.num_steps=10"), resumed_dir)
@@ -345,3 +455,15 @@ def test_train_step_compiles_once_and_resume_keeps_actnorm_trained_not_reinitial
     np.testing.assert_allclose(a, b, atol=1e-6)
   for a, b in zip(jax.tree.leaves(straight.model_state), jax.tree.leaves(resumed.model_state)):
     np.testing.assert_array_equal(a, b)
+
+
+def test_the_runners_sampler_passes_the_temperature_to_sample_as_a_static_option():
+  """``jaxgen eval``'s draws, ``sampler(rng, num, temperature=T)``, are ``sample``'s at T on the
+  keys fold_in(rng, i), eval.batch_size at a time."""
+  run = runner.Run(load_config("glow_digits", *TINY_GLOW))
+  state = run.initial_state(jax.random.PRNGKey(0))
+  key = jax.random.PRNGKey(9)
+  for temperature in (0.5, 1.0):
+    np.testing.assert_allclose(run.sampler(state)(key, 7, temperature=temperature),
+                               run.experiment.sample(state, jax.random.fold_in(key, 0), 100,
+                                                     temperature=temperature)[:7], atol=1e-5)

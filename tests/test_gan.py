@@ -14,6 +14,7 @@ from jaxgen import cli
 from jaxgen.core import config as config_lib
 from jaxgen.core import runner
 from jaxgen.errors import ConfigError, UnknownNameError
+from jaxgen.families.gan import experiment as gan_experiment
 from jaxgen.families.gan import losses
 from jaxgen.families.gan.experiment import GanExperiment, micro_batches
 from jaxgen.families.gan.model import build_gan, pack_samples
@@ -223,6 +224,52 @@ def test_train_step_compiles_exactly_once(tmp_path):
   run, _ = train_inspectable(config, str(tmp_path / "run"))
   assert run.train_step_fn._cache_size() == 1
   assert run.eval_step_fn._cache_size() == 1
+
+
+def test_evaluate_averages_the_pass_and_labels_samples_as_sample_cycles_the_classes(monkeypatch):
+  config = gan_config("cgan_digits", "eval.batch_size=30", "eval.num_image_samples=70")
+  experiment = GanExperiment(config)
+  calls, seen = [], {}
+
+  def sampler(rng, num):
+    calls.append((rng, num))
+    return np.full((num, 8, 8, 1), 0.5, np.float32)  # data in [-1, 1]: 0.75 in [0, 1]
+
+  def image_metrics(images, dataset, extractor, labels):
+    seen.update(images=images, dataset=dataset, extractor=extractor, labels=labels)
+    return {"fid": 1.0}
+
+  monkeypatch.setattr(gan_experiment.evaluation, "image_sample_metrics", image_metrics)
+  results = {"d_loss": np.array([1.0, 2.0, 6.0]), "d_real": np.array([0.5, 0.5, 2.0]),
+             "label": np.array([3.0, 1.0, 4.0])}
+  metrics = experiment.evaluate(None, results, sampler, "key")
+  assert metrics == {"test_d_loss": 3.0, "test_d_real": 1.0, "fid": 1.0}
+  assert calls == [("key", 70)]
+  np.testing.assert_allclose(seen["images"], 0.75)
+  assert (seen["dataset"], seen["extractor"]) == ("digits", "digits")
+  # Each chunk of 30 samples is conditioned on 0, 1, ..., 9, 0, 1, ...
+  expected = [k % 10 for k in range(30)] * 2 + list(range(10))
+  np.testing.assert_array_equal(seen["labels"], expected)
+
+
+@pytest.mark.parametrize("name,shape", [("cgan_digits", (100, 8, 8, 1)), ("gan_ring8", (200, 2))])
+def test_sample_grid_is_ten_rows_of_ten_images_or_the_mode_samples(name, shape):
+  experiment = GanExperiment(gan_config(name))
+  batch = {experiment.key: jax.ShapeDtypeStruct((20, *shape[1:]), jnp.float32)}
+  state = jax.eval_shape(experiment.init, jax.random.PRNGKey(0), batch)
+  assert jax.eval_shape(experiment.sample_grid, state, jax.random.PRNGKey(1)).shape == shape
+  assert experiment.grid_columns == 10
+
+
+def test_evaluate_counts_modes_on_toy_samples_from_the_sampler():
+  experiment = GanExperiment(gan_config("gan_ring8"))
+  centres = np.asarray(experiment.info.mode_centres, np.float32)
+  sampler = lambda rng, num: np.tile(centres, (num // len(centres), 1))
+  metrics = experiment.evaluate(None, {"d_loss": np.ones(4)}, sampler, jax.random.PRNGKey(0))
+  assert metrics["num_samples"] == 200  # eval.num_mode_samples
+  assert metrics["modes_captured"] == metrics["num_modes"] == 8
+  assert metrics["high_quality_frac"] == 1.0
+  assert not any(name.startswith("test_") for name in metrics)
 
 
 def test_unknown_loss_and_inconsistent_configs_are_errors():

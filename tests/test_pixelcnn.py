@@ -1,8 +1,8 @@
 """The PixelCNN family: masks against the raster order, causality and the blind spot via gradients,
 heads against independent NumPy/SciPy likelihoods, samplers against the model's own probabilities
-and each other, losses by name, and one compile of the train step."""
+and each other, losses by name, the mixtures over transforms and labels against float64 sums, and
+the Experiment protocol on the runner (one compile of the train step, the grid, ``evaluate``)."""
 
-import importlib.util
 import itertools
 import math
 import os
@@ -12,14 +12,15 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 import pytest
-import scipy.special
 from scipy import stats
 
 from conftest import REPO, train_inspectable
+from jaxgen import data as data_lib
 from jaxgen.core import config as config_lib
+from jaxgen.core import evaluation
 from jaxgen.core import runner
 from jaxgen.errors import ConfigError, UnknownNameError
-from jaxgen.families.pixelcnn import augment, heads, losses, masked, mixture, sampling
+from jaxgen.families.pixelcnn import augment, heads, losses, masked, sampling
 from jaxgen.families.pixelcnn.experiment import PixelCNNExperiment
 from jaxgen.families.pixelcnn.model import build_model
 
@@ -30,6 +31,11 @@ def load_config(name, *overrides):
   config = config_lib.load_config(os.path.join(REPO, "experiments", f"{name}.py"))
   config_lib.apply_overrides(config, list(overrides))
   return config
+
+
+def prepared(name, *overrides):
+  """The config's experiment, built and prepared (held-out test images) as the runner does it."""
+  return runner.Run(load_config(name, *overrides)).experiment
 
 
 def model_config(name, features=6, num_layers=2, kernel_size=3, input_kernel=3):
@@ -255,8 +261,7 @@ def test_logistic_mixture_matches_a_float64_cdf_computation_and_sums_to_one():
 
 
 def test_loss_is_the_hand_computed_log_likelihood_of_the_experiment():
-  experiment = PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.features=8",
-                                              "model.clusters=0", "model.dist_aug=none"))
+  experiment = prepared("pixelcnn_binarized_digits", "model.features=8", "model.dist_aug=none")
   x = experiment.held_out
   params = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x}).params
   logits = np.asarray(jax.jit(experiment.model.apply)({"params": params}, x), np.float64)
@@ -354,18 +359,12 @@ def test_dihedral_transforms_are_the_eight_symmetries_of_the_square_and_invert()
   np.testing.assert_array_equal(each[0], moved[5][0])
   np.testing.assert_array_equal(each[1], moved[2][1])
   np.testing.assert_array_equal(augment.invert_each(transforms, each, index), x)
-  assert len(augment.transform_set("flips", (4, 6, 1))) == 4
-  shifts = augment.transform_set("dihedral_shifts", x.shape[1:])
-  assert len(shifts) == 72 and shifts[:8] == transforms
-  moved = {key(np.asarray(augment.apply(t, jnp.asarray(x)))) for t in shifts}
-  assert len(moved) == 72  # 72 different images: no two transforms agree
-  expected = np.roll(np.rot90(x, 1, axes=(1, 2)), (1, -1), axis=(1, 2))
-  assert key(expected) in moved
-  for t in shifts:
-    np.testing.assert_array_equal(augment.invert(t, augment.apply(t, jnp.asarray(x))), x)
+  flips = augment.transform_set("flips", (4, 6, 1))
+  assert flips == transforms[:4]  # the flips are the dihedral set's first four, no transpose
+  assert augment.transform_set("none", (4, 4, 1)) == transforms[:1]
   with pytest.raises(ConfigError, match="needs square ones"):
     augment.transform_set("dihedral", (4, 6, 1))
-  with pytest.raises(UnknownNameError, match="valid: dihedral, dihedral_shifts, flips, none"):
+  with pytest.raises(UnknownNameError, match="valid: dihedral, flips, none"):
     augment.transform_set("rotations", (4, 4, 1))
 
 
@@ -373,8 +372,7 @@ def test_distribution_augmentation_evaluates_the_mixture_over_transforms():
   """nll = -log 1/8 sum_t P(t(x) | t), each term the conditional network's exact likelihood of the
   transformed images, summed here in float64; nll_identity is the t = 0 term; training draws a
   transform per example; sampling is the same with either sampler."""
-  experiment = PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.features=8",
-                                              "model.clusters=0", "model.dist_aug=dihedral"))
+  experiment = prepared("pixelcnn_binarized_digits", "model.features=8", "model.dist_aug=dihedral")
   x = experiment.held_out
   params = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x}).params
   log_prob = jax.jit(experiment.log_prob)
@@ -391,8 +389,7 @@ def test_distribution_augmentation_evaluates_the_mixture_over_transforms():
 
   state = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x})
   plain = PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.features=8",
-                                         "model.clusters=0", "model.dist_aug=dihedral",
-                                         "sample.method=plain"))
+                                         "model.dist_aug=dihedral", "sample.method=plain"))
   draws = [np.asarray(jax.jit(e.sample, static_argnums=2)(state, jax.random.PRNGKey(2), 6))
            for e in (experiment, plain)]
   np.testing.assert_array_equal(draws[0], draws[1])
@@ -410,39 +407,12 @@ def test_train_step_compiles_exactly_once(tmp_path):
   assert run.eval_step_fn._cache_size() == 1
 
 
-def test_mixture_nll_script_is_the_exact_nll_of_the_ensemble(tmp_path):
-  """scripts/mixture_nll.py: each model's per-example NLL reproduces the family's own evaluation,
-  a model mixed with itself is itself, and two models mix as an independent log-sum-exp."""
-  spec = importlib.util.spec_from_file_location("mixture_nll", os.path.join(REPO, "scripts", "mixture_nll.py"))
-  script = importlib.util.module_from_spec(spec)
-  spec.loader.exec_module(script)
-  workdirs = []
-  for seed in (0, 1):
-    config = load_config("pixelcnn_binarized_digits", "train.num_steps=4", "train.batch_size=16",
-                         "model.clusters=0", "log_every=2", "eval_every=4", "checkpoint_every=4",
-                         "model.features=4", "model.num_layers=1", "model.output_features=4",
-                         "eval.fid_extractor=''", f"seed={seed}")
-    workdirs.append(str(tmp_path / f"seed{seed}"))
-    runner.train(config, workdirs[-1])
-  nlls = [script.per_example_nll(w) for w in workdirs]
-  for workdir, nll in zip(workdirs, nlls):
-    assert nll.shape == (300,)
-    np.testing.assert_allclose(nll.mean(), runner.evaluate(workdir)["nll"], rtol=1e-6)
-  same = script.main([workdirs[0], workdirs[0]])
-  np.testing.assert_allclose(same["mixture"], nlls[0].mean(), rtol=1e-9)
-  both = script.main(workdirs)
-  expected = -(scipy.special.logsumexp(-np.stack(nlls), axis=0) - np.log(2.0)).mean()
-  np.testing.assert_allclose(both["mixture"], expected, rtol=1e-9)
-  assert both["mixture"] <= (nlls[0].mean() + nlls[1].mean()) / 2  # Jensen
-
-
 def test_label_mixture_is_the_exact_mixture_over_labels_and_ignores_test_labels():
   """model.label_mixture: nll = -log 1/10 sum_y P(x | y) of the class-conditional network (under
   dist_aug each P(x | y) its mixture over transforms), summed here in float64; the batch's labels
   change nothing; training is the conditional model's own -log P(t(x) | t, y)."""
-  experiment = PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.features=8",
-                                              "model.clusters=0", "model.conditional=True",
-                                              "model.label_mixture=True", "model.dist_aug=flips"))
+  experiment = prepared("pixelcnn_binarized_digits", "model.features=8", "model.conditional=True",
+                        "model.label_mixture=True", "model.dist_aug=flips", "model.dropout=0.0")
   x, labels = experiment.held_out, experiment.held_out_labels
   params = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x, "label": labels}).params
   log_prob = jax.jit(experiment.log_prob)
@@ -458,162 +428,91 @@ def test_label_mixture_is_the_exact_mixture_over_labels_and_ignores_test_labels(
                                rtol=1e-5)
     np.testing.assert_allclose(out["nll_identity"],
                                -(np.logaddexp.reduce(terms[:, 0], axis=0) - np.log(10)), rtol=1e-5)
+  # Training (the protocol's loss): each example's -log P(t(x) | t, y) with its own label y and
+  # one of the 4 transforms t, not the mixture.
+  train_loss, _ = jax.jit(experiment.loss)(params, {}, {"image": x, "label": labels},
+                                           jax.random.PRNGKey(1), 0)
+  own = -terms[np.asarray(labels), :, np.arange(len(x))]  # [B, T]
+  gaps = np.abs(own - np.asarray(train_loss, np.float64)[:, None]).min(axis=1)
+  np.testing.assert_allclose(gaps, 0.0, atol=1e-4 * np.abs(own).max())
   with pytest.raises(ConfigError, match="set model.conditional=True"):
     PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.label_mixture=True"))
 
 
-def test_clusters_condition_on_kmeans_and_evaluate_their_weighted_mixture():
-  """model.clusters: the k-means centroids and weights are sklearn's fit of the train split; each
-  image's condition is its nearest centroid (numpy distances), training is -log P(x | c(x)), and
-  nll = -log sum_c pi_c P(x | c), summed here in float64, with no labels in the batch."""
-  from sklearn.cluster import KMeans
-  experiment = PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.features=8",
-                                              "model.dropout=0.0", "model.clusters=3",
-                                              "model.cluster_method=kmeans", "model.dist_aug=none"))
-  train = experiment.train_images()
-  assert train.shape == (1497, 8, 8, 1)
-  fit = KMeans(3, n_init=10, random_state=0).fit(train.reshape(len(train), -1).astype(np.float64))
-  np.testing.assert_allclose(experiment.clustering.points, fit.cluster_centers_, atol=1e-6)
-  np.testing.assert_array_equal(experiment.clustering.clusters, np.arange(3))
-  np.testing.assert_allclose(np.exp(experiment.log_weights),
-                             np.bincount(fit.labels_, minlength=3) / len(train), rtol=1e-6)
-  flat = train.reshape(len(train), -1).astype(np.float64)
-  centroids = np.asarray(experiment.clustering.points, np.float64)
-  expected = np.argmin(((flat[:, None] - centroids[None]) ** 2).sum(-1), axis=1)
-  np.testing.assert_array_equal(experiment.labels_of({}, jnp.asarray(train)), expected)
-
-  x = jnp.asarray(train[:40])
-  params = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x}).params
-  log_prob = jax.jit(experiment.log_prob)
-  per_cluster = np.stack([np.asarray(log_prob(params, x, jnp.full((40,), c, jnp.int32)), np.float64)
-                          for c in range(3)])
-  objective = jax.jit(experiment.objective)
-  train_loss, _ = objective(params, {"image": x}, jax.random.PRNGKey(1))
-  np.testing.assert_allclose(train_loss, -per_cluster[expected[:40], np.arange(40)], rtol=1e-5)
-  _, terms = objective(params, {"image": x})
-  weights = np.asarray(experiment.log_weights, np.float64)[:, None]
-  np.testing.assert_allclose(terms["nll"], -np.logaddexp.reduce(per_cluster + weights, axis=0),
-                             rtol=1e-5)
-  state = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x})
-  drawn = np.asarray(experiment._sample(state, jax.random.PRNGKey(2), 6))
-  assert drawn.shape == (6, 8, 8, 1) and set(np.unique(drawn)) <= {0.0, 1.0}
-  with pytest.raises(ConfigError, match="int >= 2 and model.conditional=False"):
-    PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.clusters=3",
-                                   "model.conditional=True"))
-
-
-def test_ward_clusters_are_scipys_ward_tree_and_assign_the_nearest_training_image():
-  """model.cluster_method=ward: the train split's clusters are the partition of scipy's Ward
-  linkage tree cut at C clusters (an independent implementation), pi their shares; a training
-  image's condition is its own cluster, any other image's that of its nearest training image
-  (numpy distances)."""
-  from scipy.cluster.hierarchy import fcluster, linkage
-  experiment = PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.features=8",
-                                              "model.clusters=4", "model.cluster_method=ward"))
-  train = experiment.train_images()
-  flat = train.reshape(len(train), -1).astype(np.float64)
-  tree = fcluster(linkage(flat, method="ward"), 4, criterion="maxclust") - 1
-  got = np.asarray(experiment.labels_of({}, jnp.asarray(train)))
-  pairs = set(zip(tree.tolist(), got.tolist()))  # the same partition: a one-to-one label map
-  assert len(pairs) == 4 and len({a for a, _ in pairs}) == len({b for _, b in pairs}) == 4
-  np.testing.assert_allclose(np.exp(experiment.log_weights),
-                             np.bincount(got, minlength=4) / len(train), rtol=1e-6)
-  rng = np.random.default_rng(0)
-  others = (rng.random((16, 8, 8, 1)) < 0.4).astype(np.float32)
-  distances = ((others.reshape(16, 1, -1) - flat[None]) ** 2).sum(-1)
-  np.testing.assert_array_equal(experiment.labels_of({}, jnp.asarray(others)),
-                                got[np.argmin(distances, axis=1)])
-  with pytest.raises(UnknownNameError, match="valid: kmeans, ward"):
-    PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.clusters=4",
-                                   "model.cluster_method=spectral"))
-
-
-def _max_likelihood_weights(log_probs, mask):
-  """The weights w maximizing sum_n m_n log sum_k w_k P_k(x_n), by scipy's BFGS over softmax
-  logits in float64: an independent check of mixture.em_log_weights."""
-  from scipy import optimize
-  log_probs, mask = np.asarray(log_probs, np.float64), np.asarray(mask, np.float64)
-
-  def minus_log_likelihood(logits):
-    log_w = logits - scipy.special.logsumexp(logits)
-    return -np.sum(mask * scipy.special.logsumexp(log_probs + log_w, axis=1))
-
-  logits = optimize.minimize(minus_log_likelihood, np.zeros(log_probs.shape[1]), method="BFGS",
-                             options={"gtol": 1e-9}).x
-  return np.exp(logits - scipy.special.logsumexp(logits)), -minus_log_likelihood(logits)
-
-
-def test_em_log_weights_are_the_maximum_likelihood_mixture_weights():
-  """EM's weights of a mixture of fixed components match a direct maximization of the
-  log-likelihood (scipy), and masked-out examples do not count."""
-  rng = np.random.default_rng(0)
-  log_probs = rng.normal(size=(200, 4)) * 2.0 + np.array([0.0, 0.5, -1.0, 0.2])
-  mask = (rng.random(200) < 0.8).astype(np.float32)
-  got = np.exp(np.asarray(mixture.em_log_weights(jnp.asarray(log_probs, jnp.float32),
-                                                 jnp.asarray(mask)), np.float64))
-  expected, best = _max_likelihood_weights(log_probs, mask)
-  np.testing.assert_allclose(got, expected, atol=2e-3)
-  np.testing.assert_allclose(got.sum(), 1.0, rtol=1e-5)
-  reached = np.sum(mask * scipy.special.logsumexp(log_probs + np.log(got), axis=1))
-  assert reached >= best - 1e-3
-  kept = mask > 0
-  np.testing.assert_allclose(mixture.em_log_weights(jnp.asarray(log_probs[kept], jnp.float32),
-                                                    jnp.ones(int(kept.sum()))),
-                             np.log(got), atol=1e-4)
-  padded = np.where(kept[:, None], log_probs, np.nan)  # what padding computes must not matter
-  np.testing.assert_allclose(mixture.em_log_weights(jnp.asarray(padded, jnp.float32),
-                                                    jnp.asarray(mask)), np.log(got), atol=1e-6)
-
-
-def test_fitted_transform_weights_maximize_the_train_likelihood_and_weigh_the_mixture():
-  """model.transform_weights=em: w maximizes sum_n log sum_t w_t P(t(x_n) | t, c_n) over the train
-  split, each image with its own cluster (scipy on a float64 table of the network's terms); the
-  train step refits w when the runner will evaluate; nll = -log sum_c pi_c sum_t w_t P(t(x) | t,
-  c), summed here in float64; sampling draws t ~ w."""
-  experiment = PixelCNNExperiment(load_config(
-      "pixelcnn_binarized_digits", "model.features=8", "model.num_layers=1", "model.clusters=3",
-      "model.dist_aug=flips", "model.transform_weights=em", "eval_every=1"))
-  train = experiment.train_images()
+def test_sample_grid_shows_samples_then_held_out_images_their_top_halves_and_completions():
+  """prepare keeps the first 10 test images and labels in stored order; the grid (10 columns) is
+  whole rows of samples, those images, their top halves, and 2 completions that keep the top
+  halves and draw the bottom halves on the 17-level grid."""
+  experiment = prepared("cond_gated_pixelcnn_digits", "model.features=4", "model.num_layers=1",
+                        "model.output_features=4")
+  test = next(iter(data_lib.load("digits", "test", 10, shuffle=False, repeat=False, scale="0_1")))
+  np.testing.assert_array_equal(experiment.held_out, test["image"])
+  np.testing.assert_array_equal(experiment.held_out_labels, test["label"])
   x = experiment.held_out
-  state = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x})
-  np.testing.assert_allclose(np.exp(state.model_state["transform_log_weights"]), 0.25)
-  state, _ = jax.jit(experiment.train_step)(state, {"image": jnp.asarray(train[:16])},
-                                            jax.random.PRNGKey(1))
-  params = state.eval_params
+  state = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x, "label": test["label"]})
+  grid = np.asarray(jax.jit(experiment.sample_grid)(state, jax.random.PRNGKey(1)))
+  assert experiment.grid_columns == 10
+  rows = 64 // 10 * 10  # eval.num_samples rounded down to whole rows
+  assert grid.shape == (rows + 40, 8, 8, 1)
+  originals, top_halves = grid[rows:rows + 10], grid[rows + 10:rows + 20]
+  completions = grid[rows + 20:]
+  np.testing.assert_array_equal(originals, x)
+  np.testing.assert_array_equal(top_halves[:, :4], x[:, :4])
+  assert not top_halves[:, 4:].any()
+  for completion in np.split(completions, 2):
+    np.testing.assert_array_equal(completion[:, :4], x[:, :4])
+  np.testing.assert_allclose(grid * 16, np.round(grid * 16), atol=1e-5)  # on the 17-level grid
+  assert not np.array_equal(completions[:10, 4:], completions[10:, 4:])  # two draws, two keys
+
+
+@pytest.mark.parametrize("label_mixture", [False, True])
+def test_evaluate_reports_the_results_means_and_the_sample_metrics(monkeypatch, label_mixture):
+  """evaluate: the means of the runner's per-example results (the labels left out), the number of
+  test examples, and image_sample_metrics of eval.num_image_samples samples scaled to [0, 1],
+  with the labels that the runner's chunks of eval.batch_size samples cycle (none for a mixture)."""
+  experiment = prepared("pixelcnn_binarized_digits", "model.conditional=True", "eval.batch_size=4",
+                        "eval.num_image_samples=10", f"model.label_mixture={label_mixture}")
+  results = {"loss": np.array([1.0, 2.0, 6.0]), "nll": np.array([1.0, 2.0, 6.0]),
+             "nll_identity": np.array([2.0, 3.0, 4.0]), "label": np.array([7.0, 1.0, 2.0])}
+  asked, seen = [], {}
+
+  def sampler(rng, num):
+    asked.append(num)
+    return np.linspace(0.0, 1.0, num * 64).reshape(num, 8, 8, 1)
+
+  def image_sample_metrics(images, dataset, extractor, labels):
+    seen.update(images=images, dataset=dataset, extractor=extractor, labels=labels)
+    return {"fid": 1.5}
+
+  monkeypatch.setattr(evaluation, "image_sample_metrics", image_sample_metrics)
+  metrics = experiment.evaluate(None, results, sampler, jax.random.PRNGKey(0))
+  assert metrics == {"loss": 3.0, "nll": 3.0, "nll_identity": 3.0, "num_test_examples": 3,
+                     "fid": 1.5}
+  assert asked == [10] and seen["dataset"] == "binarized_digits" and seen["extractor"] == "digits"
+  np.testing.assert_array_equal(seen["images"], sampler(None, 10))
+  if label_mixture:
+    assert seen["labels"] is None
+  else:
+    np.testing.assert_array_equal(seen["labels"], [0, 1, 2, 3, 0, 1, 2, 3, 0, 1])
+
+
+def test_jaxgen_eval_nll_is_the_exact_mixture_over_transforms_of_the_trained_state(tmp_path):
+  """runner.evaluate's nll (one pass of evaluate_step, then evaluate) is the mean over the test
+  split of -log 1/8 sum_t P(t(x) | t) of the trained network, summed here in float64."""
+  config = load_config("pixelcnn_binarized_digits", "train.num_steps=2", "train.batch_size=16",
+                       "log_every=2", "eval_every=2", "checkpoint_every=2", "model.features=4",
+                       "model.num_layers=1", "model.output_features=4", "eval.fid_extractor=''")
+  workdir = str(tmp_path / "run")
+  runner.train(config, workdir)
+  metrics = runner.evaluate(workdir)
+  run, state = runner.restore(workdir)
+  experiment = run.experiment
+  x = jnp.asarray(evaluation.split_images("binarized_digits", "test", 300, scale="0_1"))
   log_prob = jax.jit(experiment.log_prob)
-  own = experiment.labels_of({}, jnp.asarray(train))
-  table = np.stack([np.asarray(log_prob(params, augment.apply(t, jnp.asarray(train)),
-                                        own * 4 + n), np.float64)
-                    for n, t in enumerate(experiment.transforms)], axis=1)  # [N, T]
-  expected, _ = _max_likelihood_weights(table, np.ones(len(train)))
-  fitted = np.exp(np.asarray(state.model_state["transform_log_weights"], np.float64))
-  np.testing.assert_allclose(fitted, expected, atol=2e-3)
-  assert np.ptp(fitted) > 0.05  # the fit moved away from uniform
-
-  test_x = jnp.asarray(x)
-  per = np.stack([[np.asarray(log_prob(params, augment.apply(t, test_x),
-                                       jnp.full((len(x),), c * 4 + n, jnp.int32)), np.float64)
-                   for n, t in enumerate(experiment.transforms)] for c in range(3)])  # [C, T, B]
-  with np.errstate(divide="ignore"):  # a random network's fit may give a transform no weight
-    log_w = np.asarray(experiment.log_weights, np.float64)[:, None, None] + np.log(fitted)[:, None]
-  metrics = jax.jit(experiment.eval_step)(state, {"image": test_x}, jax.random.PRNGKey(2))
-  np.testing.assert_allclose(metrics["nll"],
-                             -scipy.special.logsumexp(per + log_w, axis=(0, 1)), rtol=1e-4)
-
-  # All of w on the up-down flip: every sample is that flip's draw, flipped back.
-  one = state.replace(model_state={"transform_log_weights": jnp.log(jnp.eye(4)[2])})
-  key = jax.random.PRNGKey(3)
-  drawn = np.asarray(jax.jit(experiment.sample, static_argnums=2)(one, key, 6))
-  _, rest = jax.random.split(key)
-  label_key, rest = jax.random.split(rest)
-  labels = jax.random.categorical(label_key, experiment.log_weights, shape=(6,))
-  canvas = jnp.zeros((6, 8, 8, 1))
-  expected_draw = experiment.draw(params, canvas, experiment.condition(labels, 2, 6), rest, 0)
-  np.testing.assert_array_equal(drawn, np.asarray(augment.invert(experiment.transforms[2],
-                                                                 expected_draw)))
-
-  with pytest.raises(ConfigError, match="valid: uniform, em"):
-    PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.transform_weights=learned"))
-  single = PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.features=8",
-                                          "model.clusters=0", "model.dist_aug=none"))
-  assert not single.fit_transforms and single.fit_set is None  # one transform: nothing to weigh
+  terms = np.stack([np.asarray(log_prob(state.eval_params, augment.apply(t, x),
+                                        jnp.full((len(x),), n, jnp.int32)), np.float64)
+                    for n, t in enumerate(experiment.transforms)])
+  assert metrics["num_test_examples"] == 300 and metrics["step"] == 2
+  mixture = np.logaddexp.reduce(terms, axis=0) - np.log(8)  # log 1/8 sum_t P(t(x) | t): [N]
+  np.testing.assert_allclose(metrics["nll"], -np.mean(mixture), rtol=1e-5)
+  np.testing.assert_allclose(metrics["nll_identity"], -np.mean(terms[0]), rtol=1e-5)

@@ -1,6 +1,6 @@
 import pytest
 
-from jaxgen.core.registry import Registry
+from jaxgen.registry import Registry
 from jaxgen.errors import UnknownNameError
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from jaxgen import cli, families
+from jaxgen import cli, registry
 from jaxgen.core import checkpoint as checkpoint_lib
 from jaxgen.core import config as config_lib
 from jaxgen.core import logging as logging_lib
@@ -132,7 +132,7 @@ def test_corrupted_latest_checkpoint_resumes_from_the_previous_one(tmp_path):
 
 def poison_step(monkeypatch, at_step):
   """Makes the update that produces step ``at_step`` return NaN params and loss."""
-  make_experiment = families.make_experiment
+  make_experiment = registry.make_experiment
 
   def poisoned(config):
     experiment = make_experiment(config)
@@ -147,7 +147,7 @@ def poison_step(monkeypatch, at_step):
     experiment.train_step = step
     return experiment
 
-  monkeypatch.setattr(families, "make_experiment", poisoned)
+  monkeypatch.setattr(registry, "make_experiment", poisoned)
 
 
 def test_injected_nan_stops_naming_the_step_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
@@ -182,16 +182,24 @@ def test_same_config_and_seed_give_bit_identical_params_and_samples(tmp_path):
   np.testing.assert_array_equal(samples[0], samples[1])
 
 
-def test_a_workdir_from_a_newer_format_is_rejected_naming_both_versions(tmp_path, capsys):
+@pytest.mark.parametrize("written,found", [
+    ({"jaxgen_version": "9.0.0", "workdir_format": 99}, "format 99 (jaxgen 9.0.0)"),
+    ({"jaxgen_version": "0.1.0", "workdir_format": 1}, "format 1 (jaxgen 0.1.0)"),
+    (None, "format 1 (jaxgen 0.1.0 or older)"),  # before the version file existed
+])
+def test_a_workdir_of_another_format_is_a_one_line_error_naming_both(tmp_path, capsys, written, found):
   workdir = tmp_path / "run"
   runner.train(small_config("train.num_steps=2"), str(workdir))
-  written = json.loads((workdir / runner.VERSION_FILE).read_text())
-  assert written["workdir_format"] == runner.WORKDIR_FORMAT
-  (workdir / runner.VERSION_FILE).write_text(json.dumps({"jaxgen_version": "9.0.0", "workdir_format": 99}))
+  assert json.loads((workdir / runner.VERSION_FILE).read_text())["workdir_format"] == runner.WORKDIR_FORMAT
+  if written is None:
+    (workdir / runner.VERSION_FILE).unlink()
+  else:
+    (workdir / runner.VERSION_FILE).write_text(json.dumps(written))
   assert cli.main(["eval", "--workdir", str(workdir)]) == 2
-  err = capsys.readouterr().err
-  assert "written by jaxgen 9.0.0 (workdir format 99)" in err and "this is jaxgen 0.1.0" in err
-  with pytest.raises(CheckpointError, match="written by jaxgen 9.0.0"):
+  err = capsys.readouterr().err.strip()
+  assert len(err.splitlines()) == 1, err
+  assert found in err and f"reads format {runner.WORKDIR_FORMAT} only" in err
+  with pytest.raises(CheckpointError, match=found.replace("(", r"\(").replace(")", r"\)")):
     runner.train(small_config("train.num_steps=4"), str(workdir))
 
 

@@ -1,6 +1,8 @@
 """The VAE family: estimators, divergences and likelihoods against independent computations;
-the IWAE bound against an exact log-likelihood; losses by name; one compile of the train step."""
+the IWAE bound against an exact log-likelihood; losses by name; ``evaluate`` on the runner's
+per-example results and the prepared splits; one compile of the train step."""
 
+import json
 import math
 import os
 
@@ -10,6 +12,7 @@ import numpy as np
 import pytest
 from scipy import stats
 from sklearn.decomposition import PCA
+from sklearn.metrics import roc_auc_score
 
 from conftest import REPO, train_inspectable
 from jaxgen import data as data_lib
@@ -212,7 +215,8 @@ def test_iwae_bound_increases_with_k_towards_the_exact_log_likelihood():
   (untrained) encoder params the posterior is poor, so the bound's gap is wide and visible."""
   experiment = VAEExperiment(load_config("linear_vae_ppca"))
   x = jnp.asarray(next(data_lib.load("ppca", "test", 200, shuffle=False, repeat=False))["point"])
-  params = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"point": x}).params
+  state = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"point": x})
+  params = state.params
   weights = np.asarray(params["decoder"]["network"]["Dense_0"]["kernel"], np.float64).T  # [d, q]
   bias = np.asarray(params["decoder"]["network"]["Dense_0"]["bias"], np.float64)
   variance = math.exp(2 * float(params["decoder"]["log_scale"]))
@@ -227,6 +231,17 @@ def test_iwae_bound_increases_with_k_towards_the_exact_log_likelihood():
   assert all(a < b for a, b in zip(bounds, bounds[1:])), bounds
   assert bounds[-1] < exact + 0.05 and exact - bounds[-1] < 0.5 * (exact - bounds[0]), (bounds, exact)
 
+  # jaxgen eval's per-example pass: the k=1000 bound in importance chunks, the analytic KL.
+  values = jax.jit(experiment.evaluate_step)(state, {"point": x}, jax.random.PRNGKey(2))
+  assert values["log_likelihood_iwae"].shape == (200,) and values["posterior_mean"].shape == (200, 4)
+  iwae = float(jnp.mean(values["log_likelihood_iwae"]))
+  assert float(jnp.mean(values["elbo"])) < bounds[1] < iwae < exact + 0.05, (iwae, bounds, exact)
+  mean, log_std = experiment.encode(params, x)
+  np.testing.assert_allclose(values["posterior_mean"], mean)
+  variance = np.exp(2 * np.asarray(log_std, np.float64))
+  kl = 0.5 * np.sum(np.asarray(mean, np.float64) ** 2 + variance - 1 - np.log(variance), axis=1)
+  np.testing.assert_allclose(values["kl"], kl, rtol=1e-4, atol=1e-5)
+
 
 def test_bits_per_dim_follow_the_dequantized_convention():
   """A discrete decoder's -log P(v) over D ln 2; a density on dequantized [0, 1] data pays
@@ -239,6 +254,76 @@ def test_bits_per_dim_follow_the_dequantized_convention():
   assert dequantized._bits_per_dim(nll) == pytest.approx((90.0 + 64 * math.log(17)) / (64 * math.log(2)))
   assert VAEExperiment(load_config("vae_digits", *gaussian))._bits_per_dim(nll) is None
   assert VAEExperiment(load_config("vae_binarized_digits"))._bits_per_dim(nll) is None
+
+
+# -- evaluate on the runner's per-example results ------------------------------------------------
+
+def split_examples(dataset, requested):
+  """An ``examples(split, num)`` for ``prepare`` that records what is asked of it."""
+  def examples(split, num):
+    requested.append((split, num))
+    batch = next(data_lib.load(dataset, split, num, shuffle=False, repeat=False))
+    return {name: value[batch["mask"] > 0] for name, value in batch.items() if name != "mask"}
+  return examples
+
+
+def no_sampler(*args, **options):
+  raise AssertionError("evaluate drew samples with no sample metric configured")
+
+
+def test_evaluate_on_points_fits_ppca_and_the_true_density_on_the_prepared_splits():
+  """ppca_loglik is the maximum-likelihood PPCA's held-out log-likelihood (Tipping & Bishop 1999,
+  eqs. 7-8: W from the top q eigenpairs of the train covariance, sigma^2 the mean of the rest);
+  true_loglik the generating model's; the IWAE metrics and active units come from the runner's
+  per-example results."""
+  experiment = VAEExperiment(load_config("linear_vae_ppca"))
+  requested = []
+  experiment.prepare(split_examples("ppca", requested))
+  assert sorted(requested) == [("test", 5_000), ("train", 10_000)]
+
+  train = next(data_lib.load("ppca", "train", 10_000, shuffle=False, repeat=False))["point"].astype(np.float64)
+  test = next(data_lib.load("ppca", "test", 5_000, shuffle=False, repeat=False))["point"].astype(np.float64)
+  eigenvalues, eigenvectors = np.linalg.eigh(np.cov(train.T))
+  eigenvalues, eigenvectors = eigenvalues[::-1], eigenvectors[:, ::-1]
+  noise = eigenvalues[4:].mean()
+  weights = eigenvectors[:, :4] * np.sqrt(eigenvalues[:4] - noise)
+  ppca = stats.multivariate_normal(train.mean(0), weights @ weights.T + noise * np.eye(20))
+  model = synthetic.PPCA_MODEL
+
+  rng = np.random.default_rng(0)
+  values = {"elbo": rng.normal(-21.0, 1.0, 50), "recon_error": rng.normal(15.0, 1.0, 50),
+            "kl": rng.uniform(0.0, 6.0, 50), "log_likelihood_iwae": rng.normal(-20.5, 1.0, 50),
+            # Units 0-2 vary across examples (active); unit 3 sits at the prior mean.
+            "posterior_mean": np.concatenate([rng.normal(0.0, 1.0, (50, 3)), np.full((50, 1), 0.2)], 1)}
+  metrics = experiment.evaluate(None, values, no_sampler, jax.random.PRNGKey(0))
+  assert metrics["ppca_loglik"] == pytest.approx(ppca.logpdf(test).mean(), rel=1e-9)
+  assert metrics["true_loglik"] == pytest.approx(
+      stats.multivariate_normal(model.mean, model.covariance).logpdf(test).mean(), rel=1e-9)
+  assert metrics["nll_iwae"] == pytest.approx(-values["log_likelihood_iwae"].mean(), rel=1e-12)
+  for name in ("elbo", "recon_error", "kl"):
+    assert metrics[name] == pytest.approx(values[name].mean(), rel=1e-12)
+  assert metrics["active_units"] == 3 and metrics["num_test_examples"] == 50
+  assert "bits_per_dim_iwae" not in metrics and "anomaly_auroc" not in metrics
+
+
+def test_evaluate_on_images_scores_anomalies_by_minus_elbo_and_keeps_held_out_images():
+  experiment = VAEExperiment(load_config("vae_digits_anomaly", "eval.fid_extractor="))
+  requested = []
+  experiment.prepare(split_examples("digits", requested))
+  assert requested == [("test", 256)]
+  first = next(data_lib.load("digits", "test", 256, shuffle=False, repeat=False))["image"]
+  np.testing.assert_array_equal(experiment.held_out, first)
+
+  rng = np.random.default_rng(1)
+  labels = np.arange(300) % 10
+  elbo = rng.normal(-90.0, 5.0, 300) - 8.0 * (labels == 9)  # 9s: lower ELBO, mostly
+  nll = rng.normal(85.0, 3.0, 300)
+  values = {"elbo": elbo, "recon_error": -elbo, "kl": np.zeros(300), "label": labels.astype(np.float64),
+            "log_likelihood_iwae": -nll, "posterior_mean": rng.normal(0.0, 1.0, (300, 16))}
+  metrics = experiment.evaluate(None, values, no_sampler, jax.random.PRNGKey(0))
+  assert metrics["anomaly_auroc"] == pytest.approx(roc_auc_score(labels == 9, -elbo), rel=1e-12)
+  assert metrics["bits_per_dim_iwae"] == pytest.approx(nll.mean() / (64 * math.log(2)), rel=1e-9)
+  assert metrics["active_units"] == 16 and "ppca_loglik" not in metrics
 
 
 # -- the ppca dataset -----------------------------------------------------------------------------
@@ -284,3 +369,8 @@ def test_train_step_compiles_exactly_once(tmp_path):
   run, _ = train_inspectable(config, str(tmp_path / "run"))
   assert run.train_step_fn._cache_size() == 1
   assert run.eval_step_fn._cache_size() == 1
+  with open(tmp_path / "run" / "metrics.jsonl") as f:
+    logged = [row["kl_weight"] for row in map(json.loads, f) if row["split"] == "train"]
+  # The means over steps 0-4 and 5-9 of min(1, step / 8).
+  np.testing.assert_allclose(logged, [np.mean(np.minimum(1, np.arange(5) / 8)),
+                                      np.mean(np.minimum(1, np.arange(5, 10) / 8))], rtol=1e-6)

@@ -96,10 +96,10 @@ def jaxgen_side(quick: bool) -> dict:
     del mixed_state
   num = sample_batch(quick)
   generate = lambda sampler, steps: (
-      lambda params, rng: run.experiment.generate(params, rng, num, sampler, steps))
+      lambda state, rng: run.experiment.sample(state, rng, num, sampler=sampler, num_steps=steps))
   result["sampling_s"], result["sampling_compile_s"] = {}, {}
   for name, sampler, steps in (("ancestral_1000", "ancestral", TIMESTEPS), ("ddim_50", "ddim", DDIM_STEPS)):
-    timing = jax_helpers.time_sampler(generate(sampler, steps), state.params, jax.random.PRNGKey(1))
+    timing = jax_helpers.time_sampler(generate(sampler, steps), state, jax.random.PRNGKey(1))
     result["sampling_s"][name] = timing["seconds"]
     result["sampling_compile_s"][name] = timing["compile_s"]
   result["sample_batch"] = num

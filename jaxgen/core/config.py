@@ -208,48 +208,8 @@ def to_json(config: ml_collections.ConfigDict) -> str:
   return config.to_json_best_effort(indent=2, sort_keys=True)
 
 
-# Config fields renamed since workdirs were first written: old name -> new name. from_json reads
-# an old workdir's config.json under the new names, so it still evaluates and resumes.
-RENAMED_FIELDS = {
-    "eval.fid_num_samples": "eval.num_image_samples",  # VAE family, before every family used one
-    "eval.num_fid_samples": "eval.num_image_samples",  # flows family, likewise
-}
-
-
-def _rename_fields(config: dict) -> dict:
-  for old, new in RENAMED_FIELDS.items():
-    (old_group, old_key), (new_group, new_key) = old.split("."), new.split(".")
-    if old_key in config.get(old_group, {}):
-      config.setdefault(new_group, {})[new_key] = config[old_group].pop(old_key)
-  return config
-
-
-# Fields a family's configs gained after workdirs were written without them, with the value that
-# reproduces what those workdirs ran: an old workdir reads them back set to that value ("*": every
-# family's).
-ADDED_FIELDS = {
-    "*": {"train.compute_dtype": "float32"},  # mixed precision (jaxgen/core/precision.py)
-    "pixelcnn": {"model.dist_aug": "none",  # distribution augmentation (pixelcnn/augment.py)
-                 "model.label_mixture": False, "model.clusters": 0,  # mixtures (pixelcnn/mixture.py)
-                 "model.cluster_method": "kmeans", "model.transform_weights": "uniform"},
-    "gan": {"model.conv": "auto"},  # DCGAN's convolution implementation (jaxgen/nn/conv.py)
-    "flows": {"model.num_bins": 8, "model.tail_bound": 3.0},  # spline couplings' settings
-    "diffusion": {"eval.fid_vs_steps_etas": (0.0,)},  # FID-vs-steps was measured at eta 0 only
-}
-
-
-def _add_fields(config: dict) -> dict:
-  added = {**ADDED_FIELDS["*"], **ADDED_FIELDS.get(config.get("family"), {})}
-  for field, value in added.items():
-    group, key = field.split(".")
-    config.setdefault(group, {}).setdefault(key, value)
-  return config
-
-
 def from_json(text: str) -> ml_collections.ConfigDict:
-  """Reads a ``config.json`` back; JSON lists become tuples, as configs write them; fields of
-  ``RENAMED_FIELDS`` take their new names, and fields of ``ADDED_FIELDS`` missing from an older
-  workdir's file take the value that reproduces it."""
+  """Reads a ``config.json`` back; JSON lists become tuples, as configs write them."""
 
   def tuples(value):
     if isinstance(value, list):
@@ -258,7 +218,7 @@ def from_json(text: str) -> ml_collections.ConfigDict:
       return {k: tuples(v) for k, v in value.items()}
     return value
 
-  return ml_collections.ConfigDict(tuples(_add_fields(_rename_fields(json.loads(text)))))
+  return ml_collections.ConfigDict(tuples(json.loads(text)))
 
 
 def smoke(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:

@@ -3,7 +3,7 @@
 import ml_collections
 import optax
 
-from jaxgen.core.registry import Registry
+from jaxgen.registry import Registry
 from jaxgen.errors import ConfigError
 
 SCHEDULES = ("constant", "cosine", "linear")

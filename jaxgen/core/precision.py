@@ -8,7 +8,7 @@ network built with Flax's ``dtype=bfloat16, param_dtype=float32``. Normalisation
 attention softmaxes are computed in float32, and the network's output is cast back to float32
 before the loss. Evaluation and sampling use the same parameters in a float32 network.
 
-A family that supports it lists the names in ``COMPUTE_DTYPES`` on its Experiment class; the runner
+A family that supports it lists the names in its Experiment's ``compute_dtypes``; the runner
 refuses the others (``check``).
 """
 
@@ -32,7 +32,7 @@ def check(config: ml_collections.ConfigDict, experiment) -> None:
   """Raises unless ``config.family``'s experiment supports ``train.compute_dtype``."""
   name = config.train.compute_dtype
   compute_dtype(name)
-  supported = getattr(type(experiment), "COMPUTE_DTYPES", ("float32",))
+  supported = experiment.compute_dtypes
   if name not in supported:
     raise ConfigError(f"train.compute_dtype={name!r} is not supported by the {config.family!r} "
                       f"family (it supports: {', '.join(supported)}); mixed precision is built for "

@@ -1,12 +1,15 @@
 """The one training runner: train, evaluate and sample any family's Experiment.
 
-``train(config, workdir)`` jits the family's pure ``train_step`` over a ``data`` mesh (batch
-sharded, state replicated and donated), checkpoints with orbax, resumes exactly (state, data
-position, run key), logs metrics/TensorBoard/sample grids, evaluates periodically, stops early
-on an eval metric, and saves on SIGTERM/SIGINT before exiting.
+``Run`` builds a family's Experiment and compiles every device function it has (train, eval,
+per-example, sample, grid) with explicit shardings over a ``data`` mesh (batch sharded, state
+replicated, the train state donated). ``train(config, workdir)`` checkpoints with orbax, resumes
+exactly (state, data position, run key), and runs its periodic actions (log, evaluate with a
+sample grid and early stopping, save), saving on SIGTERM/SIGINT before it exits. ``evaluate``
+makes one pass over the test split and hands its per-example results to the family.
 """
 
 import contextlib
+import functools
 import json
 import math
 import os
@@ -14,7 +17,7 @@ import signal
 import sys
 import threading
 import time
-from typing import Any, Dict, Iterator, Optional, Sequence
+from typing import Any, Callable, Dict, Iterator, Optional, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -25,21 +28,22 @@ from flax import traverse_util
 
 import jaxgen
 from jaxgen import data as data_lib
-from jaxgen import families
+from jaxgen import registry
 from jaxgen.core import checkpoint as checkpoint_lib
 from jaxgen.core import config as config_lib
+from jaxgen.core import evaluation
 from jaxgen.core import logging as logging_lib
 from jaxgen.core import precision
 from jaxgen.core import sharding
-from jaxgen.core.experiment import Experiment, TrainState
+from jaxgen.core.experiment import Experiment, TrainState, skipping_nonfinite
 from jaxgen.errors import CheckpointError, ConfigError, NonFiniteError
-from jaxgen.eval import samples as eval_samples
 
 CONFIG_FILE = "config.json"
 EVAL_FILE = "eval.json"
 VERSION_FILE = "jaxgen.json"
-# Bumped when what a workdir holds changes incompatibly; a reader accepts formats <= its own.
-WORKDIR_FORMAT = 1
+# Bumped when what a workdir holds changes incompatibly; a reader accepts this format only.
+# 2: Experiment protocol v2 (no per-family migrations of older configs).
+WORKDIR_FORMAT = 2
 
 
 def data_options(config: ml_collections.ConfigDict) -> dict:
@@ -48,30 +52,8 @@ def data_options(config: ml_collections.ConfigDict) -> dict:
   return dict(scale=c.scale, dequantize=c.dequantize, binarize=c.binarize)
 
 
-def value_range(config: ml_collections.ConfigDict) -> tuple[float, float]:
-  return (-1.0, 1.0) if config.data.scale == "-1_1" else (0.0, 1.0)
-
-
-def skipping_nonfinite(train_step):
-  """Wraps a train step so that an update with any non-finite metric is not applied.
-
-  The step count still advances (the data position and the run key stay in step); the
-  metrics of a skipped update read 0 and ``skipped_updates`` is 1.
-  """
-
-  def step(state: TrainState, batch: dict, rng: jax.Array):
-    new_state, metrics = train_step(state, batch, rng)
-    finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(v)) for v in jax.tree.leaves(metrics)]))
-    kept = jax.tree.map(lambda new, old: jnp.where(finite, new, old), new_state, state)
-    metrics = {name: jnp.where(finite, value, 0.0) for name, value in metrics.items()}
-    metrics["skipped_updates"] = 1.0 - finite.astype(jnp.float32)
-    return kept.replace(step=new_state.step), metrics
-
-  return step
-
-
 class Run:
-  """What train/evaluate/sample share: the mesh, the experiment, the jitted functions."""
+  """What train/evaluate/sample share: the mesh, the experiment, its compiled functions."""
 
   def __init__(self, config: ml_collections.ConfigDict):
     self.config = config_lib.validate(config)
@@ -79,8 +61,10 @@ class Run:
     sharding.check_batch_size(config.train.batch_size, self.mesh)
     sharding.check_batch_size(config.eval.batch_size, self.mesh, "eval.batch_size")
     self.info = data_lib.dataset_info(config.data.name)
-    self.experiment: Experiment = families.make_experiment(config)
+    self.value_range = self.info.value_range(config.data.scale)
+    self.experiment: Experiment = registry.make_experiment(config)
     precision.check(config, self.experiment)
+    self.experiment.prepare(self.examples)
     replicated = sharding.replicated(self.mesh)
     batch = sharding.batch_sharded(self.mesh)
     self.init_fn = jax.jit(self.experiment.init, out_shardings=replicated)
@@ -92,10 +76,18 @@ class Run:
         in_shardings=(replicated, batch, replicated),
         out_shardings=(replicated, replicated),
         donate_argnums=(0,))
-    self.eval_step_fn = jax.jit(self.experiment.eval_step,
-                                in_shardings=(replicated, batch, replicated))
-    self.sample_fn = jax.jit(self.experiment.sample, static_argnums=(2,))
+    per_example = dict(in_shardings=(replicated, batch, replicated), out_shardings=batch)
+    self.eval_step_fn = jax.jit(self.experiment.eval_step, **per_example)
+    self.evaluate_step_fn = jax.jit(self.experiment.evaluate_step, **per_example)
+    self._sample_fns = {}
+    self.grid_fn = jax.jit(self.experiment.sample_grid, in_shardings=(replicated, replicated),
+                           out_shardings=replicated)
     self._eval_iterator = None
+
+  def examples(self, split: str, num: int) -> Dict[str, np.ndarray]:
+    """The first ``num`` examples of ``split`` as the config preprocesses them (``prepare``)."""
+    c = self.config
+    return evaluation.split_examples(c.data.name, split, num, c.seed, **data_options(c))
 
   def train_iterator(self):
     c = self.config
@@ -118,40 +110,53 @@ class Run:
     example = next(iter(self.eval_batches()))
     return self.init_fn(init_key, example)
 
+  def test_pass(self, step_fn: Callable, state: TrainState, rng: jax.Array) -> Dict[str, np.ndarray]:
+    """``step_fn``'s per-example values over the whole test split, with the labels where there
+    are any: {name: float64 [N, ...]} on the host, the padding of the last batch left out."""
+    return evaluation.per_example(lambda batch, key: step_fn(state, batch, key),
+                                  self.eval_batches(), rng, extras=("label",))
+
   def eval_pass(self, state: TrainState, rng: jax.Array) -> Dict[str, float]:
-    """Means of ``eval_step``'s per-example metrics over the whole test split (float64, on the
-    host; the padding of the last batch left out)."""
-    values = eval_samples.per_example(lambda batch, key: self.eval_step_fn(state, batch, key),
-                                      self.eval_batches(), rng)
+    """Means of ``eval_step``'s per-example metrics over the whole test split (float64)."""
+    values = self.test_pass(self.eval_step_fn, state, rng)
+    values.pop("label", None)
     for name, column in values.items():
       if column.ndim != 1:
         raise ValueError(f"eval_step metric {name!r} has shape {column.shape[1:]} per example; "
                          "expected one value per example")
     return {name: float(np.mean(column)) for name, column in values.items()}
 
-  def samples(self, state: TrainState, rng: jax.Array, num: int) -> np.ndarray:
-    """``num`` samples, drawn in chunks of at most ``eval.batch_size`` (one compile per size)."""
-    chunk = self.config.eval.batch_size
-    parts = []
-    for i, start in enumerate(range(0, num, chunk)):
-      parts.append(sharding.to_host(self.sample_fn(state, jax.random.fold_in(rng, i),
-                                                   min(chunk, num - start))))
-    return np.concatenate(parts)
+  def sample_fn(self, **options) -> Callable:
+    """The compiled ``sample(state, rng, num)`` with these static ``options`` (one compile per
+    option set and ``num``)."""
+    key = tuple(sorted(options.items()))
+    if key not in self._sample_fns:
+      replicated = sharding.replicated(self.mesh)
+      # The options are bound, not passed: jit takes no keyword arguments with in_shardings.
+      self._sample_fns[key] = jax.jit(functools.partial(self.experiment.sample, **options),
+                                      static_argnums=(2,), in_shardings=(replicated, replicated),
+                                      out_shardings=replicated)
+    return self._sample_fns[key]
+
+  def sampler(self, state: TrainState) -> Callable[..., np.ndarray]:
+    """``sampler(rng, num, **options)``: ``num`` samples of ``state`` on the host, drawn
+    ``eval.batch_size`` at a time with keys ``fold_in(rng, i)`` (one compile per options)."""
+
+    def draw(rng: jax.Array, num: int, **options) -> np.ndarray:
+      sample = self.sample_fn(**options)
+      return evaluation.draw(lambda key, n: sample(state, key, n), rng, num,
+                             self.config.eval.batch_size)
+
+    return draw
 
   def save_sample_grid(self, state: TrainState, rng: jax.Array, path: str) -> None:
-    grid = getattr(self.experiment, "sample_grid", None)
-    if grid is not None:  # Families without a prior (autoencoders) show what they do instead.
-      images, ncol = grid(state, rng)
-      images = sharding.to_host(images)
-    else:
-      images, ncol = self.samples(state, rng, self.config.eval.num_samples), None
+    images = sharding.to_host(self.grid_fn(state, rng))
     if not sharding.is_main_process():
       return
     if self.info.kind == "image":
-      logging_lib.save_image_grid(images, path, value_range(self.config), ncol)
+      logging_lib.save_image_grid(images, path, self.value_range, self.experiment.grid_columns)
     else:
-      reference = next(data_lib.load(self.config.data.name, "test", 2000, shuffle=False,
-                                     repeat=False))[self.info.key]
+      reference = self.examples("test", 2000)[self.info.key]
       logging_lib.save_scatter(images, path, reference)
 
 
@@ -176,17 +181,22 @@ class _IntervalMetrics:
 
 
 def check_workdir_version(workdir: str) -> None:
-  """Rejects a workdir written by a jaxgen whose workdir format this one cannot read."""
+  """Rejects a workdir written in another workdir format than this jaxgen's (a new or empty
+  workdir passes)."""
   path = os.path.join(workdir, VERSION_FILE)
-  if not os.path.exists(path):
+  if os.path.exists(path):
+    with open(path) as f:
+      written = json.load(f)
+  elif os.path.exists(os.path.join(workdir, CONFIG_FILE)):
+    written = {"workdir_format": 1, "jaxgen_version": "0.1.0 or older"}
+  else:
     return
-  with open(path) as f:
-    written = json.load(f)
-  if written.get("workdir_format", 0) > WORKDIR_FORMAT:
+  found = written.get("workdir_format", 0)
+  if found != WORKDIR_FORMAT:
+    action = "upgrade jaxgen" if found > WORKDIR_FORMAT else "retrain it with this jaxgen"
     raise CheckpointError(
-        f"{workdir!r} was written by jaxgen {written.get('jaxgen_version')} (workdir format "
-        f"{written.get('workdir_format')}); this is jaxgen {jaxgen.__version__}, which reads "
-        f"formats up to {WORKDIR_FORMAT}: upgrade jaxgen to use it")
+        f"{workdir!r} has workdir format {found} (jaxgen {written.get('jaxgen_version')}); this "
+        f"jaxgen {jaxgen.__version__} reads format {WORKDIR_FORMAT} only: {action} to use it")
 
 
 def _write_workdir_files(workdir: str, config: ml_collections.ConfigDict) -> None:
@@ -294,111 +304,149 @@ def _init_from(state: TrainState, source_workdir: str, workdir: str) -> TrainSta
   return state.replace(params=params, ema_params=ema)
 
 
+class Periodic:
+  """Calls ``action(step)`` every ``every`` steps and, with ``at_end``, at the last step (in the
+  manner of clu's periodic actions)."""
+
+  def __init__(self, every: int, action: Callable[[int], None], at_end: bool = True):
+    self.every, self.action, self.at_end = every, action, at_end
+
+  def __call__(self, step: int, last: bool) -> None:
+    if step % self.every == 0 or (self.at_end and last):
+      self.action(step)
+
+
+class _Training:
+  """One training run: its state, its writers and the periodic actions of its loop."""
+
+  def __init__(self, config: ml_collections.ConfigDict, workdir: str):
+    self.config, self.workdir = config, workdir
+    self.run = run = Run(config)
+    self.main = sharding.is_main_process()
+    os.makedirs(workdir, exist_ok=True)
+    if self.main:
+      _write_workdir_files(workdir, config)
+    init_key, self.train_key = _run_keys(config.seed)
+    self.state = run.initial_state(init_key)
+    self.train_iter = run.train_iterator()
+    self.checkpointer = checkpoint_lib.Checkpointer(os.path.join(workdir, "checkpoints"),
+                                                    config.keep_checkpoints)
+    restored = self.checkpointer.restore_latest(self.state)
+    meta = {}
+    if restored is not None:
+      self.state, data_state, meta = restored
+      self.train_iter.set_state(data_state)
+      self.train_key = jnp.asarray(np.asarray(meta["train_key"], np.uint32))
+      if self.main:  # Rows logged after that checkpoint are about to be logged again.
+        logging_lib.drop_rows_after(workdir, int(self.state.step))
+      print(f"resumed from step {int(self.state.step)} in {workdir}")
+    elif config.init_from:
+      self.state = _init_from(self.state, config.init_from, workdir)
+    self.early_stopping = _EarlyStopping(config, meta.get("early_stopping", {}))
+    self.best_checkpointer = (
+        checkpoint_lib.Checkpointer(os.path.join(workdir, "checkpoints_best"), 1)
+        if self.early_stopping.metric else None)
+    self.writer = logging_lib.MetricWriter(workdir, enabled=self.main)
+    self.start = int(self.state.step)
+    self.pending = None  # The last step's metrics: checked one step late so dispatch stays async.
+    self.interval = _IntervalMetrics()
+    self.started = self.last_log = time.perf_counter()
+    self.first_step_seconds = None
+    self.stop_requested = False
+
+  def check_finite(self) -> None:
+    if self.pending is not None and not self.config.train.skip_nonfinite:
+      _check_finite(*self.pending, self.checkpointer.latest_step())
+
+  def train_step(self, step: int) -> None:
+    """The update that makes step ``step + 1``."""
+    batch = sharding.shard_batch(next(self.train_iter), self.run.mesh)
+    self.state, metrics = self.run.train_step_fn(self.state, batch,
+                                                 jax.random.fold_in(self.train_key, step))
+    self.check_finite()
+    self.pending = (step + 1, metrics)
+    self.interval.add(metrics)
+    if self.first_step_seconds is None:
+      jax.block_until_ready(metrics)
+      self.first_step_seconds = time.perf_counter() - self.started
+
+  def log(self, step: int) -> None:
+    """The train metrics' means since the last log, and the step rate."""
+    self.check_finite()
+    now = time.perf_counter()
+    logged = self.interval.means()
+    logged["steps_per_sec"] = self.interval.steps / max(now - self.last_log, 1e-9)
+    if step - self.interval.steps == self.start:
+      logged["first_step_seconds"] = self.first_step_seconds
+    self.writer.write(step, "train", logged)
+    self.progress.set_postfix(loss=f"{logged['loss']:.4g}")
+    self.interval, self.last_log = _IntervalMetrics(), now
+
+  def evaluate(self, step: int) -> None:
+    """The eval pass's means, a sample grid, and early stopping's bookkeeping."""
+    eval_rng = jax.random.fold_in(jax.random.fold_in(self.train_key, step), 1)
+    metrics = self.run.eval_pass(self.state, eval_rng)
+    self.writer.write(step, "eval", metrics)
+    self.run.save_sample_grid(self.state, eval_rng,
+                              os.path.join(self.workdir, "samples", f"step_{step}.png"))
+    self.stop_early(step, metrics)
+
+  def stop_early(self, step: int, metrics: Dict[str, float]) -> None:
+    stopping = self.early_stopping
+    if not stopping.metric:
+      return
+    if stopping.update(metrics):
+      self.check_finite()
+      self.best_checkpointer.save(step, self.state, self.train_iter.get_state(),
+                                  {"train_key": [], "metric": stopping.record()})
+    if stopping.should_stop:
+      print(f"early stopping at step {step}: {stopping.metric} has not improved for "
+            f"{stopping.patience} evals (best {stopping.best:.6g})")
+      self.stop_requested = True
+
+  def save(self, step: int) -> None:
+    self.check_finite()
+    meta = {"train_key": np.asarray(jax.device_get(self.train_key)).tolist(),
+            "early_stopping": self.early_stopping.record()}
+    self.checkpointer.save(step, self.state, self.train_iter.get_state(), meta)
+
+  def loop(self) -> TrainState:
+    c = self.config
+    num_steps = c.train.num_steps
+    periodic = [Periodic(c.log_every, self.log), Periodic(c.eval_every, self.evaluate),
+                Periodic(c.checkpoint_every, self.save, at_end=False)]
+    self.progress = tqdm.tqdm(total=num_steps, initial=self.start, dynamic_ncols=True, desc="train",
+                              disable=not (self.main and sys.stderr.isatty()))
+    step = self.start
+    try:
+      with _stop_on_signals() as stop:
+        while step < num_steps and not self.stop_requested:
+          if stop["signal"]:
+            print(f"{stop['signal']}: saving a checkpoint at step {step} and exiting")
+            break
+          self.train_step(step)
+          step += 1
+          self.progress.update(1)
+          for action in periodic:
+            if not self.stop_requested:
+              action(step, step == num_steps)
+        self.check_finite()
+        if self.checkpointer.latest_step() != step:
+          self.save(step)
+    finally:
+      self.progress.close()
+      self.checkpointer.close()
+      if self.best_checkpointer is not None:
+        self.best_checkpointer.close()
+      self.writer.close()
+    return self.state
+
+
 def train(config: ml_collections.ConfigDict, workdir: str) -> TrainState:
   """Trains ``config`` in ``workdir``, resuming from its newest checkpoint if there is one."""
   sharding.initialize_distributed(config.distributed)
   check_workdir_version(workdir)
-  run = Run(config)
-  main = sharding.is_main_process()
-  os.makedirs(workdir, exist_ok=True)
-  if main:
-    _write_workdir_files(workdir, config)
-
-  init_key, train_key = _run_keys(config.seed)
-  state = run.initial_state(init_key)
-  train_iter = run.train_iterator()
-  checkpointer = checkpoint_lib.Checkpointer(os.path.join(workdir, "checkpoints"),
-                                             config.keep_checkpoints)
-  restored = checkpointer.restore_latest(state)
-  meta = {}
-  if restored is not None:
-    state, data_state, meta = restored
-    train_iter.set_state(data_state)
-    train_key = jnp.asarray(np.asarray(meta["train_key"], np.uint32))
-    if main:  # Rows logged after that checkpoint are about to be logged again.
-      logging_lib.drop_rows_after(workdir, int(state.step))
-    print(f"resumed from step {int(state.step)} in {workdir}")
-  elif config.init_from:
-    state = _init_from(state, config.init_from, workdir)
-
-  early_stopping = _EarlyStopping(config, meta.get("early_stopping", {}))
-  best_checkpointer = (checkpoint_lib.Checkpointer(os.path.join(workdir, "checkpoints_best"), 1)
-                       if early_stopping.metric else None)
-  writer = logging_lib.MetricWriter(workdir, enabled=main)
-  num_steps = config.train.num_steps
-  start = int(state.step)
-
-  def save(step: int) -> None:
-    meta = {"train_key": np.asarray(jax.device_get(train_key)).tolist(),
-            "early_stopping": early_stopping.record()}
-    checkpointer.save(step, state, train_iter.get_state(), meta)
-
-  progress = tqdm.tqdm(total=num_steps, initial=start, disable=not (main and sys.stderr.isatty()),
-                       dynamic_ncols=True, desc="train")
-  pending = None  # The previous step's metrics: checked one step late so dispatch stays async.
-  check_finite = (lambda *args: None) if config.train.skip_nonfinite else _check_finite
-  interval = _IntervalMetrics()
-  started = last_log = time.perf_counter()
-  first_step_seconds = None
-  step = start
-  try:
-    with _stop_on_signals() as stop:
-      while step < num_steps:
-        if stop["signal"]:
-          print(f"{stop['signal']}: saving a checkpoint at step {step} and exiting")
-          break
-        batch = sharding.shard_batch(next(train_iter), run.mesh)
-        state, metrics = run.train_step_fn(state, batch, jax.random.fold_in(train_key, step))
-        if pending is not None:
-          check_finite(*pending, checkpointer.latest_step())
-        step += 1
-        pending = (step, metrics)
-        interval.add(metrics)
-        if first_step_seconds is None:
-          jax.block_until_ready(metrics)
-          first_step_seconds = time.perf_counter() - started
-        progress.update(1)
-
-        if step % config.log_every == 0 or step == num_steps:
-          check_finite(*pending, checkpointer.latest_step())
-          now = time.perf_counter()
-          logged = interval.means()
-          logged["steps_per_sec"] = interval.steps / max(now - last_log, 1e-9)
-          if step - interval.steps == start:
-            logged["first_step_seconds"] = first_step_seconds
-          writer.write(step, "train", logged)
-          progress.set_postfix(loss=f"{logged['loss']:.4g}")
-          interval, last_log = _IntervalMetrics(), now
-
-        if step % config.eval_every == 0 or step == num_steps:
-          eval_rng = jax.random.fold_in(jax.random.fold_in(train_key, step), 1)
-          eval_metrics = run.eval_pass(state, eval_rng)
-          writer.write(step, "eval", eval_metrics)
-          run.save_sample_grid(state, eval_rng, os.path.join(workdir, "samples", f"step_{step}.png"))
-          if early_stopping.metric:
-            if early_stopping.update(eval_metrics):
-              check_finite(*pending, checkpointer.latest_step())
-              best_checkpointer.save(step, state, train_iter.get_state(),
-                                     {"train_key": [], "metric": early_stopping.record()})
-            if early_stopping.should_stop:
-              print(f"early stopping at step {step}: {early_stopping.metric} has not improved "
-                    f"for {early_stopping.patience} evals (best {early_stopping.best:.6g})")
-              break
-
-        if step % config.checkpoint_every == 0:
-          check_finite(*pending, checkpointer.latest_step())
-          save(step)
-      if pending is not None:
-        check_finite(*pending, checkpointer.latest_step())
-      if checkpointer.latest_step() != step:
-        save(step)
-  finally:
-    progress.close()
-    checkpointer.close()
-    if best_checkpointer is not None:
-      best_checkpointer.close()
-    writer.close()
-  return state
+  return _Training(config, workdir).loop()
 
 
 def load_workdir_config(workdir: str) -> ml_collections.ConfigDict:
@@ -436,18 +484,18 @@ def restore(workdir: str, which: str = "latest", overrides: Sequence[str] = ()) 
 
 
 def evaluate(workdir: str, which: str = "latest", overrides: Sequence[str] = ()) -> Dict[str, float]:
-  """Restores ``workdir``'s checkpoint, runs the family's ``evaluate``, writes ``eval.json`` (and
-  whatever the family's optional ``write_report(metrics, workdir)`` writes)."""
+  """Restores ``workdir``'s checkpoint, makes one pass of ``evaluate_step`` over the test split,
+  runs the family's ``evaluate`` on its results, writes ``eval.json`` and the family's report."""
   run, state = restore(workdir, which, overrides)
   rng = jax.random.fold_in(jax.random.PRNGKey(run.config.seed), 2)
-  metrics = dict(run.experiment.evaluate(state, run.eval_batches, rng))
+  pass_key, sample_key = jax.random.split(rng)
+  results = run.test_pass(run.evaluate_step_fn, state, pass_key)
+  metrics = dict(run.experiment.evaluate(state, results, run.sampler(state), sample_key))
   metrics["step"] = int(state.step)
   if sharding.is_main_process():
     with open(os.path.join(workdir, EVAL_FILE), "w") as f:
       json.dump(metrics, f, indent=2, sort_keys=True)
-    report = getattr(run.experiment, "write_report", None)  # optional: a family's tables and plots
-    if report is not None:
-      report(metrics, workdir)
+    run.experiment.report(metrics, workdir)
   return metrics
 
 
@@ -460,12 +508,12 @@ def sample(workdir: str, num: int, out: str, seed: int = 0, which: str = "latest
   if extension not in (".png", ".npz"):
     raise ConfigError(f"--out {out!r} must end in .png (a grid) or .npz (the array 'samples')")
   run, state = restore(workdir, which, overrides)
-  samples = run.samples(state, jax.random.PRNGKey(seed), num)
+  samples = run.sampler(state)(jax.random.PRNGKey(seed), num)
   if sharding.is_main_process():
     if extension == ".npz":
       np.savez(out, samples=samples)
     elif run.info.kind == "image":
-      logging_lib.save_image_grid(samples, out, value_range(run.config))
+      logging_lib.save_image_grid(samples, out, run.value_range)
     else:
       logging_lib.save_scatter(samples, out)
   return samples

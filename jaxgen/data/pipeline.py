@@ -12,7 +12,7 @@ from typing import Callable, Iterator, Sequence
 import jax
 import numpy as np
 
-from jaxgen.core.registry import Registry
+from jaxgen.registry import Registry
 from jaxgen.errors import ConfigError, DataError, UnknownNameError
 
 # Random streams are keyed [seed, PURPOSE, ...]. numpy's SeedSequence gives [a, b] and
@@ -37,6 +37,10 @@ class DatasetInfo:
   mode_centres: np.ndarray | None = None  # [K, 2] mixture means
   mode_std: float | None = None  # per-coordinate std of each mixture component
   entropy: float | None = None  # true differential entropy in nats
+
+  def value_range(self, scale: str) -> tuple[float, float]:
+    """The (low, high) of the images ``load(..., scale=scale)`` delivers."""
+    return (-1.0, 1.0) if scale == "-1_1" else (0.0, 1.0)
 
 
 @dataclasses.dataclass(frozen=True)

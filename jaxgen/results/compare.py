@@ -3,7 +3,7 @@
 Each row is a workdir (its family, dataset and description from ``config.json``); the columns
 are the metrics of ``METRICS`` that at least one workdir's ``eval.json`` reports, always in that
 order, blank where a family does not report one. Families name the same quantity the same way
-(DESIGN.md), so a column compares like with like.
+(docs/architecture.md), so a column compares like with like.
 """
 
 import os

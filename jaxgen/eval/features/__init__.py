@@ -12,7 +12,7 @@ Inputs are images in [0, 1]; a family whose data is in [-1, 1] maps it with (x +
 A name of the form ``package.module:factory`` is imported and called with the same arguments.
 """
 
-from jaxgen.core.registry import Registry
+from jaxgen.registry import Registry
 from jaxgen.eval.features.digits import DigitsExtractor
 
 EXTRACTORS = Registry("feature extractor")

@@ -11,7 +11,7 @@ prior to sample from, so ``sample`` returns reconstructions of held-out images a
 """
 
 import math
-from typing import Callable, Dict, Iterator
+from typing import Callable, Dict
 
 import jax
 import jax.numpy as jnp
@@ -21,12 +21,12 @@ import numpy as np
 from jaxgen import data as data_lib
 from jaxgen import eval as eval_lib
 from jaxgen.core import latents
-from jaxgen.eval import samples as eval_samples
-from jaxgen.core.experiment import TrainState, apply_gradients, init_train_state
+from jaxgen.core.experiment import Examples, Experiment, Sampler, TrainState, init_train_state
 from jaxgen.core.optim import make_optimizer
 from jaxgen.errors import ConfigError
 from jaxgen.families.autoencoder import losses
 from jaxgen.families.autoencoder.model import build_autoencoder
+from jaxgen.nn.corruption import NOISE_KINDS, corrupt
 
 HELD_OUT = 256  # Test images kept for reconstructions and interpolation grids.
 GRID_COLUMNS = 10
@@ -39,8 +39,9 @@ def output_activation(config: ml_collections.ConfigDict, kind: str) -> Callable:
   return jnp.tanh if config.data.scale == "-1_1" else jax.nn.sigmoid
 
 
-class AutoencoderExperiment:
+class AutoencoderExperiment(Experiment):
   """Implements the Experiment protocol (jaxgen.core.experiment) for autoencoders."""
+  grid_columns = GRID_COLUMNS
 
   def __init__(self, config: ml_collections.ConfigDict):
     self.config = config
@@ -51,17 +52,17 @@ class AutoencoderExperiment:
     self.reconstruction_loss = losses.LOSSES.get(config.loss.name)
     self.activation = output_activation(config, self.info.kind)
     c = config.loss
-    if c.noise not in losses.NOISE_KINDS:
+    if c.noise not in NOISE_KINDS:
       raise ConfigError(f"loss.noise {c.noise!r} is unknown; valid: "
-                        f"{', '.join(repr(k) for k in losses.NOISE_KINDS)}")
+                        f"{', '.join(repr(k) for k in NOISE_KINDS)}")
     if c.kl_weight > 0 and config.model.code_activation != "sigmoid":
       raise ConfigError("loss.kl_weight > 0 needs codes in (0, 1): set model.code_activation='sigmoid'")
     if config.loss.name == "bce" and (self.info.kind != "image" or config.data.scale != "0_1"):
       raise ConfigError("loss.name='bce' needs image data in [0, 1] (data.scale='0_1')")
-    test = data_lib.load(config.data.name, "test", HELD_OUT, seed=config.seed, shuffle=False,
-                         repeat=False, scale=config.data.scale, dequantize=config.data.dequantize,
-                         binarize=config.data.binarize)
-    self.held_out = jnp.asarray(next(iter(test))[self.key][:min(HELD_OUT, self.info.num_examples["test"])])
+
+  def prepare(self, examples: Examples) -> None:
+    """Keeps ``HELD_OUT`` test images for ``sample`` and the grids."""
+    self.held_out = jnp.asarray(examples("test", HELD_OUT)[self.key])
 
   # -- the model as functions of params --------------------------------------------------------
 
@@ -81,7 +82,7 @@ class AutoencoderExperiment:
   def objective(self, params, x: jax.Array, rng: jax.Array) -> tuple[jax.Array, Dict[str, jax.Array]]:
     """Per-example loss ``[B]`` and its terms ``{name: [B]}``."""
     c = self.config.loss
-    corrupted = losses.corrupt(x, rng, c.noise, c.noise_level)
+    corrupted = corrupt(x, rng, c.noise, c.noise_level)
     codes, logits = self.model.apply({"params": params}, corrupted)
     terms = {"reconstruction": self.reconstruction_loss(logits, x, self.activation)}
     total = terms["reconstruction"]
@@ -102,14 +103,8 @@ class AutoencoderExperiment:
     params = self.model.init(rng, example_batch[self.key])["params"]
     return init_train_state(params, self.optimizer, self.config.train.ema_decay)
 
-  def train_step(self, state: TrainState, batch: dict, rng: jax.Array):
-    def mean_loss(params):
-      total, terms = self.objective(params, batch[self.key], rng)
-      return jnp.mean(total), {name: jnp.mean(value) for name, value in terms.items()}
-
-    (loss, terms), grads = jax.value_and_grad(mean_loss, has_aux=True)(state.params)
-    state, norms = apply_gradients(state, grads, self.optimizer, self.config.train.ema_decay)
-    return state, {"loss": loss, **terms, **norms}
+  def loss(self, params, model_state, batch: dict, rng: jax.Array, step: jax.Array):
+    return self.objective(params, batch[self.key], rng)
 
   def eval_step(self, state: TrainState, batch: dict, rng: jax.Array) -> Dict[str, jax.Array]:
     """Per-example ``loss``, ``recon_mse`` (per dimension), ``recon_bce``, ``denoise_mse``, the
@@ -127,7 +122,7 @@ class AutoencoderExperiment:
       metrics["recon_bce"] = losses.bce(logits, x, self.activation) / dims
     c = self.config.loss
     if c.noise:
-      noisy = losses.corrupt(x, rng, c.noise, c.noise_level)
+      noisy = corrupt(x, rng, c.noise, c.noise_level)
       metrics["denoise_mse"] = jnp.mean(
           jnp.square(self.reconstruct(params, noisy) - x).reshape(x.shape[0], -1), axis=1)
     return metrics
@@ -137,27 +132,24 @@ class AutoencoderExperiment:
     index = jax.random.randint(rng, (num,), 0, self.held_out.shape[0])
     return self.reconstruct(state.eval_params, self.held_out[index])
 
-  def sample_grid(self, state: TrainState, rng: jax.Array) -> tuple[jax.Array, int]:
+  def sample_grid(self, state: TrainState, rng: jax.Array) -> jax.Array:
     """Rows: originals, (corrupted,) reconstructions, then 4 latent interpolations."""
     params = state.eval_params
     originals = self.held_out[:GRID_COLUMNS]
     rows = [originals]
     c = self.config.loss
     if c.noise:
-      originals = losses.corrupt(originals, rng, c.noise, c.noise_level)
+      originals = corrupt(originals, rng, c.noise, c.noise_level)
       rows.append(originals)
     rows.append(self.reconstruct(params, originals))
     for pair in range(4):
       rows.append(self.interpolate(params, self.held_out[pair], self.held_out[GRID_COLUMNS + pair],
                                    GRID_COLUMNS))
-    return jnp.concatenate(rows), GRID_COLUMNS
+    return jnp.concatenate(rows)
 
-  def evaluate(self, state: TrainState, eval_batches: Callable[[], Iterator[dict]],
+  def evaluate(self, state: TrainState, values: Dict[str, np.ndarray], sampler: Sampler,
                rng: jax.Array) -> Dict[str, float]:
     """Test-split means of ``eval_step``'s metrics, ``denoise_psnr`` and ``anomaly_auroc``."""
-    eval_step = jax.jit(self.eval_step)
-    values = eval_samples.per_example(lambda batch, key: eval_step(state, batch, key),
-                                      eval_batches(), rng, extras=("label",))
     metrics = {name: float(np.mean(values[name]))
                for name in ("loss", "recon_mse", "recon_bce", "code_mean", "jacobian_frobenius_sq")
                if name in values}

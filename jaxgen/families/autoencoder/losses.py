@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxgen.core.registry import Registry
+from jaxgen.registry import Registry
 
 LOSSES = Registry("autoencoder loss")
 register_loss = LOSSES.register
@@ -66,19 +66,3 @@ def contractive_penalty(encode: Callable[[jax.Array], jax.Array], x: jax.Array) 
 
   jacobians = jax.vmap(jax.jacrev(encode_one))(x)  # [B, K, *shape]
   return _sum_per_example(jnp.square(jacobians))
-
-
-def corrupt(x: jax.Array, rng: jax.Array, kind: str, level: float) -> jax.Array:
-  """The denoising autoencoder's corruption C(x~|x) (Vincent et al. 2008).
-
-  ``gaussian``: x + level * N(0, I); ``masking``: each value set to 0 with probability
-  ``level``; ``""``: no corruption.
-  """
-  if kind == "gaussian":
-    return x + level * jax.random.normal(rng, x.shape, x.dtype)
-  if kind == "masking":
-    return x * jax.random.bernoulli(rng, 1.0 - level, x.shape).astype(x.dtype)
-  return x
-
-
-NOISE_KINDS = ("", "gaussian", "masking")

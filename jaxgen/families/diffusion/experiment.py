@@ -8,18 +8,19 @@ epsilon | x0 | v, ``variance`` small | large | learned), ``model`` (``unet`` or 
 ``weighting``), ``sample`` (``sampler`` ancestral | ddim, ``num_steps``, ``eta``,
 ``guidance_scale``, ``clip_denoised``).
 
-``evaluate`` reports: images, ``bits_per_dim`` (the full T-term bound on the test split, with
-``bits_per_dim_decoder`` / ``bits_per_dim_prior``), the ``jaxgen.eval.samples`` image metrics of
-the configured sampler, and ``fid_ddim<N>_eta<e>`` for N in ``eval.fid_vs_steps`` and e in
-``eval.fid_vs_steps_etas`` (and ``fid_ancestral<T>``); points, mode coverage and MMD.
-``write_report`` saves the FID-vs-steps table (``fid_vs_steps.json`` / ``.md``) and plot
+``evaluate_step`` adds to ``eval_step``'s values the full T-term bound on each test image
+(``bits_per_dim`` with its decoder and prior terms, with ``eval.bits_per_dim``); ``evaluate``
+reports their means and, for images, the ``jaxgen.core.evaluation`` image metrics of the
+configured sampler and ``fid_ddim<N>_eta<e>`` for N in ``eval.fid_vs_steps`` and e in
+``eval.fid_vs_steps_etas`` (and ``fid_ancestral<T>``); for points, mode coverage and MMD.
+``report`` saves the FID-vs-steps table (``fid_vs_steps.json`` / ``.md``) and plot
 (``fid_vs_steps.png``) in the workdir.
 """
 
 import json
 import math
 import os
-from typing import Callable, Dict, Iterator, Optional
+from typing import Dict, Optional
 
 import jax
 import jax.numpy as jnp
@@ -27,12 +28,11 @@ import ml_collections
 import numpy as np
 
 from jaxgen import data as data_lib
-from jaxgen.core import precision, sharding
-from jaxgen.core.experiment import TrainState, apply_gradients, init_train_state
+from jaxgen.core import evaluation, precision
+from jaxgen.core.experiment import Experiment, Sampler, TrainState, init_train_state
 from jaxgen.core.optim import make_optimizer
-from jaxgen.core.registry import Registry
+from jaxgen.registry import Registry
 from jaxgen.errors import ConfigError
-from jaxgen.eval import samples as eval_samples
 from jaxgen.families.diffusion import likelihood, losses, samplers
 from jaxgen.families.diffusion.mlp import MLPDenoiser
 from jaxgen.families.diffusion.schedules import make_schedule
@@ -58,9 +58,9 @@ def _mlp(c: ml_collections.ConfigDict, out_channels: int, num_classes: Optional[
                      num_classes=num_classes, dtype=dtype)
 
 
-class DiffusionExperiment:
+class DiffusionExperiment(Experiment):
   """Implements the Experiment protocol (jaxgen.core.experiment) for diffusion models."""
-  COMPUTE_DTYPES = ("float32", "bfloat16")  # train.compute_dtype (jaxgen/core/precision.py)
+  compute_dtypes = ("float32", "bfloat16")
 
   def __init__(self, config: ml_collections.ConfigDict):
     self.config = config
@@ -73,8 +73,9 @@ class DiffusionExperiment:
     self.parameterisation, self.variance = d.parameterisation, d.variance
     losses.PARAMETERISATIONS.get(self.parameterisation)  # a wrong name fails here, listing the valid
     losses.WEIGHTINGS.get(config.loss.weighting)
-    self.loss = losses.LOSSES.get(config.loss.name)
+    self.objective = losses.LOSSES.get(config.loss.name)
     self.num_classes = self.info.num_classes if config.model.class_conditional else None
+    self.grid_columns = self.num_classes  # conditional grids show one class per column
     self._check(config)
     out_channels = losses.output_channels(self.info.shape[-1], self.variance)
     network = NETWORKS.get(config.model.name)
@@ -83,7 +84,6 @@ class DiffusionExperiment:
     self.train_network = network(config.model, out_channels, self.num_classes,
                                  precision.compute_dtype(config.train.compute_dtype))
     self.optimizer = make_optimizer(config.optimizer, config.train.num_steps)
-    self._sample = jax.jit(self.sample, static_argnums=2)
 
   def _check(self, config: ml_collections.ConfigDict) -> None:
     """Config combinations that would train or evaluate a wrong model silently."""
@@ -145,24 +145,6 @@ class DiffusionExperiment:
     return samplers.guided(lambda x, t, y: self.denoise(params, x, t, y), labels, self.num_classes,
                            self.config.sample.guidance_scale, self.variance)
 
-  def generate(self, params, rng: jax.Array, num: int, sampler: str, num_steps: int,
-               eta: Optional[float] = None) -> jax.Array:
-    """``num`` samples by ``sampler`` (ancestral: all T steps; ddim: ``num_steps`` with ``eta``,
-    by default ``sample.eta``) -> [num, *shape]."""
-    s = self.config.sample
-    eta = s.eta if eta is None else eta
-    initial_key, steps_key = jax.random.split(rng)
-    x_T = jax.random.normal(initial_key, (num,) + tuple(self.info.shape))
-    denoise = self.denoiser(params, self.sample_labels(num))
-    clip = self.images and s.clip_denoised
-    if sampler == "ancestral":
-      x = samplers.ancestral(denoise, self.schedule, x_T, steps_key, self.parameterisation,
-                             self.variance, clip)
-    else:
-      x = samplers.ddim(denoise, self.schedule, x_T, steps_key, self.parameterisation, self.variance,
-                        num_steps, eta, clip)
-    return jnp.clip(x, -1.0, 1.0) if self.images else x
-
   def loss_inputs(self, output: jax.Array, x0, x_t, t, noise) -> losses.LossInputs:
     return losses.LossInputs(output=output, x0=x0, x_t=x_t, t=t, noise=noise, schedule=self.schedule,
                              parameterisation=self.parameterisation, variance=self.variance,
@@ -190,62 +172,81 @@ class DiffusionExperiment:
     params = self.network.init(rng, x, t, labels)["params"]
     return init_train_state(params, self.optimizer, self.config.train.ema_decay)
 
-  def train_step(self, state: TrainState, batch: dict, rng: jax.Array):
+  def loss(self, params, model_state, batch: dict, rng: jax.Array, step: jax.Array):
+    """Per-example ``loss.name`` at a uniform t, the network in ``train.compute_dtype`` with
+    dropout, each label dropped with probability ``model.label_dropout``."""
     noise_key, dropout_key = jax.random.split(rng)
     x0, t, noise, x_t, labels = self.noised(batch, noise_key, self.config.model.label_dropout)
-
-    def mean_loss(params):
-      output = self.denoise(params, x_t, t, labels, dropout_key)
-      total, aux = self.loss(self.loss_inputs(output, x0, x_t, t, noise), self.config.loss)
-      return jnp.mean(total), {name: jnp.mean(value) for name, value in aux.items()}
-
-    (loss, aux), grads = jax.value_and_grad(mean_loss, has_aux=True)(state.params)
-    state, norms = apply_gradients(state, grads, self.optimizer, self.config.train.ema_decay)
-    return state, {"loss": loss, **aux, **norms}
+    output = self.denoise(params, x_t, t, labels, dropout_key)
+    return self.objective(self.loss_inputs(output, x0, x_t, t, noise), self.config.loss)
 
   def eval_step(self, state: TrainState, batch: dict, rng: jax.Array) -> Dict[str, jax.Array]:
     """Per-example ``loss`` (and its terms) at one uniform t, and ``bound_estimate``: T L_t + L_T,
     an unbiased one-term estimate of the bound in bits/dim (images)."""
     x0, t, noise, x_t, labels = self.noised(batch, rng, 0.0)
     inputs = self.loss_inputs(self.denoise(state.eval_params, x_t, t, labels), x0, x_t, t, noise)
-    total, aux = self.loss(inputs, self.config.loss)
+    total, aux = self.objective(inputs, self.config.loss)
     metrics = {"loss": total, **aux}
     if self.images:
       metrics["bound_estimate"] = inputs.vlb_estimate() + losses.prior_term(self.schedule, x0)
     return metrics
 
-  def sample(self, state: TrainState, rng: jax.Array, num: int) -> jax.Array:
-    """``num`` samples in data space by the configured sampler; conditional models cycle the
-    labels through the classes. -> [num, *shape]."""
-    s = self.config.sample
-    return self.generate(state.eval_params, rng, num, s.sampler, s.num_steps)
-
-  def sample_grid(self, state: TrainState, rng: jax.Array) -> tuple[jax.Array, Optional[int]]:
-    """``eval.num_samples`` samples; images show one class per column when conditional."""
-    return self._sample(state, rng, self.config.eval.num_samples), self.num_classes
-
-  def evaluate(self, state: TrainState, eval_batches: Callable[[], Iterator[dict]],
-               rng: jax.Array) -> Dict[str, float]:
-    """Images: ``bits_per_dim`` (+ its decoder and prior terms; off with ``eval.bits_per_dim``),
-    the configured sampler's ``jaxgen.eval.samples.image_sample_metrics`` over
-    ``eval.num_image_samples`` samples (fid, kid, precision, recall, class coverage,
-    label_accuracy when conditional), and ``fid_vs_steps``. Points: ``point_sample_metrics`` of
-    ``eval.num_mode_samples`` samples (modes_captured, high_quality_frac, mmd2)."""
-    bound_key, sample_key, steps_key = jax.random.split(rng, 3)
-    e = self.config.eval
-    if not self.images:
-      samples = self.draw(state, sample_key, e.num_mode_samples, self.config.sample.sampler,
-                          self.config.sample.num_steps)
-      return eval_samples.point_sample_metrics(samples, self.config.data.name)
-    metrics = self.bits_per_dim(state, eval_batches, bound_key) if e.bits_per_dim else {}
-    if e.fid_extractor:
-      images = self.draw(state, sample_key, e.num_image_samples, self.config.sample.sampler,
-                         self.config.sample.num_steps)
-      metrics.update(self.image_metrics(images))
-      metrics.update(self.fid_vs_steps(state, steps_key))
+  def evaluate_step(self, state: TrainState, batch: dict, rng: jax.Array) -> Dict[str, jax.Array]:
+    """``eval_step``'s values and, for images with ``eval.bits_per_dim``, the full T-term bound
+    (``likelihood.bound_terms``) in bits/dim: ``bits_per_dim`` with its decoder term L_0
+    (``bits_per_dim_decoder``) and prior term L_T (``bits_per_dim_prior``)."""
+    step_key, bound_key = jax.random.split(rng)
+    metrics = self.eval_step(state, batch, step_key)
+    if self.images and self.config.eval.bits_per_dim:
+      x0 = batch[self.key]
+      # A conditional model is scored with the null label: a bound on log p(x), not log p(x|y).
+      labels = jnp.full(x0.shape[:1], self.num_classes) if self.num_classes else None
+      bound = likelihood.bound_terms(lambda x, t: self.denoise(state.eval_params, x, t, labels),
+                                     self.schedule, self.parameterisation, self.variance, x0,
+                                     bound_key, self.num_levels, self.config.eval.bound_chunk)
+      metrics.update(bits_per_dim=bound["total"], bits_per_dim_decoder=bound["terms"][:, 0],
+                     bits_per_dim_prior=bound["prior"])
     return metrics
 
-  def fid_vs_steps(self, state: TrainState, rng: jax.Array) -> Dict[str, float]:
+  def sample(self, state: TrainState, rng: jax.Array, num: int, *, sampler: Optional[str] = None,
+             num_steps: Optional[int] = None, eta: Optional[float] = None) -> jax.Array:
+    """``num`` samples in data space by ``sampler`` (ancestral: all T steps; ddim: ``num_steps``
+    with ``eta``), each option by default ``config.sample``'s; conditional models cycle the
+    labels through the classes. -> [num, *shape]."""
+    s = self.config.sample
+    sampler, num_steps = sampler or s.sampler, num_steps or s.num_steps
+    eta = s.eta if eta is None else eta
+    initial_key, steps_key = jax.random.split(rng)
+    x_T = jax.random.normal(initial_key, (num,) + tuple(self.info.shape))
+    denoise = self.denoiser(state.eval_params, self.sample_labels(num))
+    clip = self.images and s.clip_denoised
+    if sampler == "ancestral":
+      x = samplers.ancestral(denoise, self.schedule, x_T, steps_key, self.parameterisation,
+                             self.variance, clip)
+    else:
+      x = samplers.ddim(denoise, self.schedule, x_T, steps_key, self.parameterisation, self.variance,
+                        num_steps, eta, clip)
+    return jnp.clip(x, -1.0, 1.0) if self.images else x
+
+  def evaluate(self, state: TrainState, results: Dict[str, np.ndarray], sampler: Sampler,
+               rng: jax.Array) -> Dict[str, float]:
+    """The test-split means of ``evaluate_step``'s values (``bits_per_dim`` among them), then
+    images: the configured sampler's ``evaluation.image_sample_metrics`` over
+    ``eval.num_image_samples`` samples (fid, kid, precision, recall, class coverage,
+    label_accuracy when conditional) and ``fid_vs_steps``; points: ``point_sample_metrics`` of
+    ``eval.num_mode_samples`` samples (modes_captured, high_quality_frac, mmd2)."""
+    metrics = {name: float(np.mean(value)) for name, value in results.items() if name != "label"}
+    sample_key, steps_key = jax.random.split(rng)
+    e = self.config.eval
+    if not self.images:
+      samples = sampler(sample_key, e.num_mode_samples)
+      metrics.update(evaluation.point_sample_metrics(samples, self.config.data.name))
+    elif e.fid_extractor:
+      metrics.update(self.image_metrics(sampler(sample_key, e.num_image_samples)))
+      metrics.update(self.fid_vs_steps(sampler, steps_key))
+    return metrics
+
+  def fid_vs_steps(self, draw: Sampler, rng: jax.Array) -> Dict[str, float]:
     """``fid_ddim<N>_eta<e>`` for each N of ``eval.fid_vs_steps`` and e of
     ``eval.fid_vs_steps_etas`` and, with ``eval.fid_vs_steps_ancestral``, ``fid_ancestral<T>``,
     each over ``eval.fid_vs_steps_samples`` samples from the same keys (the same x_T and noise:
@@ -253,7 +254,7 @@ class DiffusionExperiment:
     e = self.config.eval
     metrics = {}
     for sampler, steps, eta in self.fid_vs_steps_rows():
-      images = self.draw(state, rng, e.fid_vs_steps_samples, sampler, steps, eta)
+      images = draw(rng, e.fid_vs_steps_samples, sampler=sampler, num_steps=steps, eta=eta)
       metrics[fid_vs_steps_key(sampler, steps, eta)] = self.image_metrics(images)["fid"]
     return metrics
 
@@ -266,49 +267,17 @@ class DiffusionExperiment:
       rows.append(("ancestral", self.schedule.num_timesteps, None))
     return rows
 
-  def draw(self, state: TrainState, rng: jax.Array, num: int, sampler: str, num_steps: int,
-           eta: Optional[float] = None) -> np.ndarray:
-    """``num`` samples on the host in ``eval.batch_size`` chunks (one compile per sampler)."""
-    generate = jax.jit(lambda key, n: self.generate(state.eval_params, key, n, sampler, num_steps, eta),
-                       static_argnums=1)
-    return eval_samples.draw(generate, rng, num, self.config.eval.batch_size)
-
   def image_metrics(self, samples: np.ndarray) -> Dict[str, float]:
-    """Digits-classifier (or Inception) metrics of samples in [-1, 1] from ``draw``, whose
-    conditioning labels repeat ``sample_labels(eval.batch_size)`` chunk after chunk."""
+    """Digits-classifier (or Inception) metrics of samples in [-1, 1] from the runner's sampler,
+    whose conditioning labels repeat ``sample_labels(eval.batch_size)`` chunk after chunk."""
     labels = None
     if self.num_classes:
       chunk = self.config.eval.batch_size
       labels = np.tile(np.asarray(self.sample_labels(chunk)), math.ceil(len(samples) / chunk))[:len(samples)]
-    return eval_samples.image_sample_metrics((samples + 1.0) / 2.0, self.config.data.name,
-                                             self.config.eval.fid_extractor, labels)
+    return evaluation.image_sample_metrics((samples + 1.0) / 2.0, self.config.data.name,
+                                           self.config.eval.fid_extractor, labels)
 
-  def bits_per_dim(self, state: TrainState, eval_batches: Callable[[], Iterator[dict]],
-                   rng: jax.Array) -> Dict[str, float]:
-    """The test split's mean variational bound over all T terms (``likelihood.bound_terms``) in
-    bits/dim of the discrete data, with its decoder term L_0 and prior term L_T."""
-    e = self.config.eval
-
-    def terms(params, x0, key):
-      # A conditional model is scored with the null label: a bound on log p(x), not log p(x|y).
-      labels = None if not self.num_classes else jnp.full(x0.shape[:1], self.num_classes)
-      denoise = lambda x, t: self.denoise(params, x, t, labels)
-      return likelihood.bound_terms(denoise, self.schedule, self.parameterisation, self.variance, x0,
-                                    key, self.num_levels, e.bound_chunk)
-
-    terms = jax.jit(terms)
-    sums, count = {}, 0.0
-    for i, batch in enumerate(eval_batches()):
-      result = terms(state.eval_params, batch[self.key], jax.random.fold_in(rng, i))
-      host = sharding.to_host({"bits_per_dim": result["total"], "bits_per_dim_prior": result["prior"],
-                               "bits_per_dim_decoder": result["terms"][:, 0], "mask": batch["mask"]})
-      mask = np.asarray(host.pop("mask"), np.float64)
-      for name, values in host.items():
-        sums[name] = sums.get(name, 0.0) + float(np.sum(np.asarray(values, np.float64) * mask))
-      count += float(np.sum(mask))
-    return {name: total / count for name, total in sums.items()}
-
-  def write_report(self, metrics: Dict[str, float], workdir: str) -> None:
+  def report(self, metrics: Dict[str, float], workdir: str) -> None:
     """FID against sampling steps from ``evaluate``'s ``fid_ddim<N>_eta<e>`` / ``fid_ancestral<T>``:
     ``fid_vs_steps.json`` and ``.md`` (a table) and ``fid_vs_steps.png`` (a plot) in ``workdir``."""
     e = self.config.eval

@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import ml_collections
 from jax.scipy.special import log_ndtr, ndtr
 
-from jaxgen.core.registry import Registry
+from jaxgen.registry import Registry
 from jaxgen.families.diffusion.schedules import NoiseSchedule, take
 
 LOSSES = Registry("diffusion loss")

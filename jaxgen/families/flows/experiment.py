@@ -19,7 +19,7 @@ shows samples at ``eval.temperatures`` and interpolations at every eval.
 """
 
 import math
-from typing import Callable, Dict, Iterator, Optional
+from typing import Dict, Optional
 
 import jax
 import jax.numpy as jnp
@@ -28,12 +28,10 @@ import numpy as np
 
 from jaxgen import data as data_lib
 from jaxgen import eval as eval_lib
-from jaxgen.core import latents
-from jaxgen.core.experiment import TrainState, apply_gradients, init_train_state
+from jaxgen.core import evaluation, latents
+from jaxgen.core.experiment import Examples, Experiment, Sampler, TrainState, init_train_state
 from jaxgen.core.optim import make_optimizer
-from jaxgen.core.runner import value_range
 from jaxgen.errors import ConfigError
-from jaxgen.eval import samples as eval_samples
 from jaxgen.families.flows import losses
 from jaxgen.families.flows.dequantization import (DEQUANTIZATIONS, VariationalDequantizer,
                                                   levels_of)
@@ -45,8 +43,9 @@ GRID_ROWS_PER_TEMPERATURE = 2
 GRID_INTERPOLATIONS = 4
 
 
-class FlowExperiment:
+class FlowExperiment(Experiment):
   """Implements the Experiment protocol (jaxgen.core.experiment) for normalizing flows."""
+  grid_columns = GRID_COLUMNS
 
   def __init__(self, config: ml_collections.ConfigDict):
     self.config = config
@@ -61,20 +60,11 @@ class FlowExperiment:
     self.dequantizer = (VariationalDequantizer(config.loss.dequantizer_features, self.num_levels)
                         if self.variational else None)
     self.optimizer = make_optimizer(config.optimizer, config.train.num_steps)
-    self.loss = losses.LOSSES.get(config.loss.name)
-    low, high = value_range(config)
+    self.loss_of_density = losses.LOSSES.get(config.loss.name)
+    self.value_range = self.info.value_range(config.data.scale)
     # log |det| of [0, 1] -> [low, high]: the density of [0, 1] data is what bits/dim measures.
-    self.range_log_det = eval_lib.data_range_log_det(self.num_dims, low, high) if self.images else 0.0
-    self._sample = jax.jit(self.sample_at, static_argnums=(2,))
-    self._interpolate = jax.jit(self.interpolate, static_argnums=(4,))
-    if self.images:
-      test = data_lib.load(config.data.name, "test", HELD_OUT, seed=config.seed, shuffle=False,
-                           repeat=False, **self._data_options())
-      self.held_out = jnp.asarray(next(iter(test))[self.key][:min(HELD_OUT, self.info.num_examples["test"])])
-
-  def _data_options(self) -> dict:
-    c = self.config.data
-    return dict(scale=c.scale, dequantize=c.dequantize, binarize=c.binarize)
+    self.range_log_det = (eval_lib.data_range_log_det(self.num_dims, *self.value_range)
+                          if self.images else 0.0)
 
   def _check(self, config: ml_collections.ConfigDict) -> None:
     """Config combinations that would train a wrong model silently."""
@@ -97,6 +87,11 @@ class FlowExperiment:
     if any(t <= 0 for t in config.eval.temperatures) or config.sample.temperature <= 0:
       raise ConfigError(f"temperatures must be > 0; got sample.temperature="
                         f"{config.sample.temperature}, eval.temperatures={config.eval.temperatures}")
+
+  def prepare(self, examples: Examples) -> None:
+    """Images: keeps ``HELD_OUT`` test images for the grid's interpolations."""
+    if self.images:
+      self.held_out = jnp.asarray(examples("test", HELD_OUT)[self.key])
 
   # -- the model as functions of params --------------------------------------------------------
 
@@ -129,7 +124,7 @@ class FlowExperiment:
 
   def _in_range(self, x: jax.Array) -> jax.Array:
     """Images clipped to the data's range: the flow's density reaches a little beyond it."""
-    return jnp.clip(x, *value_range(self.config)) if self.images else x
+    return jnp.clip(x, *self.value_range) if self.images else x
 
   def log_density(self, params, model_state, x: jax.Array, rng: jax.Array):
     """-> (log-density in nats of the [0, 1] data [B] (minus log q under variational
@@ -148,12 +143,6 @@ class FlowExperiment:
     path = latents.interpolate(z[0].ravel(), z[1].ravel(), num_steps, "linear")
     return self.decode(params, model_state, path.reshape(num_steps, *z.shape[1:]))
 
-  def sample_at(self, state: TrainState, rng: jax.Array, num: int, temperature) -> jax.Array:
-    """``num`` samples with z ~ p_Z scaled by ``temperature``: [num, *shape]."""
-    x = self.flow.apply(self._variables(state.eval_params, state.model_state), rng, num,
-                        temperature, method=self.flow.sample)
-    return self._in_range(x)
-
   # -- the Experiment protocol -----------------------------------------------------------------
 
   def init(self, rng: jax.Array, example_batch: dict) -> TrainState:
@@ -169,25 +158,16 @@ class FlowExperiment:
     params["flow"] = variables.pop("params")
     return init_train_state(params, self.optimizer, self.config.train.ema_decay, variables)
 
-  def objective(self, params, model_state, x: jax.Array, rng: jax.Array):
-    """Per-example loss ``[B]`` and its terms ``{name: [B]}``."""
-    log_density, terms = self.log_density(params, model_state, x, rng)
-    return self.loss(log_density, self.num_dims, self.num_levels), terms
-
-  def train_step(self, state: TrainState, batch: dict, rng: jax.Array):
-    def mean_loss(params):
-      total, terms = self.objective(params, state.model_state, batch[self.key], rng)
-      return jnp.mean(total), {name: jnp.mean(value) for name, value in terms.items()}
-
-    (loss, terms), grads = jax.value_and_grad(mean_loss, has_aux=True)(state.params)
-    state, norms = apply_gradients(state, grads, self.optimizer, self.config.train.ema_decay)
-    return state, {"loss": loss, **terms, **norms}
+  def loss(self, params, model_state, batch: dict, rng: jax.Array, step: jax.Array):
+    """Per-example loss ``[B]`` and the log-density's terms ``{name: [B]}``."""
+    log_density, terms = self.log_density(params, model_state, batch[self.key], rng)
+    return self.loss_of_density(log_density, self.num_dims, self.num_levels), terms
 
   def eval_step(self, state: TrainState, batch: dict, rng: jax.Array) -> Dict[str, jax.Array]:
     """Per-example ``loss``, ``nll`` in nats (points: -log p(x); images: the bound on the
     discrete -log P(levels)), ``bits_per_dim`` (images) and the log-density's terms."""
     log_density, terms = self.log_density(state.eval_params, state.model_state, batch[self.key], rng)
-    metrics = {"loss": self.loss(log_density, self.num_dims, self.num_levels), **terms}
+    metrics = {"loss": self.loss_of_density(log_density, self.num_dims, self.num_levels), **terms}
     if self.images:
       metrics["bits_per_dim"] = eval_lib.dequantized_bits_per_dim(log_density, self.num_dims,
                                                                   self.num_levels)
@@ -196,75 +176,70 @@ class FlowExperiment:
       metrics["nll"] = -log_density
     return metrics
 
-  def sample(self, state: TrainState, rng: jax.Array, num: int) -> jax.Array:
-    """``num`` samples at ``sample.temperature`` in data space: [num, *shape]."""
-    return self.sample_at(state, rng, num, self.config.sample.temperature)
+  def sample(self, state: TrainState, rng: jax.Array, num: int, *,
+             temperature: Optional[float] = None) -> jax.Array:
+    """``num`` samples with z ~ p_Z scaled by ``temperature`` (None: ``sample.temperature``) in
+    data space: [num, *shape]."""
+    if temperature is None:
+      temperature = self.config.sample.temperature
+    x = self.flow.apply(self._variables(state.eval_params, state.model_state), rng, num,
+                        temperature, method=self.flow.sample)
+    return self._in_range(x)
 
-  def sample_grid(self, state: TrainState, rng: jax.Array) -> tuple[jax.Array, Optional[int]]:
+  def sample_grid(self, state: TrainState, rng: jax.Array) -> jax.Array:
     """Images: 2 rows of samples per temperature of ``eval.temperatures`` (the same base noise
     at each, so columns differ only by T), then 4 rows of interpolations between the codes of
-    held-out test images. Points: ``eval.num_samples`` samples at T = 1 (ncol unused)."""
+    held-out test images. Points: ``eval.num_samples`` samples at T = 1."""
     if not self.images:
-      return self._sample(state, rng, self.config.eval.num_samples, 1.0), None
-    rows = [self._sample(state, rng, GRID_ROWS_PER_TEMPERATURE * GRID_COLUMNS, t)
+      return self.sample(state, rng, self.config.eval.num_samples, temperature=1.0)
+    rows = [self.sample(state, rng, GRID_ROWS_PER_TEMPERATURE * GRID_COLUMNS, temperature=t)
             for t in self.config.eval.temperatures]
     for pair in range(GRID_INTERPOLATIONS):
-      rows.append(self._interpolate(state.eval_params, state.model_state, self.held_out[pair],
-                                    self.held_out[GRID_COLUMNS + pair], GRID_COLUMNS))
-    return jnp.concatenate(rows), GRID_COLUMNS
+      rows.append(self.interpolate(state.eval_params, state.model_state, self.held_out[pair],
+                                   self.held_out[GRID_COLUMNS + pair], GRID_COLUMNS))
+    return jnp.concatenate(rows)
 
-  def draw(self, state: TrainState, rng: jax.Array, num: int, temperature: float) -> np.ndarray:
-    """``num`` samples on the host, generated ``eval.batch_size`` at a time (one compile)."""
-    return eval_samples.draw(lambda key, n: self._sample(state, key, n, temperature), rng, num,
-                             self.config.eval.batch_size)
-
-  def evaluate(self, state: TrainState, eval_batches: Callable[[], Iterator[dict]],
+  def evaluate(self, state: TrainState, results: Dict[str, np.ndarray], sampler: Sampler,
                rng: jax.Array) -> Dict[str, float]:
     """Test means of ``eval_step``'s metrics (``bits_per_dim`` for images, ``nll`` in nats);
-    points with a known density: ``true_entropy`` and ``kl_gap`` = nll - true entropy (the KL
-    divergence from the data to the model, estimated on the test split), and on mixtures the
-    mode coverage of ``eval.num_mode_samples`` samples; images: FID/KID of
-    ``eval.num_image_samples`` samples per temperature against the train split."""
-    eval_step = jax.jit(self.eval_step)
-    eval_key, sample_key = jax.random.split(rng)
-    values = eval_samples.per_example(lambda batch, key: eval_step(state, batch, key),
-                                      eval_batches(), eval_key)
-    metrics = {name: float(np.mean(value)) for name, value in values.items()}
-    metrics["num_test_examples"] = len(values["nll"])
+    points: ``point_metrics``; images: ``sample_metrics``."""
+    metrics = {name: float(np.mean(value)) for name, value in results.items() if name != "label"}
+    metrics["num_test_examples"] = len(results["nll"])
     if self.images:
-      metrics.update(self.sample_metrics(state, sample_key))
+      metrics.update(self.sample_metrics(sampler, rng))
     else:
-      metrics.update(self.point_metrics(state, sample_key, metrics["nll"]))
+      metrics.update(self.point_metrics(sampler, rng, metrics["nll"]))
     return metrics
 
-  def point_metrics(self, state: TrainState, rng: jax.Array, nll: float) -> Dict[str, float]:
+  def point_metrics(self, sampler: Sampler, rng: jax.Array, nll: float) -> Dict[str, float]:
     """With a known density ``true_entropy`` and ``kl_gap`` = nll - true entropy (the KL
-    divergence from the data to the model, estimated on the test split); and
-    ``jaxgen.eval.samples.point_sample_metrics`` of ``eval.num_mode_samples`` samples at T = 1."""
+    divergence from the data to the model, estimated on the test split); and the
+    ``evaluation.point_sample_metrics`` of ``eval.num_mode_samples`` samples at T = 1."""
     metrics = {}
     if self.info.entropy is not None:
       metrics["true_entropy"] = float(self.info.entropy)
       metrics["kl_gap"] = nll - float(self.info.entropy)
-    samples = self.draw(state, rng, self.config.eval.num_mode_samples, 1.0)
-    metrics.update(eval_samples.point_sample_metrics(samples, self.config.data.name))
+    samples = sampler(rng, self.config.eval.num_mode_samples, temperature=1.0)
+    metrics.update(evaluation.point_sample_metrics(samples, self.config.data.name))
     return metrics
 
-  def sample_metrics(self, state: TrainState, rng: jax.Array) -> Dict[str, float]:
-    """``jaxgen.eval.samples.image_sample_metrics`` (``eval.fid_extractor``; "" skips them) of
-    samples at T = 1, and ``fid_t<T>`` / ``kid_t<T>`` at the other ``eval.temperatures``; at
-    each, ``nonfinite_sample_frac[_t<T>]``, the fraction of samples left out as non-finite."""
+  def sample_metrics(self, sampler: Sampler, rng: jax.Array) -> Dict[str, float]:
+    """``evaluation.image_sample_metrics`` (``eval.fid_extractor``; "" skips them) of
+    ``eval.num_image_samples`` samples at T = 1, and ``fid_t<T>`` / ``kid_t<T>`` at the other
+    ``eval.temperatures``; at each, ``nonfinite_sample_frac[_t<T>]``, the fraction of samples
+    left out as non-finite."""
     e = self.config.eval
     if not e.fid_extractor:
       return {}
-    low, high = value_range(self.config)
+    low, high = self.value_range
     metrics = {}
     for i, temperature in enumerate(e.temperatures):
-      samples = self.draw(state, jax.random.fold_in(rng, i), e.num_image_samples, temperature)
+      samples = sampler(jax.random.fold_in(rng, i), e.num_image_samples, temperature=temperature)
       # The inverse of a trained flow can overflow far out in the base's tails: such samples are
       # counted, not scored (the extractors refuse non-finite images).
       finite = np.isfinite(samples).reshape(len(samples), -1).all(axis=1)
       images = np.clip((samples[finite] - low) / (high - low), 0.0, 1.0)
-      scores = eval_samples.image_sample_metrics(images, self.config.data.name, e.fid_extractor)
+      scores = evaluation.image_sample_metrics(images, self.config.data.name, e.fid_extractor)
       suffix = "" if temperature == 1.0 else f"_t{temperature}"
       metrics[f"nonfinite_sample_frac{suffix}"] = float(1.0 - finite.mean())
       if temperature == 1.0:

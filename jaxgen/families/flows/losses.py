@@ -15,7 +15,7 @@ can be fitted without collapsing onto the L^D points of the data; with uniform n
 import jax
 
 from jaxgen import eval as eval_lib
-from jaxgen.core.registry import Registry
+from jaxgen.registry import Registry
 from jaxgen.errors import ConfigError
 
 LOSSES = Registry("flow loss")

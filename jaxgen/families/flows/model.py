@@ -28,7 +28,7 @@ from typing import Sequence
 import flax.linen as nn
 import ml_collections
 
-from jaxgen.core.registry import Registry
+from jaxgen.registry import Registry
 from jaxgen.errors import ConfigError, UnknownNameError
 from jaxgen.families.flows import networks
 from jaxgen.families.flows.bijectors import Bijector, Chain, Repeated

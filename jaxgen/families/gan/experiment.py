@@ -1,4 +1,4 @@
-"""The GAN family on the shared runner: one jitted step trains both networks.
+"""The GAN family on the shared runner: one step trains both networks.
 
 Per step, with the step's global batch of B real examples split into ``n_critic`` micro-batches
 of b = B / n_critic (a strided split: micro-batch i is rows i, i + n_critic, ..., so every
@@ -21,8 +21,7 @@ gradient penalty interpolates between examples of one class); the generator upda
 ``sample`` use uniformly drawn, respectively cycled (0, 1, ..., K-1, 0, ...), labels.
 """
 
-import math
-from typing import Callable, Dict, Iterator, Optional
+from typing import Callable, Dict, Optional
 
 import jax
 import jax.numpy as jnp
@@ -30,12 +29,10 @@ import ml_collections
 import numpy as np
 import optax
 
-from jaxgen import data as data_lib
-from jaxgen.eval import samples as eval_samples
-from jaxgen.core import latents
-from jaxgen.core.experiment import TrainState, ema_update
+from jaxgen.core import evaluation, latents
+from jaxgen.core.experiment import Experiment, Sampler, TrainState, ema_update
 from jaxgen.core.optim import make_optimizer
-from jaxgen.core.runner import value_range
+from jaxgen.data import dataset_info
 from jaxgen.errors import ConfigError
 from jaxgen.families.gan import losses
 from jaxgen.families.gan.model import build_gan, pack_samples
@@ -59,12 +56,13 @@ def micro_batches(x: jax.Array, n: int) -> jax.Array:
   return jnp.swapaxes(x.reshape(x.shape[0] // n, n, *x.shape[1:]), 0, 1)
 
 
-class GanExperiment:
+class GanExperiment(Experiment):
   """Implements the Experiment protocol (jaxgen.core.experiment) for GANs."""
+  grid_columns = GRID_COLUMNS
 
   def __init__(self, config: ml_collections.ConfigDict):
     self.config = config
-    self.info = data_lib.dataset_info(config.data.name)
+    self.info = dataset_info(config.data.name)
     self.key = self.info.key
     self.num_classes = self.info.num_classes if config.model.conditional else 0
     self._check(config)
@@ -72,12 +70,11 @@ class GanExperiment:
     self.n_critic = config.train.n_critic
     self.latent_dim = config.model.latent_dim
     self.generator, self.discriminator = build_gan(config.model, self.info.shape, self.num_classes)
-    self.loss = losses.get_loss(config.loss.name)
+    self.adversarial = losses.get_loss(config.loss.name)
     self.g_optimizer = make_optimizer(config.optimizer, config.train.num_steps)
     # D's schedule counts D updates: n_critic per step.
     self.d_optimizer = make_optimizer(config.d_optimizer, config.train.num_steps * self.n_critic)
     self.activation = output_activation(config, self.info.kind)
-    self._decode = jax.jit(self.decode)
 
   def _check(self, config: ml_collections.ConfigDict) -> None:
     c = config
@@ -158,11 +155,11 @@ class GanExperiment:
     fake_packed = pack_samples(jax.lax.stop_gradient(fake), self.pack)
     real_logits = self.critic(d_params, real_packed, labels)
     fake_logits = self.critic(d_params, fake_packed, labels)
-    adversarial, _ = self.loss.values(real_logits, fake_logits)
+    adversarial, _ = self.adversarial.values(real_logits, fake_logits)
     total = adversarial
     terms = {"d_adversarial": adversarial, "d_real": real_logits, "d_fake": fake_logits}
     critic = lambda x, y: self.critic(d_params, x, y)
-    if self.loss.gradient_penalty:
+    if self.adversarial.gradient_penalty:
       terms["gradient_penalty"] = losses.gradient_penalty(critic, real_packed, fake_packed, labels,
                                                           penalty_key)
       total = total + c.gp_weight * terms["gradient_penalty"]
@@ -179,7 +176,7 @@ class GanExperiment:
         d_params, g_params, real, labels, rng)
     updates, d_opt_state = self.d_optimizer.update(grads, d_opt_state, d_params)
     d_params = optax.apply_updates(d_params, updates)
-    if self.loss.weight_clip:
+    if self.adversarial.weight_clip:
       d_params = losses.clip_weights(d_params, self.config.loss.weight_clip)
     metrics = {"d_loss": d_loss, **terms, "d_grad_norm": optax.tree.norm(grads)}
     return d_params, d_opt_state, metrics
@@ -195,7 +192,7 @@ class GanExperiment:
     # drops their computation for the others.
     real_logits = self.critic(d_params, pack_samples(real, self.pack), real_labels)
     fake_logits = self.critic(d_params, pack_samples(fake, self.pack), labels)
-    _, g_loss = self.loss.values(jax.lax.stop_gradient(real_logits), fake_logits)
+    _, g_loss = self.adversarial.values(jax.lax.stop_gradient(real_logits), fake_logits)
     return jnp.mean(g_loss)
 
   # -- the Experiment protocol ------------------------------------------------------------------
@@ -260,7 +257,7 @@ class GanExperiment:
     d_params = state.params["discriminator"]
     real_logits = self.critic(d_params, pack_samples(real, self.pack), labels)
     fake_logits = self.critic(d_params, pack_samples(fake, self.pack), labels)
-    d_loss, _ = self.loss.values(real_logits, fake_logits)
+    d_loss, _ = self.adversarial.values(real_logits, fake_logits)
     per_example = lambda per_pack: jnp.repeat(per_pack, self.pack)
     metrics = {"d_loss": per_example(d_loss), "d_real": per_example(real_logits),
                "d_fake": per_example(fake_logits)}
@@ -276,12 +273,12 @@ class GanExperiment:
     """``num`` samples of the (EMA) generator: [num, *shape]; conditional ones cycle the classes."""
     return self.decode(state, self.noise(rng, num), self.sample_labels(num))
 
-  def sample_grid(self, state: TrainState, rng: jax.Array) -> tuple[jax.Array, Optional[int]]:
+  def sample_grid(self, state: TrainState, rng: jax.Array) -> jax.Array:
     """Images: 6 rows of samples (conditional: column k is class k), then 4 spherical
     interpolations between two noise draws (conditional: row r at class r). Points: the
-    ``eval.num_mode_samples`` samples that ``evaluate`` counts modes on (ncol unused)."""
+    ``eval.num_mode_samples`` samples that ``evaluate`` counts modes on."""
     if self.info.kind == "points":
-      return self._decode(state, self.noise(rng, self.config.eval.num_mode_samples), None), None
+      return self.sample(state, rng, self.config.eval.num_mode_samples)
     sample_key, *pair_keys = jax.random.split(rng, GRID_INTERPOLATIONS + 1)
     z = [self.noise(sample_key, GRID_SAMPLE_ROWS * GRID_COLUMNS)]
     for key in pair_keys:
@@ -292,50 +289,31 @@ class GanExperiment:
       labels = jnp.concatenate([self.sample_labels(GRID_SAMPLE_ROWS * GRID_COLUMNS),
                                 jnp.repeat(jnp.arange(GRID_INTERPOLATIONS) % self.num_classes,
                                            GRID_COLUMNS)])
-    return self._decode(state, jnp.concatenate(z), labels), GRID_COLUMNS
+    return self.decode(state, jnp.concatenate(z), labels)
 
-  def draw(self, state: TrainState, rng: jax.Array, num: int):
-    """-> (``num`` samples on the host [num, *shape], their labels [num] or None), generated in
-    ``eval.batch_size`` chunks (one compile); conditional labels cycle through the classes."""
-    chunk = self.config.eval.batch_size
-    samples = eval_samples.draw(
-        lambda key, n: self._decode(state, self.noise(key, n), self.sample_labels(n)), rng, num,
-        chunk)
-    if not self.num_classes:
-      return samples, None
-    return samples, np.tile(np.asarray(self.sample_labels(chunk)), math.ceil(num / chunk))[:num]
-
-  def evaluate(self, state: TrainState, eval_batches: Callable[[], Iterator[dict]],
+  def evaluate(self, state: TrainState, results: Dict[str, np.ndarray], sampler: Sampler,
                rng: jax.Array) -> Dict[str, float]:
-    """Toys: see ``point_metrics``. Images: the test-split means of ``eval_step``'s D outputs and
-    loss, and ``image_metrics``."""
-    if self.info.kind == "points":
-      return self.point_metrics(state, rng)
-    pass_key, sample_key = jax.random.split(rng)
-    eval_step = jax.jit(self.eval_step)
-    values = eval_samples.per_example(lambda batch, key: eval_step(state, batch, key),
-                                      eval_batches(), pass_key)
-    metrics = {f"test_{name}": float(np.mean(value)) for name, value in values.items()}
-    metrics.update(self.image_metrics(state, sample_key))
-    return metrics
-
-  def point_metrics(self, state: TrainState, rng: jax.Array) -> Dict[str, float]:
-    """``jaxgen.eval.samples.point_sample_metrics`` of ``eval.num_mode_samples`` samples: mode
-    coverage as PacGAN and VEEGAN count it, MMD to the test split, true log-density."""
-    samples, _ = self.draw(state, rng, self.config.eval.num_mode_samples)
-    return eval_samples.point_sample_metrics(samples, self.config.data.name)
-
-  def image_metrics(self, state: TrainState, rng: jax.Array) -> Dict[str, float]:
-    """``jaxgen.eval.samples.image_sample_metrics`` of ``eval.num_image_samples`` samples in the
-    features of ``eval.fid_extractor`` ("" skips them) against the train split: FID, KID,
-    precision / recall, and class coverage (+ ``label_accuracy`` when conditional) or IS."""
+    """Toys: ``point_sample_metrics`` of ``eval.num_mode_samples`` samples (mode coverage as
+    PacGAN and VEEGAN count it, MMD to the test split, true log-density). Images: the test-split
+    means of ``eval_step``'s D outputs and loss, and ``image_sample_metrics`` of
+    ``eval.num_image_samples`` samples in the features of ``eval.fid_extractor`` ("" skips them)
+    against the train split: FID, KID, precision / recall, and class coverage (+
+    ``label_accuracy`` when conditional) or IS."""
     e = self.config.eval
+    if self.info.kind == "points":
+      return evaluation.point_sample_metrics(sampler(rng, e.num_mode_samples), self.config.data.name)
+    metrics = {f"test_{name}": float(np.mean(value)) for name, value in results.items()
+               if name != "label"}
     if not e.fid_extractor:
-      return {}
-    samples, labels = self.draw(state, rng, e.num_image_samples)
-    low, high = value_range(self.config)
+      return metrics
+    samples = sampler(rng, e.num_image_samples)
+    # ``sample`` cycles the classes within each of the sampler's eval.batch_size chunks.
+    labels = np.arange(len(samples)) % e.batch_size % self.num_classes if self.num_classes else None
+    low, high = self.info.value_range(self.config.data.scale)
     images = np.clip((samples - low) / (high - low), 0.0, 1.0)
-    return eval_samples.image_sample_metrics(images, self.config.data.name, e.fid_extractor, labels)
+    metrics.update(evaluation.image_sample_metrics(images, self.config.data.name, e.fid_extractor,
+                                                   labels))
+    return metrics
 
 
 def make_experiment(config: ml_collections.ConfigDict) -> GanExperiment:

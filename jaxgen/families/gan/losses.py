@@ -18,7 +18,7 @@ from typing import Callable, Optional
 import jax
 import jax.numpy as jnp
 
-from jaxgen.core.registry import Registry
+from jaxgen.registry import Registry
 from jaxgen.errors import ConfigError
 
 LossFn = Callable[[jax.Array, jax.Array], tuple[jax.Array, jax.Array]]

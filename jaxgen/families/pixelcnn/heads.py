@@ -22,8 +22,8 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from jaxgen.core.registry import Registry
-from jaxgen.families.vae.distributions import DiscretizedLogistic
+from jaxgen.registry import Registry
+from jaxgen.nn.discretized_logistic import DiscretizedLogistic
 
 HEADS = Registry("PixelCNN output head")
 register_head = HEADS.register
@@ -96,7 +96,7 @@ class LogisticMixture:
       P(x) = sum_k pi_k prod_c P_logistic(x_c | mu_kc, s_kc),
       mu_k,G = m_k,G + a_k x_R,   mu_k,B = m_k,B + b_k x_R + g_k x_G   (coefficients tanh'd),
 
-  each channel's P the discretized logistic of ``jaxgen.families.vae.distributions`` (edge bins open
+  each channel's P the discretized logistic of ``jaxgen.nn.discretized_logistic`` (edge bins open
   to -inf / +inf). Features: K mixture logits, then per component and channel a mean and a log-scale
   (floored at -7, as in PixelCNN++), then C (C - 1) / 2 coefficients per component. A draw picks
   k ~ pi at temperature T (logits / T), then each channel in order from its logistic with scale

@@ -11,7 +11,7 @@ import math
 import jax
 
 from jaxgen import eval as eval_lib
-from jaxgen.core.registry import Registry
+from jaxgen.registry import Registry
 
 LOSSES = Registry("PixelCNN loss")
 register_loss = LOSSES.register

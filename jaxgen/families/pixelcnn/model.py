@@ -23,7 +23,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from jaxgen.core.registry import Registry
+from jaxgen.registry import Registry
 from jaxgen.errors import ConfigError
 from jaxgen.families.pixelcnn.masked import MaskedConv
 

@@ -15,7 +15,7 @@ computes the same numbers either way, so with the same key both draw the same sa
 import jax
 import jax.numpy as jnp
 
-from jaxgen.core.registry import Registry
+from jaxgen.registry import Registry
 
 SAMPLERS = Registry("PixelCNN sampler")
 

@@ -8,10 +8,11 @@ S = ``loss.num_samples`` reparameterized posterior samples, with optional KL war
 Uses beyond training, each a function of params: ``sample`` (z ~ N(0, T^2 I) with T =
 ``sample.temperature``), ``reconstruct``, ``interpolate`` (linear or spherical, through
 ``jaxgen.core.latents``), ``denoise``; ``sample_grid`` shows them all at every eval.
+``jaxgen eval`` computes the IWAE bound in its one pass (``evaluate_step``).
 """
 
 import math
-from typing import Callable, Dict, Iterator
+from typing import Dict
 
 import jax
 import jax.numpy as jnp
@@ -20,23 +21,22 @@ import numpy as np
 
 from jaxgen import data as data_lib
 from jaxgen import eval as eval_lib
-from jaxgen.eval import samples as eval_samples
-from jaxgen.core import latents
-from jaxgen.core.experiment import TrainState, apply_gradients, init_train_state
+from jaxgen.core import evaluation, latents
+from jaxgen.core.experiment import Examples, Experiment, Sampler, TrainState, init_train_state
 from jaxgen.core.optim import make_optimizer
-from jaxgen.core.runner import value_range
 from jaxgen.errors import ConfigError
-from jaxgen.families.autoencoder.losses import NOISE_KINDS, corrupt
 from jaxgen.families.vae import distributions, losses
 from jaxgen.families.vae.model import build_vae
+from jaxgen.nn.corruption import NOISE_KINDS, corrupt
 
 HELD_OUT = 256  # Test images kept for reconstructions, interpolations and denoising grids.
 GRID_COLUMNS = 10
 ACTIVE_UNIT_THRESHOLD = 0.01  # Burda et al. 2016: Var_x E_q[z_u | x] above this is active.
 
 
-class VAEExperiment:
+class VAEExperiment(Experiment):
   """Implements the Experiment protocol (jaxgen.core.experiment) for VAEs."""
+  grid_columns = GRID_COLUMNS
 
   def __init__(self, config: ml_collections.ConfigDict):
     self.config = config
@@ -46,16 +46,22 @@ class VAEExperiment:
     self.num_dims = math.prod(self.info.shape)
     self.model = build_vae(config.model, self.info.shape)
     images = self.info.kind == "image"
-    self.decoder = distributions.DECODERS.get(config.model.decoder)(
-        self.num_levels, value_range(config) if images else None)
+    self.value_range = self.info.value_range(config.data.scale) if images else None
+    self.decoder = distributions.DECODERS.get(config.model.decoder)(self.num_levels, self.value_range)
     self.optimizer = make_optimizer(config.optimizer, config.train.num_steps)
-    self.loss = losses.LOSSES.get(config.loss.name)
+    self.objective_fn = losses.LOSSES.get(config.loss.name)
     self._check(config)
-    if images:
-      test = data_lib.load(config.data.name, "test", HELD_OUT, seed=config.seed, shuffle=False,
-                           repeat=False, scale=config.data.scale, dequantize=config.data.dequantize,
-                           binarize=config.data.binarize)
-      self.held_out = jnp.asarray(next(iter(test))[self.key][:self.info.num_examples["test"]])
+
+  def prepare(self, examples: Examples) -> None:
+    """Images: ``HELD_OUT`` test images for the grids. Points: the whole splits that
+    ``ppca_loglik`` (train and test) and ``true_loglik`` (test) are computed on, float64."""
+    if self.info.kind == "image":
+      self.held_out = jnp.asarray(examples("test", HELD_OUT)[self.key])
+      return
+    ppca = self.config.eval.ppca_loglik
+    wanted = {"train": ppca, "test": ppca or self.info.log_prob is not None}
+    self.points = {split: examples(split, self.info.num_examples[split])[self.key].astype(np.float64)
+                   for split, needed in wanted.items() if needed}
 
   def _check(self, config: ml_collections.ConfigDict) -> None:
     """Config combinations that would train a wrong model silently."""
@@ -139,8 +145,8 @@ class VAEExperiment:
 
   def objective(self, params, x: jax.Array, rng: jax.Array, kl_weight: jax.Array):
     """Per-example loss ``[B]`` and its terms ``{name: [B]}``."""
-    return self.loss(self.terms(params, x, rng, self.config.loss.num_samples), kl_weight,
-                     self.config.loss)
+    return self.objective_fn(self.terms(params, x, rng, self.config.loss.num_samples), kl_weight,
+                             self.config.loss)
 
   # -- the Experiment protocol -----------------------------------------------------------------
 
@@ -151,16 +157,11 @@ class VAEExperiment:
     params = self.model.init(init_key, x, noise)["params"]
     return init_train_state(params, self.optimizer, self.config.train.ema_decay)
 
-  def train_step(self, state: TrainState, batch: dict, rng: jax.Array):
-    kl_weight = losses.kl_warmup(state.step, self.config.loss.kl_warmup_steps)
-
-    def mean_loss(params):
-      total, terms = self.objective(params, batch[self.key], rng, kl_weight)
-      return jnp.mean(total), {name: jnp.mean(value) for name, value in terms.items()}
-
-    (loss, terms), grads = jax.value_and_grad(mean_loss, has_aux=True)(state.params)
-    state, norms = apply_gradients(state, grads, self.optimizer, self.config.train.ema_decay)
-    return state, {"loss": loss, **terms, **norms, "kl_weight": kl_weight}
+  def loss(self, params, model_state, batch: dict, rng: jax.Array, step: jax.Array):
+    """The objective at the KL warm-up weight of ``step``, which is logged as ``kl_weight``."""
+    kl_weight = losses.kl_warmup(step, self.config.loss.kl_warmup_steps)
+    total, terms = self.objective(params, batch[self.key], rng, kl_weight)
+    return total, {**terms, "kl_weight": kl_weight}
 
   def eval_step(self, state: TrainState, batch: dict, rng: jax.Array) -> Dict[str, jax.Array]:
     """Per-example ``loss`` (KL at full weight), ``elbo``, ``recon_error`` and ``kl`` in nats."""
@@ -177,11 +178,11 @@ class VAEExperiment:
       return self.decode_mean(state.eval_params, z)
     return self.decode_sample(state.eval_params, z, decoder_key)
 
-  def sample_grid(self, state: TrainState, rng: jax.Array) -> tuple[jax.Array, int]:
+  def sample_grid(self, state: TrainState, rng: jax.Array) -> jax.Array:
     """Images: rows of samples (2), originals, reconstructions, linear (2) and spherical (2)
     interpolations, corrupted and denoised. Points: ``eval.num_samples`` samples."""
     if self.info.kind != "image":
-      return self.sample(state, rng, self.config.eval.num_samples), None
+      return super().sample_grid(state, rng)
     params = state.eval_params
     sample_key, corrupt_key = jax.random.split(rng)
     originals = self.held_out[:GRID_COLUMNS]
@@ -194,14 +195,17 @@ class VAEExperiment:
     c = self.config.sample
     if c.noise:
       corrupted = jnp.clip(corrupt(originals, corrupt_key, c.noise, c.noise_level),
-                           *value_range(self.config))
+                           *self.value_range)
       rows += [corrupted, self.denoise(params, corrupted)]
-    return jnp.concatenate(rows), GRID_COLUMNS
+    return jnp.concatenate(rows)
 
-  def importance_terms(self, params, x: jax.Array, rng: jax.Array) -> Dict[str, jax.Array]:
-    """Per-example evaluation with S = ``eval.num_importance_samples`` posterior samples, drawn
-    ``eval.importance_chunk`` at a time (memory [chunk, B, *shape]) in one ``lax.map``."""
+  def evaluate_step(self, state: TrainState, batch: dict, rng: jax.Array) -> Dict[str, jax.Array]:
+    """``jaxgen eval``'s per-example values with S = ``eval.num_importance_samples`` posterior
+    samples, drawn ``eval.importance_chunk`` at a time (memory [chunk, B, *shape]) in one
+    ``lax.map``: ``elbo``, ``recon_error``, ``kl``, ``log_likelihood_iwae`` [B] and the
+    ``posterior_mean`` [B, K] (active units)."""
     e = self.config.eval
+    params, x = state.eval_params, batch[self.key]
     keys = jax.random.split(rng, e.num_importance_samples // e.importance_chunk)
     chunks = jax.lax.map(lambda key: self.terms(params, x, key, e.importance_chunk), keys)
     merge = lambda a: a.reshape(-1, *a.shape[2:])  # [chunks, chunk, B] -> [S, B]
@@ -212,20 +216,16 @@ class VAEExperiment:
             "log_likelihood_iwae": eval_lib.iwae_bound(log_weights, axis=0),
             "posterior_mean": self.encode(params, x)[0]}
 
-  def evaluate(self, state: TrainState, eval_batches: Callable[[], Iterator[dict]],
+  def evaluate(self, state: TrainState, values: Dict[str, np.ndarray], sampler: Sampler,
                rng: jax.Array) -> Dict[str, float]:
     """Test ``elbo``, ``nll_iwae``, ``bits_per_dim_iwae`` (multi-level images), ``recon_error``,
-    ``kl``, ``active_units``, and when configured ``anomaly_auroc``, sample ``fid``/``kid``
-    and ``ppca_loglik`` (plus ``true_loglik`` on data with a known density).
+    ``kl``, ``active_units`` (from ``evaluate_step``'s ``values``), and when configured
+    ``anomaly_auroc``, sample ``fid``/``kid`` and ``ppca_loglik`` (plus ``true_loglik`` on data
+    with a known density).
 
     All in nats per example; ``elbo`` is a log-likelihood bound (higher is better), ``nll_iwae``
     the negative IWAE bound (lower is better).
     """
-    importance_terms = jax.jit(self.importance_terms)
-    batches_key, fid_key = jax.random.split(rng)
-    values = eval_samples.per_example(
-        lambda batch, key: importance_terms(state.eval_params, batch[self.key], key),
-        eval_batches(), batches_key, extras=("label",))
     nll = -values["log_likelihood_iwae"]
     metrics = {name: float(np.mean(values[name])) for name in ("elbo", "recon_error", "kl")}
     metrics["nll_iwae"] = float(np.mean(nll))
@@ -238,11 +238,11 @@ class VAEExperiment:
       is_anomaly = values["label"] == self.config.anomaly_label
       metrics["anomaly_auroc"] = float(eval_lib.anomaly_auroc(-values["elbo"], is_anomaly))
     if self.config.eval.fid_extractor:
-      metrics.update(self._sample_fid(state, fid_key))
+      metrics.update(self._sample_fid(sampler, rng))
     if self.config.eval.ppca_loglik:
       metrics["ppca_loglik"] = self._ppca_loglik()
     if self.info.log_prob is not None:  # Synthetic data with a known density: the ceiling.
-      metrics["true_loglik"] = float(np.mean(self.info.log_prob(self._whole_split("test"))))
+      metrics["true_loglik"] = float(np.mean(self.info.log_prob(self.points["test"])))
     metrics["num_test_examples"] = int(nll.shape[0])
     return metrics
 
@@ -258,38 +258,29 @@ class VAEExperiment:
       log_det = 0.0
     elif self.config.data.dequantize:
       log_density = -nll
-      low, high = value_range(self.config)
+      low, high = self.value_range
       log_det = eval_lib.data_range_log_det(self.num_dims, low, high)
     else:
       return None
     return float(np.mean(eval_lib.dequantized_bits_per_dim(log_density, self.num_dims, self.num_levels,
                                                            log_det)))
 
-  def _sample_fid(self, state: TrainState, rng: jax.Array) -> Dict[str, float]:
-    """``jaxgen.eval.samples.image_sample_metrics`` (FID, KID, precision / recall, class
+  def _sample_fid(self, sampler: Sampler, rng: jax.Array) -> Dict[str, float]:
+    """``jaxgen.core.evaluation.image_sample_metrics`` (FID, KID, precision / recall, class
     coverage) of ``eval.num_image_samples`` samples (``sample``, at the configured temperature)
     against the ``eval.fid_reference`` train split, in the features of ``eval.fid_extractor``.
     Samples are mapped to [0, 1] as the extractors expect."""
     e = self.config.eval
-    sample = jax.jit(self.sample, static_argnums=2)
-    samples = eval_samples.draw(lambda key, n: sample(state, key, n), rng, e.num_image_samples,
-                                e.batch_size)
-    low, high = value_range(self.config)
-    images = np.clip((samples - low) / (high - low), 0.0, 1.0)
-    return eval_samples.image_sample_metrics(images, e.fid_reference, e.fid_extractor)
-
-  def _whole_split(self, split: str) -> np.ndarray:
-    """Every point of ``split`` (points datasets), float64 [N, *shape], read whole on each process."""
-    points = data_lib.load(self.config.data.name, split, self.info.num_examples[split], shuffle=False,
-                           repeat=False, process_index=0, process_count=1)
-    return next(points)[self.key].astype(np.float64)
+    low, high = self.value_range
+    images = np.clip((sampler(rng, e.num_image_samples) - low) / (high - low), 0.0, 1.0)
+    return evaluation.image_sample_metrics(images, e.fid_reference, e.fid_extractor)
 
   def _ppca_loglik(self) -> float:
     """Held-out log-likelihood of the maximum-likelihood probabilistic PCA with q =
     ``model.latent_dim`` (Tipping & Bishop 1999): ``sklearn PCA(q).fit(train).score(test)``."""
     from sklearn.decomposition import PCA  # Imported here: sklearn is slow to import.
-    pca = PCA(n_components=self.config.model.latent_dim).fit(self._whole_split("train"))
-    return float(pca.score(self._whole_split("test")))
+    pca = PCA(n_components=self.config.model.latent_dim).fit(self.points["train"])
+    return float(pca.score(self.points["test"]))
 
 
 def make_experiment(config: ml_collections.ConfigDict) -> VAEExperiment:

@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import ml_collections
 
 from jaxgen import eval as eval_lib
-from jaxgen.core.registry import Registry
+from jaxgen.registry import Registry
 
 LOSSES = Registry("VAE loss")
 register_loss = LOSSES.register

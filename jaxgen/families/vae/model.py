@@ -1,9 +1,9 @@
 """The VAE's networks: a Gaussian encoder q(z|x) and a decoder of the parameters of p(x|z).
 
-Both wrap the autoencoder family's MLP and convolutional networks
-(``jaxgen.families.autoencoder.model``): the encoder network emits 2K numbers split into the
-posterior mean and log standard deviation, the decoder network emits one or two numbers per
-data value (the observation model's location, and its log-scale when the network predicts it).
+Both wrap the shared MLP and convolutional networks (``jaxgen.nn.encoders``): the encoder
+network emits 2K numbers split into the posterior mean and log standard deviation, the decoder
+network emits one or two numbers per data value (the observation model's location, and its
+log-scale when the network predicts it).
 ``hidden = ()`` makes both linear (the linear VAE of Lucas et al. 2019).
 """
 
@@ -16,8 +16,8 @@ import jax.numpy as jnp
 import ml_collections
 
 from jaxgen.errors import ConfigError, UnknownNameError
-from jaxgen.families.autoencoder.model import (ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder,
-                                             check_conv_image_shape)
+from jaxgen.nn.encoders import (ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder,
+                                check_conv_image_shape)
 from jaxgen.families.vae.distributions import reparameterize
 
 # Where the decoder's log-scale comes from: none (Bernoulli), the network (per value, depends

@@ -1,4 +1,5 @@
-"""The sample-quality metrics every family reports, in one place.
+"""Evaluation orchestration: per-example passes, drawing samples, and the sample-quality metrics
+every family reports against a dataset split (whose feature statistics are cached here).
 
 Families differ in how they draw samples; what is measured on the samples is the same:
 
@@ -12,6 +13,8 @@ Families differ in how they draw samples; what is measured on the samples is the
 """
 
 import math
+import os
+import re
 from typing import Callable, Dict, Iterable, Optional, Sequence
 
 import jax
@@ -22,8 +25,13 @@ from jaxgen.core import sharding
 from jaxgen.eval.kernel import mmd2
 from jaxgen.eval.manifold import precision_recall
 from jaxgen.eval.modes import mode_coverage
+from jaxgen.errors import DataError
+from jaxgen.eval.frechet import RunningStatistics, fid_from_statistics
 from jaxgen.eval.inception_score import inception_score
+from jaxgen.eval.kernel import kid
+from jaxgen.eval.reference import array_batches, kid_rows, stream_statistics
 
+CACHE_ENV = "JAXGEN_CACHE_DIR"
 # k-NN precision/recall holds [n, n] distance blocks and compares sets of equal size.
 PRECISION_RECALL_SAMPLES = 10_000
 
@@ -67,18 +75,27 @@ def class_coverage(predicted: np.ndarray, num_classes: int) -> Dict[str, float]:
           "max_class_deviation": float(np.max(np.abs(fractions - 1.0 / num_classes)))}
 
 
-def split_images(dataset: str, split: str, num: int, **preprocessing) -> np.ndarray:
-  """The first ``num`` images of ``split`` in stored order, in [0, 1] (or as ``preprocessing``,
-  ``jaxgen.data.load``'s ``scale`` / ``binarize``, makes them): [min(num, N), H, W, C]."""
-  stream = data_lib.load(dataset, split, min(num, 1000), shuffle=False, repeat=False,
+def split_examples(dataset: str, split: str, num: int, seed: int = 0,
+                   **preprocessing) -> Dict[str, np.ndarray]:
+  """The first ``num`` examples of ``split`` in stored order, as ``jaxgen.data.load``'s
+  ``preprocessing`` (``scale`` / ``dequantize`` / ``binarize``) makes them, on the host:
+  ``{"image" or "point": [min(num, N), ...], "label": [min(num, N)] where there are labels}``."""
+  stream = data_lib.load(dataset, split, min(num, 1000), seed, shuffle=False, repeat=False,
                          process_index=0, process_count=1, **preprocessing)
-  parts, count = [], 0
+  parts, count = {}, 0
   for batch in stream:
-    parts.append(batch["image"][batch["mask"] > 0])
-    count += len(parts[-1])
+    keep = batch.pop("mask") > 0
+    for name, value in batch.items():
+      parts.setdefault(name, []).append(value[keep])
+    count += int(np.sum(keep))
     if count >= num:
       break
-  return np.concatenate(parts)[:num]
+  return {name: np.concatenate(values)[:num] for name, values in parts.items()}
+
+
+def split_images(dataset: str, split: str, num: int, **preprocessing) -> np.ndarray:
+  """The first ``num`` images of ``split`` (``split_examples``): [min(num, N), H, W, C]."""
+  return split_examples(dataset, split, num, **preprocessing)["image"]
 
 
 def point_sample_metrics(samples: np.ndarray, dataset: str) -> Dict[str, float]:
@@ -113,9 +130,9 @@ def image_sample_metrics(images: np.ndarray, dataset: str, extractor_name: str,
   ``label_accuracy``, the classifier's agreement with them. Otherwise (an ImageNet classifier)
   ``inception_score`` / ``inception_score_std`` (10 splits).
   """
-  from jaxgen.eval import features, reference  # Imported here: only image configs need them.
+  from jaxgen.eval import features  # Imported here: only image configs need it.
   extractor = features.get_extractor(extractor_name)
-  scores = reference.fid_against_reference(images, dataset, split, extractor)
+  scores = fid_against_reference(images, dataset, split, extractor)
   # eval.json holds numbers; the extractor's name and weights hash stay in the config.
   metrics = {name: value for name, value in scores.items() if not isinstance(value, str)}
   real = split_images(dataset, split, min(len(images), PRECISION_RECALL_SAMPLES))
@@ -129,3 +146,80 @@ def image_sample_metrics(images: np.ndarray, dataset: str, extractor_name: str,
   else:
     metrics["inception_score"], metrics["inception_score_std"] = inception_score(probabilities)
   return metrics
+
+
+def default_cache_dir() -> str:
+  """``$JAXGEN_CACHE_DIR``, else ``~/.cache/jaxgen``."""
+  return os.environ.get(CACHE_ENV) or os.path.join(os.path.expanduser("~"), ".cache", "jaxgen")
+
+
+def reference_cache_path(dataset: str, split: str, extractor, cache_dir: str | None = None) -> str:
+  """Where ``reference_statistics`` caches a split's statistics: one file per dataset, split,
+  extractor name and weights hash, so new weights never meet stale statistics."""
+  key = "_".join((dataset, split, extractor.name, extractor.weights_hash))
+  # A dataset given as ``package.module:source`` must still make one plain file name.
+  file_name = re.sub(r"[^A-Za-z0-9_.-]", "-", key) + ".npz"
+  return os.path.join(cache_dir or default_cache_dir(), "reference_statistics", file_name)
+
+
+def reference_statistics(dataset: str, split: str, extractor, cache_dir: str | None = None,
+                         batch_size: int = 256) -> RunningStatistics:
+  """Feature statistics of a whole dataset split, cached under ``cache_dir``.
+
+  Images are read with ``jaxgen.data.load(..., scale="0_1", repeat=False)`` without
+  dequantization, padding masked out, every process reading the whole split. The cache (see
+  ``reference_cache_path``) holds count, mean and covariance (plus KID's feature rows) as plain
+  arrays, no pickle; it is written to a temporary file and renamed, so concurrent writers are safe.
+  """
+  return _reference(dataset, split, extractor, cache_dir, batch_size)[0]
+
+
+def _reference(dataset, split, extractor, cache_dir, batch_size):
+  """-> (RunningStatistics, float32 [min(N, KID_MAX_SAMPLES), D] KID features) of a split."""
+  path = reference_cache_path(dataset, split, extractor, cache_dir)
+  if os.path.isfile(path):
+    with np.load(path, allow_pickle=False) as cached:
+      return (RunningStatistics.from_moments(int(cached["count"]), cached["mean"], cached["covariance"]),
+              cached["kid_features"])
+  stream = data_lib.load(dataset, split, batch_size, scale="0_1", repeat=False, process_index=0,
+                process_count=1)
+  if stream.info.kind != "image":
+    raise DataError(f"dataset {dataset!r}: expected an image dataset for feature statistics, "
+                    f"got {stream.info.kind}")
+  statistics, kid_features = stream_statistics(
+      (batch["image"][batch["mask"] > 0] for batch in stream), extractor,
+      kid_rows(stream.info.num_examples[split]))
+  os.makedirs(os.path.dirname(path), exist_ok=True)
+  temporary = f"{path}.{os.getpid()}.tmp"
+  with open(temporary, "wb") as f:
+    np.savez(f, count=statistics.count, mean=statistics.mean, covariance=statistics.covariance,
+             kid_features=kid_features)
+  os.replace(temporary, path)
+  return statistics, kid_features
+
+
+def fid_against_reference(samples, dataset: str, split: str, extractor,
+                          cache_dir: str | None = None, batch_size: int = 256) -> dict:
+  """FID and KID of ``samples: [N, H, W, C]`` in [0, 1] against a dataset split.
+
+  Returns a flat dict: ``fid``, ``kid`` and ``kid_std`` (over KID's subsets), and how they were
+  made: ``fid_extractor``, ``fid_weights_hash``, ``fid_num_samples`` (N),
+  ``fid_reference`` ("dataset/split"), ``fid_reference_num_samples``, ``kid_num_samples`` and
+  ``kid_reference_num_samples`` (feature rows KID used per side, at most KID_MAX_SAMPLES).
+  """
+  statistics, kid_features = stream_statistics(array_batches(samples, batch_size), extractor,
+                                               kid_rows(len(samples)))
+  reference, reference_kid_features = _reference(dataset, split, extractor, cache_dir, batch_size)
+  kid_mean, kid_std = kid(kid_features, reference_kid_features)
+  return {
+      "fid": fid_from_statistics(statistics, reference),
+      "kid": kid_mean,
+      "kid_std": kid_std,
+      "fid_extractor": extractor.name,
+      "fid_weights_hash": extractor.weights_hash,
+      "fid_num_samples": statistics.count,
+      "fid_reference": f"{dataset}/{split}",
+      "fid_reference_num_samples": reference.count,
+      "kid_num_samples": len(kid_features),
+      "kid_reference_num_samples": len(reference_kid_features),
+  }

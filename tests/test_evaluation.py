@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from jaxgen import data as data_lib
-from jaxgen.eval import samples
+from jaxgen.core import evaluation as samples
 
 
 def test_class_coverage_summarises_the_histogram():

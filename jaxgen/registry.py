@@ -1,4 +1,5 @@
-"""Name -> object registries (losses, datasets, families).
+"""Name -> object registries (losses, datasets, families): a leaf module that data, eval, core and
+the families all import.
 
 A config names what it wants (``loss.name = "mse"``); the registry turns the name into the
 function. A name of the form ``package.module:attribute`` is imported instead, so a user's own
@@ -58,3 +59,24 @@ class Registry:
 
   def __contains__(self, name: str) -> bool:
     return name in self._entries
+
+
+# Family name -> the module whose ``make_experiment(config)`` builds its Experiment. Modules are
+# imported only when asked for, so ``jaxgen list`` and the data tests do not pay for every model,
+# and the core builds a family without importing the families package.
+FAMILIES = {
+    "autoencoder": "jaxgen.families.autoencoder.experiment",
+    "vae": "jaxgen.families.vae.experiment",
+    "gan": "jaxgen.families.gan.experiment",
+    "flows": "jaxgen.families.flows.experiment",
+    "pixelcnn": "jaxgen.families.pixelcnn.experiment",
+    "diffusion": "jaxgen.families.diffusion.experiment",
+}
+
+
+def make_experiment(config) -> Any:
+  """The Experiment of ``config.family`` (a name of ``FAMILIES``)."""
+  name = config.family
+  if name not in FAMILIES:
+    raise UnknownNameError(f"unknown family {name!r}; valid: {', '.join(sorted(FAMILIES))}")
+  return importlib.import_module(FAMILIES[name]).make_experiment(config)
