@@ -1,15 +1,19 @@
-"""Convolutional autoencoder on MNIST (TFDS; needs the dataset downloaded, see the README).
+"""Convolutional autoencoder on MNIST (TFDS), latent 32, BCE; 9s held out as anomalies.
 
-Launch: jaxgen train --config experiments/conv_autoencoder_mnist.py --workdir runs/conv_ae_mnist
-Two stride-2 convolutions (28 -> 14 -> 7), latent 32, BCE on [0, 1] pixels; 9s held out as anomalies.
+Two stride-2 convolutions (28 -> 14 -> 7) on [0, 1] pixels.
+
+Launch:   jaxgen train --config experiments/conv_autoencoder_mnist.py --workdir runs/conv_ae_mnist
+Evaluate: jaxgen eval --workdir runs/conv_ae_mnist
+Data:     offline TFDS: `tfds build mnist --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Expected: recon_mse <= 0.010 (jaxgen baseline); not run here (needs the data).
 """
 
-import autoencoder_digits
+import _autoencoder_base
 from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
-  config = autoencoder_digits.get_config(arg)
+  config = _autoencoder_base.get_config(arg)
   config.description = "Convolutional autoencoder on MNIST, latent 32, BCE"
   config.data.name = "mnist"
   config.model.name = "conv"

@@ -1,22 +1,21 @@
-"""DCGAN (Radford et al. 2016) on CIFAR-10 32x32 (TFDS; needs the dataset downloaded).
+"""DCGAN (Radford et al. 2016) on CIFAR-10 32x32 (TFDS) with the paper's hyper-parameters.
+
+G 100 -> 4x4x512 -> ... -> 32x32x3, D its mirror, batch norm in both, Adam 2e-4 (beta1 0.5),
+batch 128, no EMA, 100,000 steps.
 
 Launch:   jaxgen train --config experiments/dcgan_cifar10.py --workdir runs/dcgan_cifar10
 Evaluate: JAXGEN_INCEPTION_WEIGHTS=inception_v3.npz jaxgen eval --workdir runs/dcgan_cifar10
-
-DCGAN's hyper-parameters: Adam 2e-4, beta1 0.5, batch 128, 100-d noise, non-saturating loss,
-batch norm in G and D, no EMA; generator 100 -> 4x4x512 -> 8x8x256 -> 16x16x128 -> 32x32x3, the
-discriminator its mirror (5x5 kernels). 100,000 steps (256 epochs).
-Paper number: Inception Score 6.16 +- .07 for DCGAN on CIFAR-10 (Gulrajani et al. 2017, Table 3,
-unsupervised; the DCGAN paper itself reports none), computed on 50,000 samples in 10 splits, as
-``eval.num_image_samples`` here.
+Data:     offline TFDS: `tfds build cifar10 --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Paper:    Inception Score 6.16 +- .07 for DCGAN (Gulrajani et al. 2017, Table 3, unsupervised; the
+          DCGAN paper reports none), 50,000 samples in 10 splits. Not run here (needs the data).
 """
 
-import dcgan_digits
+import _dcgan_base
 from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
-  config = dcgan_digits.get_config(arg)
+  config = _dcgan_base.get_config(arg)
   config.description = "DCGAN on CIFAR-10 32x32 (Radford et al. 2016 hyper-parameters)"
   config.data.name = "cifar10"
   config.model.features = 128

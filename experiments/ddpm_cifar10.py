@@ -1,32 +1,28 @@
-"""DDPM on CIFAR-10 (TFDS) with Ho et al.'s exact hyper-parameters (Ho et al. 2020, Sec. 4 and
-App. B; Table 1: FID 3.17, IS 9.46, NLL <= 3.75 bits/dim for L_simple).
+"""DDPM on CIFAR-10 (TFDS) with Ho et al.'s hyper-parameters (Ho et al. 2020, Sec. 4, App. B).
+
+The 35.7M-parameter U-Net (ch 128, (1, 2, 2, 2), attention at 16x16), Adam 2e-4, batch 128, EMA
+0.9999, 800,000 steps, ancestral sampling; no horizontal flips.
 
 Launch:   jaxgen train --config experiments/ddpm_cifar10.py --workdir runs/ddpm_cifar10
 Evaluate: jaxgen eval --workdir runs/ddpm_cifar10 --config.eval.fid_extractor=inception
-Needs the data prepared offline: `tfds build cifar10 --data_dir=DIR`, TFDS_DATA_DIR=DIR; FID/IS
-need the Inception weights on disk (jaxgen.eval.features).
-
-U-Net of 35.7M parameters: ch 128, multipliers (1, 2, 2, 2), 2 residual blocks per resolution,
-self-attention at 16x16, dropout 0.1; T = 1000, linear betas 1e-4 -> 0.02, epsilon prediction,
-L_simple, ancestral sampling with the fixed small variance. Adam 2e-4 with 5,000 linear warm-up
-steps, batch 128, gradient clipping at norm 1, EMA 0.9999, 800,000 steps. Difference: no random
-horizontal flips (the data pipeline has no augmentation). Evaluation: the full 1000-term bound on
-the test set, FID/IS of 10,000 ancestral samples (Ho et al. use 50,000) and FID against DDIM steps.
-``:smoke`` shrinks the U-Net (ch 16, one block) and T (50) so it runs in seconds on a CPU.
-Expected: FID 3.17, IS 9.46, 3.75 bits/dim (paper); not measured here (no network for the data).
+Data:     offline TFDS: `tfds build cifar10 --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Paper:    Table 1 (L_simple): FID 3.17, IS 9.46, NLL <= 3.75 bits/dim. Not run here (needs the
+          data); FID here on 10,000 samples (the paper: 50,000).
 """
 
-import ddpm_digits
+import _ddpm_base
 from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
-  config = ddpm_digits.get_config(arg)
-  config.description = "DDPM, Ho et al.'s 35.7M U-Net, CIFAR-10 (Table 1: FID 3.17, 3.75 bits/dim)"
+  config = _ddpm_base.get_config(arg)
+  config.description = ("DDPM, Ho et al.'s 35.7M U-Net, CIFAR-10 "
+                        "(Table 1: FID 3.17, 3.75 bits/dim)")
   config.data.name = "cifar10"
   config.model.attn_resolutions = (16,)
   config.sample.sampler = "ancestral"
-  config.eval.fid_extractor = ""  # needs Inception weights on disk: --config.eval.fid_extractor=inception
+  # Needs Inception weights on disk: --config.eval.fid_extractor=inception
+  config.eval.fid_extractor = ""
   if arg == "smoke":
     config.model.ch_mult = (1, 2)  # the middle attention at 16x16, not over all 32x32 positions
     return config

@@ -1,16 +1,13 @@
-"""Gated PixelCNN on CIFAR-10 (TFDS), the paper's setup (van den Oord et al. 2016, "Conditional Image
-Generation with PixelCNN Decoders", Table 1: 3.03 bits/dim on the test set; PixelCNN 3.14).
+"""Gated PixelCNN on CIFAR-10 (TFDS) in the paper's setup (van den Oord et al. 2016).
 
-Launch:   jaxgen train --config experiments/gated_pixelcnn_cifar10.py --workdir runs/gated_pixelcnn_cifar10
-Evaluate: jaxgen eval --workdir runs/gated_pixelcnn_cifar10
-Needs the data prepared offline: `tfds build cifar10 --data_dir=DIR`, TFDS_DATA_DIR=DIR.
+"Conditional Image Generation with PixelCNN Decoders", Sec. 3.1: 20 gated layers of 384 units,
+5x5 filters, a 256-way softmax per colour channel (R -> G -> B), 200K updates at batch 128.
+Adam 1e-3 with cosine decay and 1,026 output features are ours.
 
-The paper's Section 3.1: 20 gated layers (Figure 2) of 384 hidden units with 5x5 filters, a 256-way
-softmax per colour channel with R -> G -> B inside a pixel (channel masks), 200K updates at a total
-batch size of 128. The optimizer, learning rate and output-layer width are not in the paper: Adam
-1e-3 with cosine decay and 1,024 output features are ours. ``:smoke`` shrinks the network (2 layers,
-12 features) so that it compiles in seconds on a CPU.
-Expected: 3.03 bits/dim (paper); not measured here (no network for the data).
+Launch:   jaxgen train --config experiments/gated_pixelcnn_cifar10.py --workdir runs/gated_cifar10
+Evaluate: jaxgen eval --workdir runs/gated_cifar10
+Data:     offline TFDS: `tfds build cifar10 --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Paper:    3.03 bits/dim on the test set (Table 1; PixelCNN 3.14). Not run here (needs the data).
 """
 
 import gated_pixelcnn_digits
@@ -19,14 +16,16 @@ from jaxgen.core.config import reproduce
 
 def get_config(arg=None):
   config = gated_pixelcnn_digits.get_config(arg)
-  config.description = "Gated PixelCNN, 20 layers x 384, 5x5, 256-way softmax, CIFAR-10 (Table 1: 3.03 bits/dim)"
+  config.description = ("Gated PixelCNN, 20 layers x 384, 5x5, 256-way softmax, "
+                        "CIFAR-10 (Table 1: 3.03 bits/dim)")
   config.data.name = "cifar10"
   config.model.features = 384
   config.model.num_layers = 20
   config.model.kernel_size = 5
   config.model.output_features = 1026  # the paper gives none; a multiple of the 3 channel groups
   config.model.dropout = 0.0
-  config.eval.fid_extractor = ""  # FID needs Inception weights on disk: --config.eval.fid_extractor=inception
+  # FID needs Inception weights on disk: --config.eval.fid_extractor=inception
+  config.eval.fid_extractor = ""
   reproduce(config, ('bits_per_dim ~= 3.03 +- 0.05',),
             source='van den Oord et al. 2016b Table 1',
             paper='3.03',

@@ -1,34 +1,31 @@
-"""Glow on CIFAR-10 (TFDS), the paper's quantitative setup (Kingma & Dhariwal 2018, Table 2: 3.35
-bits/dim on the test set; RealNVP: 3.49).
+"""Glow on CIFAR-10 (TFDS) in the openai/glow README's setup (Kingma & Dhariwal 2018).
+
+3 scales x 32 steps, width 512, affine couplings, the 1x1 convolution, learned top prior, 512
+images per step, lr 1e-3 warmed up over 10 epochs; Adam, no Polyak averaging or flips, 200,000
+steps with cosine decay.
 
 Launch:   jaxgen train --config experiments/glow_cifar10.py --workdir runs/glow_cifar10
 Evaluate: jaxgen eval --workdir runs/glow_cifar10
-Needs the data prepared offline: `tfds build cifar10 --data_dir=DIR`, TFDS_DATA_DIR=DIR.
-
-The openai/glow README's CIFAR-10 command: 3 scales (--n_level 3) of 32 steps (--depth 32),
-512-channel coupling networks (--width 512), affine couplings (--flow_coupling 1), the invertible
-1x1 convolution (--flow_permutation 2; the code's default is the plain, not LU, version), learned
-top prior (--learntop), learning rate 1e-3 warmed up linearly over 10 epochs, 8 bits
-(--n_bits_x 8), 8 processes x 64 images = 512 per step. Differences: Adam (the code defaults to
-Adamax; the paper names Adam), no Polyak averaging, no horizontal-flip augmentation, and a fixed
-200,000-step run with cosine decay (the code trains until stopped). ``:smoke`` shrinks the
-network (2 steps, 16 channels) so that it compiles in seconds on a CPU.
-Expected: 3.35 bits/dim (paper); not measured here (no network for the data).
+Data:     offline TFDS: `tfds build cifar10 --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Paper:    3.35 bits/dim on the test set (Kingma & Dhariwal 2018, Table 2; RealNVP 3.49). Not run
+          here (needs the data).
 """
 
-import glow_digits
+import _image_flow_base
 from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
-  config = glow_digits.get_config(arg)
-  config.description = "Glow, 3 scales x 32 steps, width 512, affine, CIFAR-10 (Table 2: 3.35 bits/dim)"
+  config = _image_flow_base.get_config(arg)
+  config.description = ("Glow, 3 scales x 32 steps, width 512, affine, "
+                        "CIFAR-10 (Table 2: 3.35 bits/dim)")
   config.data.name = "cifar10"
   config.model.num_scales = 3
   config.model.steps_per_scale = 32
   config.model.features = 512
   config.model.permutation = "conv"
-  config.eval.fid_extractor = ""  # FID needs Inception weights on disk: --config.eval.fid_extractor=inception
+  # FID needs Inception weights on disk: --config.eval.fid_extractor=inception
+  config.eval.fid_extractor = ""
   if arg == "smoke":
     config.model.steps_per_scale = 2
     config.model.features = 16

@@ -1,27 +1,23 @@
-"""PixelCNN on binarized MNIST (TFDS), the paper's setup (van den Oord et al. 2016, "Pixel Recurrent
-Neural Networks", Table 4: 81.30 nats test NLL).
+"""PixelCNN on binarized MNIST (TFDS) in the paper's setup (van den Oord et al. 2016).
 
-Launch:   jaxgen train --config experiments/pixelcnn_binarized_mnist.py --workdir runs/pixelcnn_binarized_mnist
-Evaluate: jaxgen eval --workdir runs/pixelcnn_binarized_mnist
-Needs the data prepared offline: `tfds build binarized_mnist --data_dir=DIR`, TFDS_DATA_DIR=DIR.
+"Pixel Recurrent Neural Networks": a 7x7 mask-A convolution, 15 residual blocks at h = 128, a
+Bernoulli per pixel, RMSProp; batch 16, learning rate and steps are ours.
 
-The paper's PixelCNN (its Table 1 and Figure 5): a 7x7 mask-A convolution, residual blocks of
-1x1 / 3x3 mask-B / 1x1 convolutions on 2h features, two ReLU + 1x1 mask-B output layers and a
-sigmoid (Bernoulli) per pixel; RMSProp (Section 5.2). The depth and width are our reading of the
-paper's PixelCNN (15 layers, h = 128; it gives no separate MNIST setting), the batch size (16),
-learning rate and step count are ours; no dropout (the paper's PixelCNN has none). ``:smoke`` keeps
-the paper's architecture shape at a width of 8 and two blocks, on ``mnist`` thresholded at 128 (the
-test suite's TFDS mock data are random 8-bit images, which ``binarized_mnist`` rejects).
-Expected: 81.30 nats (paper); not measured here (no network for the data).
+Launch:   jaxgen train --config experiments/pixelcnn_binarized_mnist.py --workdir runs/pcnn_mnist
+Evaluate: jaxgen eval --workdir runs/pcnn_mnist
+Data:     offline TFDS: `tfds build binarized_mnist --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Paper:    81.30 nats test NLL (Table 4). Not run here (needs the data).
+``:smoke`` runs on ``mnist`` thresholded at 128 (TFDS mock data are not binary).
 """
 
-import pixelcnn_binarized_digits
+import _pixelcnn_base
 from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
-  config = pixelcnn_binarized_digits.pixelcnn_defaults(arg)
-  config.description = "PixelCNN, 15 residual blocks, h=128, Bernoulli, binarized MNIST (Table 4: 81.30 nats)"
+  config = _pixelcnn_base.get_config(arg)
+  config.description = ("PixelCNN, 15 residual blocks, h=128, Bernoulli, "
+                        "binarized MNIST (Table 4: 81.30 nats)")
   config.data.name = "binarized_mnist"
   if arg == "smoke":  # TFDS's mock data fills images with 0..255, never a binary image.
     config.data.name, config.data.binarize = "mnist", "fixed"

@@ -1,17 +1,12 @@
-"""PixelCNN++ on CIFAR-10 (TFDS), the paper's setup (Salimans et al. 2017, Table 1: 2.92 bits/dim on
-the test set).
+"""PixelCNN++ on CIFAR-10 (TFDS) in the paper's setup (Salimans et al. 2017).
 
-Launch:   jaxgen train --config experiments/pixelcnn_pp_cifar10.py --workdir runs/pixelcnn_pp_cifar10
-Evaluate: jaxgen eval --workdir runs/pixelcnn_pp_cifar10
-Needs the data prepared offline: `tfds build cifar10 --data_dir=DIR`, TFDS_DATA_DIR=DIR.
+openai/pixel-cnn's train.py: 3 resolutions of 5 gated ResNet layers, 160 filters, 10 logistics,
+dropout 0.5, Adam 1e-3, EMA 0.9995; cosine decay, no weight norm or data-dependent init.
 
-The paper's model and openai/pixel-cnn's ``train.py`` defaults: 3 resolutions (32, 16, 8) of 5 gated
-ResNet layers each (6 on the way up), 160 filters, a 10-component discretized logistic mixture per
-pixel on [-1, 1] data, dropout 0.5, Adam at 1e-3, Polyak averaging 0.9995 (EMA), 8 GPUs x 16 images.
-Differences: a cosine decay over 500,000 steps (the code decays by 0.999995 per step until stopped),
-no weight normalization or data-dependent init. Sampled by the plain sampler (``model.pixelcnn_pp``
-has no pixel cache). ``:smoke`` shrinks the network (16 filters, 1 layer per resolution).
-Expected: 2.92 bits/dim (paper); not measured here (no network for the data).
+Launch:   jaxgen train --config experiments/pixelcnn_pp_cifar10.py --workdir runs/pixelcnn_pp
+Evaluate: jaxgen eval --workdir runs/pixelcnn_pp
+Data:     offline TFDS: `tfds build cifar10 --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Paper:    2.92 bits/dim on the test set (Table 1). Not run here (needs the data).
 """
 
 import gated_pixelcnn_cifar10
@@ -20,7 +15,8 @@ from jaxgen.core.config import reproduce
 
 def get_config(arg=None):
   config = gated_pixelcnn_cifar10.get_config(arg)
-  config.description = "PixelCNN++, 3 scales x 5 gated ResNets, 160 filters, 10 logistics, CIFAR-10 (2.92 bits/dim)"
+  config.description = ("PixelCNN++, 3 scales x 5 gated ResNets, 160 filters, 10 logistics, "
+                        "CIFAR-10 (2.92 bits/dim)")
   config.data.scale = "-1_1"
   config.model.name = "pixelcnn_pp"
   config.model.features = 160

@@ -1,18 +1,12 @@
-"""RealNVP on CIFAR-10 (TFDS), the paper's setup (Dinh et al. 2017, Table 1: 3.49 bits/dim on the
-test set).
+"""RealNVP on CIFAR-10 (TFDS) in the paper's setup (Dinh et al. 2017, Sec. 4.1).
+
+Logit preprocessing, 8 residual blocks of 64 maps, 2 scales, Adam 1e-3 with L2 5e-5, batch 64;
+actnorm for batch norm, no weight norm or flips, 400,000 steps with cosine decay.
 
 Launch:   jaxgen train --config experiments/realnvp_cifar10.py --workdir runs/realnvp_cifar10
 Evaluate: jaxgen eval --workdir runs/realnvp_cifar10
-Needs the data prepared offline: `tfds build cifar10 --data_dir=DIR`, TFDS_DATA_DIR=DIR.
-
-Sec. 4.1: the logit preprocessing with alpha = 0.05; for CIFAR-10 8 residual blocks of 64 feature
-maps and one downscaling (2 scales: 3 checkerboard, squeeze, 3 channel-wise couplings, factor
-out; then 4 checkerboard couplings); tanh-bounded scales; Adam at its default learning rate 1e-3
-with L2 regularisation 5e-5; batch 64. Differences: actnorm in place of batch normalisation and
-no weight normalisation in the ResNets, no horizontal-flip augmentation, and a fixed 400,000-step
-run with cosine decay (the paper gives no training length). ``:smoke`` shrinks the network
-(1 block of 16 maps) so that it compiles in seconds on a CPU.
-Expected: 3.49 bits/dim (paper); not measured here (no network for the data).
+Data:     offline TFDS: `tfds build cifar10 --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Paper:    3.49 bits/dim on the test set (Dinh et al. 2017, Table 1). Not run here (needs the data).
 """
 
 import realnvp_digits
@@ -21,12 +15,14 @@ from jaxgen.core.config import reproduce
 
 def get_config(arg=None):
   config = realnvp_digits.get_config(arg)
-  config.description = "RealNVP, 2 scales, 8 ResNet blocks of 64 maps, CIFAR-10 (Table 1: 3.49 bits/dim)"
+  config.description = ("RealNVP, 2 scales, 8 ResNet blocks of 64 maps, "
+                        "CIFAR-10 (Table 1: 3.49 bits/dim)")
   config.data.name = "cifar10"
   config.model.num_scales = 2
   config.model.num_blocks = 8
   config.model.features = 64
-  config.eval.fid_extractor = ""  # FID needs Inception weights on disk: --config.eval.fid_extractor=inception
+  # FID needs Inception weights on disk: --config.eval.fid_extractor=inception
+  config.eval.fid_extractor = ""
   if arg == "smoke":
     config.model.num_blocks = 1
     config.model.features = 16

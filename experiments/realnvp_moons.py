@@ -1,68 +1,18 @@
-"""RealNVP (Dinh et al. 2017) on two moons: affine couplings with MLP networks; the base config of
-the flows family's 2-D toys.
+"""RealNVP (Dinh et al. 2017) on two moons: 8 affine couplings with actnorm and MLP 2x128 networks.
 
 Launch:   jaxgen train --config experiments/realnvp_moons.py --workdir runs/realnvp_moons
 Evaluate: jaxgen eval --workdir runs/realnvp_moons
-Expected: see the README's results table for the measured test nll (nats); moons has no known
-density, so no kl_gap.
-Every flow toy config imports this one and overrides what differs.
+Expected (seed 0, 5,000 steps, 1-2 min on 2 CPU cores): test nll 0.309 nats (moons has no known
+density, so no kl_gap).
 """
 
-import ml_collections
-
-from jaxgen.core.config import base_config, smoke, reproduce
+import _flows_base
+from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
-  config = base_config()
-  config.family = "flows"
+  config = _flows_base.get_config(arg)
   config.description = "RealNVP, 8 affine couplings with actnorm, MLP 2x128, on two moons"
-
-  config.data.name = "moons"
-
-  config.model.name = "realnvp"  # nice | realnvp | glow
-  config.model.base = "normal"  # normal | logistic
-  config.model.num_couplings = 8  # vectors and NICE: coupling layers
-  config.model.hidden = (128, 128)  # vectors and NICE: MLP widths of each coupling network
-  config.model.scale = "tanh"  # affine couplings: exp | tanh | sigmoid
-  config.model.actnorm = True  # realnvp: an actnorm before each coupling
-  config.model.coupling = "affine"  # glow: affine | additive | spline (see nsf_ring8.py)
-  config.model.num_bins = 8  # spline couplings: rational-quadratic bins on [-tail_bound, tail_bound]
-  config.model.tail_bound = 3.0  # spline couplings: the identity outside
-  config.model.permutation = "lu"  # glow: lu | conv (the invertible 1x1 convolution)
-  config.model.steps_per_scale = 8  # glow: steps of flow (per scale for images)
-  config.model.num_scales = 2  # images: scales of the multi-scale architecture
-  config.model.features = 64  # images: channels of the coupling networks
-  config.model.num_blocks = 2  # realnvp images: residual blocks per coupling network
-  config.model.logit_alpha = 0.05  # realnvp images: logit preprocessing (0: none)
-  config.model.learned_prior = True  # glow images: split priors N(mu(z1), sigma(z1))
-  config.model.learn_top = True  # glow images: learned per-channel top prior
-
-  config.loss.name = "nll"  # nll | bits_per_dim | package.module:function
-  config.loss.dequantization = "uniform"  # images: uniform | variational
-  config.loss.dequantizer_features = 32  # variational: channels of q(u | x)'s network
-
-  config.train.num_steps = 5000
-  config.train.batch_size = 256
-  config.optimizer.learning_rate = 1e-3
-  config.optimizer.schedule = "cosine"
-  config.optimizer.warmup_steps = 200
-
-  config.sample = ml_collections.ConfigDict()
-  config.sample.temperature = 1.0  # `jaxgen sample` draws z from the base scaled by this
-
-  config.eval.batch_size = 1000
-  config.eval.num_samples = 2000  # the scatter plot at each eval
-  config.eval.temperatures = (0.5, 0.7, 1.0)  # images: sample grids and FID at these
-  config.eval.num_mode_samples = 2500  # mixtures: samples for mode coverage
-  config.eval.fid_extractor = ""  # images: "digits", "inception" or "" (no FID)
-  config.eval.num_image_samples = 2000
-
-  config.log_every = 250
-  config.eval_every = 2500
-  config.checkpoint_every = 2500
-  if arg == "smoke":
-    smoke(config)
   reproduce(config, ('nll <= 1.5',),
             source='jaxgen baseline (moons has no closed-form density)',
             protocol='test split, nats',

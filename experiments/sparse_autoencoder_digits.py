@@ -1,17 +1,18 @@
-"""Overcomplete sparse autoencoder on digits: 128 sigmoid codes for 64 pixels, KL to a 5% firing rate.
+"""Overcomplete sparse autoencoder on digits: 128 sigmoid codes, KL to a 5% firing rate.
 
-Launch: jaxgen train --config experiments/sparse_autoencoder_digits.py --workdir runs/sae_digits
+Launch:   jaxgen train --config experiments/sparse_autoencoder_digits.py --workdir runs/sae
+Evaluate: jaxgen eval --workdir runs/sae
 L1 sparsity instead: --config.loss.kl_weight=0 --config.loss.l1_weight=0.01
-Measured (seed 0): recon_mse 0.0051 with a mean code activation (code_mean) of 0.054 against the
-0.05 target; anomaly_auroc 0.922.
+Expected (seed 0, 3,000 steps): recon_mse 0.0051, mean code activation (code_mean) 0.054 against
+the 0.05 target; anomaly_auroc 0.922.
 """
 
-import autoencoder_digits
+import _autoencoder_base
 from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
-  config = autoencoder_digits.get_config(arg)
+  config = _autoencoder_base.get_config(arg)
   config.description = "Overcomplete (128) sparse autoencoder, KL sparsity to rate 0.05"
   config.model.latent_dim = 128
   config.model.code_activation = "sigmoid"

@@ -1,31 +1,24 @@
-"""VAE (Kingma & Welling 2014) on binarized MNIST, as Pythae reproduced it (89.78 nats).
+"""VAE (Kingma & Welling 2014) on binarized MNIST (TFDS) as Pythae reproduced it.
 
-TFDS ``binarized_mnist``: the fixed binarization of Larochelle & Murray, 50,000 / 10,000 / 10,000.
+Larochelle & Murray's binarization; 400 ReLU units, 40 latents, Adam 1e-3, batch 100, 1,000
+epochs; a cosine decay to 1e-4 stands in for Pythae's step decay.
 
-Launch:   jaxgen train --config experiments/vae_binarized_mnist.py --workdir runs/vae_binarized_mnist
-Evaluate: jaxgen eval --workdir runs/vae_binarized_mnist
-Needs the data prepared offline: `tfds build binarized_mnist --data_dir=DIR`, TFDS_DATA_DIR=DIR.
-(``:smoke`` runs on ``mnist`` thresholded at 128 instead: the test suite's TFDS mock data are
-random 8-bit images, which ``binarized_mnist`` rejects.)
-
-Reference: Pythae (Chadebec et al. 2022, reproducibility table): VAE, binary MNIST, test NLL
-with 200 importance samples 89.78 nats, against 89.9 for the diagonal-Gaussian VAE of
-Rezende & Mohamed 2015 (Table 2). Their model, kept here: one hidden layer of 400 ReLU units in
-encoder and decoder, 40 latent units, Bernoulli decoder, Adam at 1e-3 with batch 100 (Kingma &
-Welling 2014 used 500 tanh units and Adagrad). Deviation: Pythae divides the learning rate by
-10^(1/5) at epochs 200, 350, 500, 750 and 1000; jaxgen's schedules are constant/cosine/linear,
-so a cosine decay from 1e-3 to 1e-4 over the same 1,000 epochs stands in for it.
-Expected: nll_iwae (k=200) near 89.8 nats. Not run here (no network for the data).
+Launch:   jaxgen train --config experiments/vae_binarized_mnist.py --workdir runs/vae_bin_mnist
+Evaluate: jaxgen eval --workdir runs/vae_bin_mnist
+Data:     offline TFDS: `tfds build binarized_mnist --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Paper:    Pythae (Chadebec et al. 2022), reproduced VAE: test NLL (k=200) 89.78 nats; Rezende &
+          Mohamed 2015, Table 2: 89.9. Not run here (needs the data).
+``:smoke`` runs on ``mnist`` thresholded at 128 (TFDS mock data are not binary).
 """
 
-import vae_binarized_digits
+import _vae_base
 from jaxgen.core.config import reproduce
 
 EPOCH_STEPS = 500  # 50,000 training images / batch 100
 
 
 def get_config(arg=None):
-  config = vae_binarized_digits.get_config(arg)
+  config = _vae_base.get_config(arg)
   config.description = "VAE on binarized MNIST (Pythae's reproduction: 400 ReLU, latent 40)"
   config.data.name = "binarized_mnist"
   if arg == "smoke":  # TFDS's mock data fills images with 0..255, never a binary image.
@@ -45,7 +38,7 @@ def get_config(arg=None):
     config.eval_every = 50 * EPOCH_STEPS
     config.checkpoint_every = 10 * EPOCH_STEPS
   reproduce(config, ('nll_iwae ~= 89.78 +- 1.0',),
-            source="Pythae's reproduced VAE (REFERENCES.md)",
+            source="Pythae's reproduced VAE (Chadebec et al. 2022)",
             paper='89.78',
             protocol='IWAE k=200, dynamically binarized MNIST test',
             compute='GPU; not run here (needs TFDS MNIST)')

