@@ -1,12 +1,13 @@
-"""Gated PixelCNN (van den Oord et al. 2016, "Conditional Image Generation with PixelCNN Decoders")
-on binarized 8x8 digits: vertical and horizontal stacks (no blind spot), 6 layers, p=96, dropout
-0.2, a Bernoulli per pixel, 8,000 steps, EMA 0.999. Distribution augmentation (Jun et al. 2020)
-over the 8 symmetries of the square: the network is told the symmetry t, and the test NLL is the
-exact uniform mixture 1/8 sum_t P(t(x) | t) (``nll_identity``: the identity's term alone).
+"""Gated PixelCNN on binarized 8x8 digits with distribution augmentation over 8 symmetries.
+
+Van den Oord et al. 2016's vertical and horizontal stacks (no blind spot), 6 layers, p=96, dropout
+0.2, a Bernoulli per pixel, 8,000 steps, EMA 0.999. The network is told which symmetry t of the
+square its input went through (Jun et al. 2020); the test NLL is the exact uniform mixture
+1/8 sum_t P(t(x) | t) (``nll_identity``: the identity's term alone). No labels.
 
 Launch:   jaxgen train --config experiments/pixelcnn_binarized_digits.py --workdir W
 Evaluate: jaxgen eval --workdir W
-Result:   mean ± sd over seeds 0-2 in docs/results.md (being measured).
+Result:   test NLL in nats, mean ± sd over seeds 0-2, in docs/results.md.
 """
 
 import _pixelcnn_base
