@@ -24,7 +24,7 @@ from jaxgen.families.flows.coupling import (AdditiveCoupling, AffineCoupling, Sp
                                             coupling_mask)
 from jaxgen.families.flows.dequantization import VariationalDequantizer
 from jaxgen.families.flows.elementwise import ActNorm, DiagonalScaling, Logit
-from jaxgen.families.flows.flow import Flow, base_sample
+from jaxgen.families.flows.flow import base_sample
 from jaxgen.families.flows.linear import Invertible1x1Conv
 from jaxgen.families.flows.model import build_flow
 from jaxgen.families.flows.multiscale import FactorOut, Squeeze, Unsqueeze, squeeze, unsqueeze

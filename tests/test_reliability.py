@@ -21,7 +21,7 @@ from jaxgen.core import checkpoint as checkpoint_lib
 from jaxgen.core import config as config_lib
 from jaxgen.core import logging as logging_lib
 from jaxgen.core import runner
-from jaxgen.errors import CheckpointError, ConfigError, NonFiniteError
+from jaxgen.errors import CheckpointError, NonFiniteError
 
 CONFIG = os.path.join(REPO, "experiments", "autoencoder_digits.py")
 SMALL = ["model.hidden=(32,)", "train.batch_size=32", "eval.batch_size=100", "log_every=1",

@@ -21,6 +21,8 @@ import ml_collections
 import numpy as np
 import optax
 
+from jaxgen import data as data_lib
+
 PyTree = Any
 Metrics = Dict[str, jax.Array]
 # examples(split, num) -> the first num examples of split in stored order, preprocessed as the
@@ -54,14 +56,19 @@ class TrainState:
 class Experiment:
   """A family's pure functions. Shapes: batch values are ``[B, ...]``.
 
-  Attributes a family sets: ``config``; ``optimizer`` (families trained through ``loss``);
-  ``grid_columns`` (columns of ``sample_grid``'s image grid, None: as many as fit);
+  The constructor keeps ``config``, the dataset's ``info`` and the batch ``key`` of its examples
+  (``image`` or ``point``). Attributes a family sets: ``optimizer`` (families trained through
+  ``loss``); ``grid_columns`` (columns of ``sample_grid``'s image grid, None: as many as fit);
   ``compute_dtypes`` (the ``train.compute_dtype`` names it supports, jaxgen/core/precision.py).
   """
-  config: ml_collections.ConfigDict
   optimizer: optax.GradientTransformation
   grid_columns: Optional[int] = None
   compute_dtypes: Tuple[str, ...] = ("float32",)
+
+  def __init__(self, config: ml_collections.ConfigDict):
+    self.config = config
+    self.info: data_lib.DatasetInfo = data_lib.dataset_info(config.data.name)
+    self.key: str = self.info.key
 
   # -- required ---------------------------------------------------------------------------------
 

@@ -18,7 +18,6 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
-from jaxgen import data as data_lib
 from jaxgen import eval as eval_lib
 from jaxgen.core import latents
 from jaxgen.core.experiment import Examples, Experiment, Sampler, TrainState, init_train_state
@@ -44,9 +43,7 @@ class AutoencoderExperiment(Experiment):
   grid_columns = GRID_COLUMNS
 
   def __init__(self, config: ml_collections.ConfigDict):
-    self.config = config
-    self.info = data_lib.dataset_info(config.data.name)
-    self.key = self.info.key
+    super().__init__(config)
     self.model = build_autoencoder(config.model, self.info.shape)
     self.optimizer = make_optimizer(config.optimizer, config.train.num_steps)
     self.reconstruction_loss = losses.LOSSES.get(config.loss.name)

@@ -27,7 +27,6 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
-from jaxgen import data as data_lib
 from jaxgen.core import evaluation, precision
 from jaxgen.core.experiment import Experiment, Sampler, TrainState, init_train_state
 from jaxgen.core.optim import make_optimizer
@@ -63,9 +62,7 @@ class DiffusionExperiment(Experiment):
   compute_dtypes = ("float32", "bfloat16")
 
   def __init__(self, config: ml_collections.ConfigDict):
-    self.config = config
-    self.info = data_lib.dataset_info(config.data.name)
-    self.key = self.info.key
+    super().__init__(config)
     self.images = self.info.kind == "image"
     self.num_levels = 2 if config.data.binarize else self.info.num_levels
     d = config.diffusion

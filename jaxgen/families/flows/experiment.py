@@ -26,7 +26,6 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
-from jaxgen import data as data_lib
 from jaxgen import eval as eval_lib
 from jaxgen.core import evaluation, latents
 from jaxgen.core.experiment import Examples, Experiment, Sampler, TrainState, init_train_state
@@ -48,9 +47,7 @@ class FlowExperiment(Experiment):
   grid_columns = GRID_COLUMNS
 
   def __init__(self, config: ml_collections.ConfigDict):
-    self.config = config
-    self.info = data_lib.dataset_info(config.data.name)
-    self.key = self.info.key
+    super().__init__(config)
     self.images = self.info.kind == "image"
     self.num_dims = math.prod(self.info.shape)
     self.num_levels = self.info.num_levels if self.images else None

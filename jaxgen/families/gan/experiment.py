@@ -32,7 +32,6 @@ import optax
 from jaxgen.core import evaluation, latents
 from jaxgen.core.experiment import Experiment, Sampler, TrainState, ema_update
 from jaxgen.core.optim import make_optimizer
-from jaxgen.data import dataset_info
 from jaxgen.errors import ConfigError
 from jaxgen.families.gan import losses
 from jaxgen.families.gan.model import build_gan, pack_samples
@@ -61,9 +60,7 @@ class GanExperiment(Experiment):
   grid_columns = GRID_COLUMNS
 
   def __init__(self, config: ml_collections.ConfigDict):
-    self.config = config
-    self.info = dataset_info(config.data.name)
-    self.key = self.info.key
+    super().__init__(config)
     self.num_classes = self.info.num_classes if config.model.conditional else 0
     self._check(config)
     self.pack = config.model.pack

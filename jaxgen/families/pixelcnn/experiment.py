@@ -30,7 +30,6 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
-from jaxgen import data as data_lib
 from jaxgen.core import evaluation
 from jaxgen.core.experiment import Examples, Experiment, Sampler, TrainState, init_train_state
 from jaxgen.core.optim import make_optimizer
@@ -48,9 +47,7 @@ class PixelCNNExperiment(Experiment):
   grid_columns = GRID_COLUMNS
 
   def __init__(self, config: ml_collections.ConfigDict):
-    self.config = config
-    self.info = data_lib.dataset_info(config.data.name)
-    self.key = self.info.key
+    super().__init__(config)
     self._check(config)
     self.num_levels = 2 if config.data.binarize else self.info.num_levels
     self.shape = tuple(self.info.shape)

@@ -19,7 +19,6 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
-from jaxgen import data as data_lib
 from jaxgen import eval as eval_lib
 from jaxgen.core import evaluation, latents
 from jaxgen.core.experiment import Examples, Experiment, Sampler, TrainState, init_train_state
@@ -39,9 +38,7 @@ class VAEExperiment(Experiment):
   grid_columns = GRID_COLUMNS
 
   def __init__(self, config: ml_collections.ConfigDict):
-    self.config = config
-    self.info = data_lib.dataset_info(config.data.name)
-    self.key = self.info.key
+    super().__init__(config)
     self.num_levels = 2 if config.data.binarize else self.info.num_levels
     self.num_dims = math.prod(self.info.shape)
     self.model = build_vae(config.model, self.info.shape)
