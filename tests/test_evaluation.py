@@ -81,3 +81,8 @@ def test_image_metrics_of_real_test_digits_see_every_class_and_their_labels():
   assert metrics["num_classes_generated"] == 10
   assert metrics["label_accuracy"] > 0.95  # the shipped classifier's test accuracy is 99.67%
   assert metrics["fid"] < 2.0 and 0.5 < metrics["precision"] <= 1.0
+
+
+def test_chunk_labels_are_each_chunks_cycle_of_the_classes():
+  expected = np.concatenate([np.arange(6) % 4, np.arange(6) % 4, np.arange(3) % 4])
+  np.testing.assert_array_equal(samples.chunk_labels(15, 6, 4), expected)

@@ -45,6 +45,12 @@ def draw(sample_fn: Callable[[jax.Array, int], jax.Array], rng: jax.Array, num: 
   return np.concatenate(parts)[:num]
 
 
+def chunk_labels(num: int, chunk: int, num_classes: int) -> np.ndarray:
+  """The conditioning labels of ``num`` samples drawn ``chunk`` at a time (``draw``, the runner's
+  sampler) by a ``sample`` whose labels cycle 0, 1, ..., K-1 within each call: [num] int."""
+  return np.arange(num) % chunk % num_classes
+
+
 def per_example(fn: Callable[[dict, jax.Array], Dict[str, jax.Array]], batches: Iterable[dict],
                 rng: jax.Array, extras: Sequence[str] = ()) -> Dict[str, np.ndarray]:
   """``fn(batch, fold_in(rng, i))``'s per-example values ``{name: [B, ...]}`` over the batches, with

@@ -18,7 +18,6 @@ configured sampler and ``fid_ddim<N>_eta<e>`` for N in ``eval.fid_vs_steps`` and
 """
 
 import json
-import math
 import os
 from typing import Dict, Optional
 
@@ -269,8 +268,7 @@ class DiffusionExperiment(Experiment):
     whose conditioning labels repeat ``sample_labels(eval.batch_size)`` chunk after chunk."""
     labels = None
     if self.num_classes:
-      chunk = self.config.eval.batch_size
-      labels = np.tile(np.asarray(self.sample_labels(chunk)), math.ceil(len(samples) / chunk))[:len(samples)]
+      labels = evaluation.chunk_labels(len(samples), self.config.eval.batch_size, self.num_classes)
     return evaluation.image_sample_metrics((samples + 1.0) / 2.0, self.config.data.name,
                                            self.config.eval.fid_extractor, labels)
 

@@ -305,7 +305,8 @@ class GanExperiment(Experiment):
       return metrics
     samples = sampler(rng, e.num_image_samples)
     # ``sample`` cycles the classes within each of the sampler's eval.batch_size chunks.
-    labels = np.arange(len(samples)) % e.batch_size % self.num_classes if self.num_classes else None
+    labels = (evaluation.chunk_labels(len(samples), e.batch_size, self.num_classes)
+              if self.num_classes else None)
     low, high = self.info.value_range(self.config.data.scale)
     images = np.clip((samples - low) / (high - low), 0.0, 1.0)
     metrics.update(evaluation.image_sample_metrics(images, self.config.data.name, e.fid_extractor,

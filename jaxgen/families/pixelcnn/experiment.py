@@ -229,7 +229,7 @@ class PixelCNNExperiment(Experiment):
       samples = sampler(rng, e.num_image_samples)
       labels = None
       if self.num_classes and not self.config.model.label_mixture:  # each chunk cycles the labels
-        labels = np.resize(np.asarray(self.sample_labels(e.batch_size)), len(samples))
+        labels = evaluation.chunk_labels(len(samples), e.batch_size, self.num_classes)
       low, high = self.value_range
       images = np.clip((samples - low) / (high - low), 0.0, 1.0)
       metrics.update(evaluation.image_sample_metrics(images, self.config.data.name,
