@@ -4,7 +4,7 @@ Two stride-2 convolutions (28 -> 14 -> 7) on [0, 1] pixels.
 
 Launch:   jaxgen train --config experiments/conv_autoencoder_mnist.py --workdir runs/conv_ae_mnist
 Evaluate: jaxgen eval --workdir runs/conv_ae_mnist
-Data:     offline TFDS: `tfds build mnist --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Data:     mnist, prepared offline (README, "Real data").
 Expected: recon_mse <= 0.010 (jaxgen baseline); not run here (needs the data).
 """
 

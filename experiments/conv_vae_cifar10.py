@@ -4,7 +4,7 @@ Three stride-2 convolutions (64, 128, 256 channels), 128 latent units, one logis
 
 Launch:   jaxgen train --config experiments/conv_vae_cifar10.py --workdir runs/conv_vae_cifar10
 Evaluate: jaxgen eval --workdir runs/conv_vae_cifar10
-Data:     offline TFDS: `tfds build cifar10 --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Data:     cifar10, prepared offline (README, "Real data").
 Expected: not measured (needs the data); target bits_per_dim_iwae <= 5.0 (dequantized 256
 levels). Papers: IAF's deep ResNet VAE 3.11 (Kingma et al. 2016, Table 3); RealNVP 3.49 (Dinh et
 al. 2017, Table 1), Glow 3.35 (Kingma & Dhariwal 2018, Table 2).

@@ -5,7 +5,7 @@ batch 128, no EMA, 100,000 steps.
 
 Launch:   jaxgen train --config experiments/dcgan_cifar10.py --workdir runs/dcgan_cifar10
 Evaluate: JAXGEN_INCEPTION_WEIGHTS=inception_v3.npz jaxgen eval --workdir runs/dcgan_cifar10
-Data:     offline TFDS: `tfds build cifar10 --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Data:     cifar10, prepared offline (README, "Real data").
 Paper:    Inception Score 6.16 +- .07 for DCGAN (Gulrajani et al. 2017, Table 3, unsupervised; the
           DCGAN paper reports none), 50,000 samples in 10 splits. Not run here (needs the data).
 """

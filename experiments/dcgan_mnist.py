@@ -5,7 +5,7 @@ EMA, 20,000 steps (~43 epochs).
 
 Launch:   jaxgen train --config experiments/dcgan_mnist.py --workdir runs/dcgan_mnist
 Evaluate: JAXGEN_INCEPTION_WEIGHTS=inception_v3.npz jaxgen eval --workdir runs/dcgan_mnist
-Data:     offline TFDS: `tfds build mnist --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Data:     mnist, prepared offline (README, "Real data").
 Expected: Inception FID <= 50 (jaxgen baseline; the paper reports no MNIST metric). Not run here
 (needs the data and the Inception weights).
 """

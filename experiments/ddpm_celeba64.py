@@ -1,11 +1,11 @@
 """DDPM on CelebA 64x64 (TFDS), the model DDIM samples in Song et al. 2021.
 
-ddpm_cifar10's recipe on a U-Net with multipliers (1, 2, 2, 2, 4); celeb_a's central 140x140 crop
-resized to 64x64.
+ddpm_cifar10's recipe (random flips included) on a U-Net with multipliers (1, 2, 2, 2, 4);
+celeb_a's central 140x140 crop resized to 64x64.
 
 Launch:   jaxgen train --config experiments/ddpm_celeba64.py --workdir runs/ddpm_celeba64
 Evaluate: jaxgen eval --workdir runs/ddpm_celeba64 --config.eval.fid_extractor=inception
-Data:     offline TFDS: `tfds build celeb_a --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Data:     celeb_a, prepared offline (README, "Real data").
 Paper:    FID against DDIM steps (10, 20, 50, 100, 1000): Song et al. 2021, Table 1. Not run here
           (needs the data); target FID <= 20 (jaxgen baseline).
 """

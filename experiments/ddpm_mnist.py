@@ -4,7 +4,7 @@ ch 64, multipliers (1, 2, 2), attention at 14x14, 100,000 steps.
 
 Launch:   jaxgen train --config experiments/ddpm_mnist.py --workdir runs/ddpm_mnist
 Evaluate: jaxgen eval --workdir runs/ddpm_mnist
-Data:     offline TFDS: `tfds build mnist --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Data:     mnist, prepared offline (README, "Real data").
 Expected: the 1000-term bound <= 1.5 bits/dim of the 256-level data (jaxgen baseline; Ho et al.
 report no MNIST result; dequantized flows: RealNVP 1.06, Glow 1.05, Grathwohl et al. 2019,
 Table 2). Not run here (needs the data).

@@ -6,7 +6,7 @@ Adam 1e-3 with cosine decay and 1,026 output features are ours.
 
 Launch:   jaxgen train --config experiments/gated_pixelcnn_cifar10.py --workdir runs/gated_cifar10
 Evaluate: jaxgen eval --workdir runs/gated_cifar10
-Data:     offline TFDS: `tfds build cifar10 --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Data:     cifar10, prepared offline (README, "Real data").
 Paper:    3.03 bits/dim on the test set (Table 1; PixelCNN 3.14). Not run here (needs the data).
 """
 

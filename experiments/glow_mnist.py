@@ -4,7 +4,7 @@
 
 Launch:   jaxgen train --config experiments/glow_mnist.py --workdir runs/glow_mnist
 Evaluate: jaxgen eval --workdir runs/glow_mnist
-Data:     offline TFDS: `tfds build mnist --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Data:     mnist, prepared offline (README, "Real data").
 Paper:    1.05 bits/dim for Glow as reported by Grathwohl et al. 2019 (FFJORD, Table 2; RealNVP
           1.06). Not run here (needs the data).
 """

@@ -6,7 +6,7 @@ ReLU for tanh and a cosine decay for the paper's step schedule.
 Launch:   jaxgen train --config experiments/iwae_binarized_mnist.py --workdir runs/iwae_bin_mnist
 Evaluate: jaxgen eval --workdir runs/iwae_bin_mnist
 Variants: --config.loss.num_samples=5 (k = 5); --config.loss.name=elbo --config.loss.num_samples=1
-Data:     offline TFDS: `tfds build binarized_mnist --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Data:     binarized_mnist, prepared offline (README, "Real data").
 Paper:    Burda et al. 2016, Table 1, k=50: 87.1 nats (as Pythae lists it); Pythae (Chadebec et
           al. 2022) reproduced 86.82 nats. Not run here (needs the data).
 """

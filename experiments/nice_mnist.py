@@ -5,7 +5,7 @@ Adam 1e-3 (b1 0.9, b2 0.99, eps 1e-4); batch 100 and 300,000 steps are ours.
 
 Launch:   jaxgen train --config experiments/nice_mnist.py --workdir runs/nice_mnist
 Evaluate: jaxgen eval --workdir runs/nice_mnist
-Data:     offline TFDS: `tfds build mnist --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Data:     mnist, prepared offline (README, "Real data").
 Paper:    test log-likelihood 1980.50 nats (Table 1) = 4.36 bits/dim in the 256-level convention.
           Not run here (needs the data).
 """

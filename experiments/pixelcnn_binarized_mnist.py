@@ -5,7 +5,7 @@ Bernoulli per pixel, RMSProp; batch 16, learning rate and steps are ours.
 
 Launch:   jaxgen train --config experiments/pixelcnn_binarized_mnist.py --workdir runs/pcnn_mnist
 Evaluate: jaxgen eval --workdir runs/pcnn_mnist
-Data:     offline TFDS: `tfds build binarized_mnist --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Data:     binarized_mnist, prepared offline (README, "Real data").
 Paper:    81.30 nats test NLL (Table 4). Not run here (needs the data).
 ``:smoke`` runs on ``mnist`` thresholded at 128 (TFDS mock data are not binary).
 """

@@ -5,7 +5,7 @@ dropout 0.5, Adam 1e-3, EMA 0.9995; cosine decay, no weight norm or data-depende
 
 Launch:   jaxgen train --config experiments/pixelcnn_pp_cifar10.py --workdir runs/pixelcnn_pp
 Evaluate: jaxgen eval --workdir runs/pixelcnn_pp
-Data:     offline TFDS: `tfds build cifar10 --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Data:     cifar10, prepared offline (README, "Real data").
 Paper:    2.92 bits/dim on the test set (Table 1). Not run here (needs the data).
 """
 

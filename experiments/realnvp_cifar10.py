@@ -5,7 +5,7 @@ actnorm for batch norm, no weight norm or flips, 400,000 steps with cosine decay
 
 Launch:   jaxgen train --config experiments/realnvp_cifar10.py --workdir runs/realnvp_cifar10
 Evaluate: jaxgen eval --workdir runs/realnvp_cifar10
-Data:     offline TFDS: `tfds build cifar10 --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Data:     cifar10, prepared offline (README, "Real data").
 Paper:    3.49 bits/dim on the test set (Dinh et al. 2017, Table 1). Not run here (needs the data).
 """
 

@@ -5,7 +5,7 @@ epochs; a cosine decay to 1e-4 stands in for Pythae's step decay.
 
 Launch:   jaxgen train --config experiments/vae_binarized_mnist.py --workdir runs/vae_bin_mnist
 Evaluate: jaxgen eval --workdir runs/vae_bin_mnist
-Data:     offline TFDS: `tfds build binarized_mnist --data_dir=DIR`, then TFDS_DATA_DIR=DIR.
+Data:     binarized_mnist, prepared offline (README, "Real data").
 Paper:    Pythae (Chadebec et al. 2022), reproduced VAE: test NLL (k=200) 89.78 nats; Rezende &
           Mohamed 2015, Table 2: 89.9. Not run here (needs the data).
 ``:smoke`` runs on ``mnist`` thresholded at 128 (TFDS mock data are not binary).

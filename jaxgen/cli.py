@@ -2,7 +2,7 @@
 
   jaxgen list
   jaxgen train --config experiments/vae_digits.py[:smoke] --workdir runs/vae [--config.train.num_steps=500 ...]
-  jaxgen eval --workdir runs/vae [--checkpoint best] [--config.eval.num_iwae_samples=5000 ...]
+  jaxgen eval --workdir runs/vae [--checkpoint best] [--split validation] [--config.eval.num_iwae_samples=5000 ...]
   jaxgen sample --workdir runs/vae --num 64 --out grid.png|samples.npz [--config.sample.temperature=0.7]
   jaxgen fid A B [--features digits|inception]      # A, B: .npz arrays or folders of PNGs
   jaxgen reproduce --list [--dir experiments]        # experiments that declare config.reproduce
@@ -69,9 +69,9 @@ def cmd_train(args, overrides: Sequence[str]) -> int:
 def cmd_eval(args, overrides: Sequence[str]) -> int:
   from jaxgen.core import runner
 
-  metrics = runner.evaluate(args.workdir, args.checkpoint, overrides)
+  metrics = runner.evaluate(args.workdir, args.checkpoint, overrides, args.split)
   print(json.dumps(metrics, indent=2, sort_keys=True))
-  print(f"wrote {os.path.join(args.workdir, runner.EVAL_FILE)}")
+  print(f"wrote {os.path.join(args.workdir, runner.eval_file(args.split))}")
   return 0
 
 
@@ -162,6 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--workdir", required=True)
     sub.add_argument("--checkpoint", default="latest", help="latest | best")
     sub.description = "Extra --config.<field>=<value> arguments change the run's config for this use only."
+    if name == "eval":
+      sub.add_argument("--split", default="test", choices=("test", "validation"),
+                       help="test for reported numbers (eval.json); validation to choose steps "
+                            "and variants (eval_validation.json)")
   fid = commands.add_parser("fid", help="FID and KID between two image sets (.npz or PNG folders)")
   fid.add_argument("path_a", metavar="A", help="a .npz (array 'samples') or a folder of PNGs")
   fid.add_argument("path_b", metavar="B", help="a .npz (array 'samples') or a folder of PNGs")

@@ -15,7 +15,7 @@ from jaxgen import data
 def one_pass(name, split, **options):
   """Every example of a split, in stored order, as one batch (mask checked and dropped)."""
   num = data.dataset_info(name).num_examples[split]
-  batch = next(data.load(name, split, num, repeat=False, **options))
+  batch = next(iter(data.load(name, split, num, repeat=False, **options)))
   np.testing.assert_array_equal(batch.pop("mask"), np.ones(num))
   return batch
 
@@ -23,8 +23,9 @@ def one_pass(name, split, **options):
 def sklearn_digits_split():
   digits = load_digits()
   order = np.random.default_rng(0).permutation(1797)
-  return {"train": (digits.images[order[:1497]], digits.target[order[:1497]]),
-          "test": (digits.images[order[1497:]], digits.target[order[1497:]])}
+  splits = {"train": slice(0, 1347), "validation": slice(1347, 1497), "test": slice(1497, 1797)}
+  return {name: (digits.images[order[part]], digits.target[order[part]])
+          for name, part in splits.items()}
 
 
 def test_digits_is_the_fixed_sklearn_split():
@@ -32,13 +33,13 @@ def test_digits_is_the_fixed_sklearn_split():
   info = data.dataset_info("digits")
   assert (info.kind, info.key, info.shape) == ("image", "image", (8, 8, 1))
   assert (info.num_levels, info.num_classes) == (17, 10)
-  assert info.num_examples == {"train": 1497, "test": 300}
+  assert info.num_examples == {"train": 1347, "validation": 150, "test": 300}
   for split, (images, labels) in expected.items():
     batch = one_pass("digits", split)
     np.testing.assert_array_equal(batch["image"][..., 0] * 16, images)
     np.testing.assert_array_equal(batch["label"], labels)
     np.testing.assert_array_equal(one_pass("digits", split, seed=7)["image"], batch["image"])
-  # Train and test partition the 1,797 images: together they are the dataset, as a multiset.
+  # The three splits partition the 1,797 images: together they are the dataset, as a multiset.
   every = np.concatenate([one_pass("digits", s)["image"].reshape(-1, 64) * 16 for s in expected])
   reference = load_digits().data
   np.testing.assert_array_equal(np.unique(every, axis=0, return_counts=True)[1],

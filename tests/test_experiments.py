@@ -36,12 +36,27 @@ END_TO_END = ["autoencoder_digits", "vae_binarized_mnist", "gan_ring8", "realnvp
               "cond_gated_pixelcnn_digits", "cond_ddpm_digits"]
 
 
+def mock_records(max_value, num=128):
+  """``as_data_source_fn`` for mock_data: random records of the stored features with values in
+  0..max_value (TFDS's own mock data source ignores max_value, and binary data needs it)."""
+
+  def as_data_source(builder, split, **kwargs):
+    features, rng = builder.info.features, np.random.default_rng(0)
+    labelled = "label" in features
+    return [{"image": rng.integers(0, max_value + 1, features["image"].shape, dtype=np.uint8),
+             **({"label": rng.integers(features["label"].num_classes)} if labelled else {})}
+            for _ in range(num)]
+
+  return as_data_source
+
+
 def data_context(config):
   """tfds.testing.mock_data for configs on TFDS datasets, else nothing."""
   if config.data.name in tfds_sources.TFDS_DATASETS:
     import tensorflow_datasets as tfds
     levels = tfds_sources.TFDS_DATASETS[config.data.name].num_levels
-    return tfds.testing.mock_data(num_examples=128, max_value=levels - 1)
+    return tfds.testing.mock_data(num_examples=128, max_value=levels - 1,
+                                  as_data_source_fn=mock_records(levels - 1))
   return contextlib.nullcontext()
 
 

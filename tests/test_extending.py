@@ -86,12 +86,12 @@ def test_the_example_dataset_loads_by_dotted_path_with_a_fixed_split(examples_im
   name = "my_data:noisy_circle"
   info = data_lib.dataset_info(name)
   assert (info.kind, info.key, info.shape, info.num_examples) == (
-      "points", "point", (2,), {"train": 20_000, "test": 2_000})
-  batch = next(data_lib.load(name, "train", 64, seed=3))
+      "points", "point", (2,), {"train": 20_000, "validation": 2_000, "test": 2_000})
+  batch = next(iter(data_lib.load(name, "train", 64, seed=3)))
   assert batch["point"].shape == (64, 2) and batch["point"].dtype == np.float32
   assert "label" not in batch
-  first = next(data_lib.load(name, "test", 2_000, seed=0, repeat=False))["point"]
-  again = next(data_lib.load(name, "test", 2_000, seed=7, repeat=False))["point"]
+  first = next(iter(data_lib.load(name, "test", 2_000, seed=0, repeat=False)))["point"]
+  again = next(iter(data_lib.load(name, "test", 2_000, seed=7, repeat=False)))["point"]
   np.testing.assert_array_equal(first, again)  # the split does not depend on the run's seed
   radius = np.linalg.norm(first, axis=1)
   assert abs(radius.mean() - 1.0) < 0.01 and abs(radius.std() - 0.05) < 0.005

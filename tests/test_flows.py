@@ -346,14 +346,14 @@ def test_experiment_loss_is_the_change_of_variables_in_bits_and_samples_decode_s
                                 experiment.sample(state, rng, 5, temperature=0.7))
 
 
-def test_prepare_keeps_test_images_and_the_grid_interpolates_between_their_codes():
+def test_prepare_keeps_held_out_images_and_the_grid_interpolates_between_their_codes():
   """The grid: 2 rows per eval temperature, then 4 interpolations of 10 whose ends decode back
   to the held-out images ``prepare`` kept (f^-1(f(x)) = x)."""
   experiment, state = tiny_glow_experiment("eval.temperatures=(0.5, 1.0)")
   images = np.asarray(data((8, 8, 1), 20, seed=4))
   asked = []
   experiment.prepare(lambda split, num: asked.append((split, num)) or {"image": images})
-  assert asked == [("test", 256)]
+  assert asked == [("validation", 256)]
   grid = experiment.sample_grid(state, jax.random.PRNGKey(5))
   assert grid.shape == (2 * 20 + 4 * 10, 8, 8, 1) and experiment.grid_columns == 10
   interpolations = np.asarray(grid[40:]).reshape(4, 10, 8, 8, 1)

@@ -440,12 +440,13 @@ def test_label_mixture_is_the_exact_mixture_over_labels_and_ignores_test_labels(
 
 
 def test_sample_grid_shows_samples_then_held_out_images_their_top_halves_and_completions():
-  """prepare keeps the first 10 test images and labels in stored order; the grid (10 columns) is
+  """prepare keeps the first 10 validation images and labels in stored order; the grid (10 columns) is
   whole rows of samples, those images, their top halves, and 2 completions that keep the top
   halves and draw the bottom halves on the 17-level grid."""
   experiment = prepared("cond_gated_pixelcnn_digits", "model.features=4", "model.num_layers=1",
                         "model.output_features=4")
-  test = next(iter(data_lib.load("digits", "test", 10, shuffle=False, repeat=False, scale="0_1")))
+  test = next(iter(data_lib.load("digits", "validation", 10, shuffle=False, repeat=False,
+                                 scale="0_1")))
   np.testing.assert_array_equal(experiment.held_out, test["image"])
   np.testing.assert_array_equal(experiment.held_out_labels, test["label"])
   x = experiment.held_out

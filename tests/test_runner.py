@@ -133,7 +133,7 @@ from jaxgen.core import config as config_lib, runner, sharding
 config = config_lib.load_config("experiments/autoencoder_digits.py")
 config_lib.apply_overrides(config, {overrides!r})
 run = runner.Run(config)
-batch = sharding.shard_batch(next(run.train_iterator()), run.mesh)
+batch = next(run.train_batches())
 print("SHARDS", len(batch["image"].sharding.device_set), batch["image"].addressable_shards[0].data.shape)
 runner.train(config, sys.argv[1] if len(sys.argv) > 1 else {workdir!r})
 """

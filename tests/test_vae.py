@@ -214,7 +214,7 @@ def test_iwae_bound_increases_with_k_towards_the_exact_log_likelihood():
   """A linear Gaussian VAE has log p(x) = log N(x; b, W W^T + sigma^2 I) in closed form; at random
   (untrained) encoder params the posterior is poor, so the bound's gap is wide and visible."""
   experiment = VAEExperiment(load_config("linear_vae_ppca"))
-  x = jnp.asarray(next(data_lib.load("ppca", "test", 200, shuffle=False, repeat=False))["point"])
+  x = jnp.asarray(next(iter(data_lib.load("ppca", "test", 200, shuffle=False, repeat=False)))["point"])
   state = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"point": x})
   params = state.params
   weights = np.asarray(params["decoder"]["network"]["Dense_0"]["kernel"], np.float64).T  # [d, q]
@@ -262,7 +262,7 @@ def split_examples(dataset, requested):
   """An ``examples(split, num)`` for ``prepare`` that records what is asked of it."""
   def examples(split, num):
     requested.append((split, num))
-    batch = next(data_lib.load(dataset, split, num, shuffle=False, repeat=False))
+    batch = next(iter(data_lib.load(dataset, split, num, shuffle=False, repeat=False)))
     return {name: value[batch["mask"] > 0] for name, value in batch.items() if name != "mask"}
   return examples
 
@@ -277,12 +277,13 @@ def test_evaluate_on_points_fits_ppca_and_the_true_density_on_the_prepared_split
   true_loglik the generating model's; the IWAE metrics and active units come from the runner's
   per-example results."""
   experiment = VAEExperiment(load_config("linear_vae_ppca"))
+  experiment.eval_split = "test"  # as in `jaxgen eval`
   requested = []
   experiment.prepare(split_examples("ppca", requested))
   assert sorted(requested) == [("test", 5_000), ("train", 10_000)]
 
-  train = next(data_lib.load("ppca", "train", 10_000, shuffle=False, repeat=False))["point"].astype(np.float64)
-  test = next(data_lib.load("ppca", "test", 5_000, shuffle=False, repeat=False))["point"].astype(np.float64)
+  train = next(iter(data_lib.load("ppca", "train", 10_000, shuffle=False, repeat=False)))["point"].astype(np.float64)
+  test = next(iter(data_lib.load("ppca", "test", 5_000, shuffle=False, repeat=False)))["point"].astype(np.float64)
   eigenvalues, eigenvectors = np.linalg.eigh(np.cov(train.T))
   eigenvalues, eigenvectors = eigenvalues[::-1], eigenvectors[:, ::-1]
   noise = eigenvalues[4:].mean()
@@ -308,10 +309,11 @@ def test_evaluate_on_points_fits_ppca_and_the_true_density_on_the_prepared_split
 
 def test_evaluate_on_images_scores_anomalies_by_minus_elbo_and_keeps_held_out_images():
   experiment = VAEExperiment(load_config("vae_digits_anomaly", "eval.fid_extractor="))
+  experiment.eval_split = "test"  # as in `jaxgen eval`
   requested = []
   experiment.prepare(split_examples("digits", requested))
   assert requested == [("test", 256)]
-  first = next(data_lib.load("digits", "test", 256, shuffle=False, repeat=False))["image"]
+  first = next(iter(data_lib.load("digits", "test", 256, shuffle=False, repeat=False)))["image"]
   np.testing.assert_array_equal(experiment.held_out, first)
 
   rng = np.random.default_rng(1)
@@ -330,8 +332,8 @@ def test_evaluate_on_images_scores_anomalies_by_minus_elbo_and_keeps_held_out_im
 
 def test_ppca_data_follow_their_model_and_pca_recovers_it():
   model = synthetic.PPCA_MODEL
-  train = next(data_lib.load("ppca", "train", 10_000, shuffle=False, repeat=False))["point"]
-  test = next(data_lib.load("ppca", "test", 5_000, shuffle=False, repeat=False))["point"]
+  train = next(iter(data_lib.load("ppca", "train", 10_000, shuffle=False, repeat=False)))["point"]
+  test = next(iter(data_lib.load("ppca", "test", 5_000, shuffle=False, repeat=False)))["point"]
   assert train.shape == (10_000, 20) and test.shape == (5_000, 20) and train.dtype == np.float32
   np.testing.assert_allclose(np.cov(train.T), model.covariance, atol=0.25)
   exact = stats.multivariate_normal(model.mean, model.covariance).logpdf(test.astype(np.float64))

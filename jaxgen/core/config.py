@@ -61,6 +61,8 @@ def base_config() -> ml_collections.ConfigDict:
   config.data.dequantize = False
   config.data.binarize = ml_collections.config_dict.placeholder(str)
   config.data.exclude_labels = ()
+  config.data.random_flip = False  # Training-time left-right flips (CIFAR-10 / CelebA papers).
+  config.data.dir = ml_collections.config_dict.placeholder(str)  # IDX or TFDS files' folder.
 
   config.model = ml_collections.ConfigDict()
   config.loss = ml_collections.ConfigDict()

@@ -104,16 +104,18 @@ def split_images(dataset: str, split: str, num: int, **preprocessing) -> np.ndar
   return split_examples(dataset, split, num, **preprocessing)["image"]
 
 
-def point_sample_metrics(samples: np.ndarray, dataset: str) -> Dict[str, float]:
-  """Samples of a 2-D toy, [N, 2]: ``mmd2`` (Gaussian kernels of bandwidths 1-16) to as many test
-  points; on Gaussian mixtures ``modes_captured``, ``num_modes`` and ``high_quality_frac``
+def point_sample_metrics(samples: np.ndarray, dataset: str,
+                         split: str = "test") -> Dict[str, float]:
+  """Samples of a 2-D toy, [N, 2]: ``mmd2`` (Gaussian kernels of bandwidths 1-16) to as many
+  points of ``split``; on Gaussian mixtures ``modes_captured``, ``num_modes`` and ``high_quality_frac``
   (within 3 std of the nearest mode, PacGAN / VEEGAN); with a known density ``sample_log_prob``,
   the samples' mean true log-density."""
   info = data_lib.dataset_info(dataset)
   num = len(samples)
-  test = next(iter(data_lib.load(dataset, "test", num, shuffle=False, repeat=False,
-                                 process_index=0, process_count=1)))
-  metrics = {"num_samples": num, "mmd2": mmd2(samples, test[info.key][test["mask"] > 0])}
+  held_out = next(iter(data_lib.load(dataset, split, num, shuffle=False, repeat=False,
+                                     process_index=0, process_count=1)))
+  metrics = {"num_samples": num,
+             "mmd2": mmd2(samples, held_out[info.key][held_out["mask"] > 0])}
   if info.mode_centres is not None:
     coverage = mode_coverage(samples, info.mode_centres, info.mode_std)
     metrics.update(modes_captured=coverage["modes_captured"], num_modes=len(info.mode_centres),
@@ -160,9 +162,11 @@ def default_cache_dir() -> str:
 
 
 def reference_cache_path(dataset: str, split: str, extractor, cache_dir: str | None = None) -> str:
-  """Where ``reference_statistics`` caches a split's statistics: one file per dataset, split,
-  extractor name and weights hash, so new weights never meet stale statistics."""
-  key = "_".join((dataset, split, extractor.name, extractor.weights_hash))
+  """Where ``reference_statistics`` caches a split's statistics: one file per dataset, split and
+  its size, extractor name and weights hash, so new weights or a re-carved split never meet
+  stale statistics."""
+  size = data_lib.dataset_info(dataset).num_examples[split]
+  key = "_".join((dataset, f"{split}{size}", extractor.name, extractor.weights_hash))
   # A dataset given as ``package.module:source`` must still make one plain file name.
   file_name = re.sub(r"[^A-Za-z0-9_.-]", "-", key) + ".npz"
   return os.path.join(cache_dir or default_cache_dir(), "reference_statistics", file_name)

@@ -60,10 +60,13 @@ class Experiment:
   (``image`` or ``point``). Attributes a family sets: ``optimizer`` (families trained through
   ``loss``); ``grid_columns`` (columns of ``sample_grid``'s image grid, None: as many as fit);
   ``compute_dtypes`` (the ``train.compute_dtype`` names it supports, jaxgen/core/precision.py).
+  The runner sets ``eval_split``, the split that ``prepare``'s held-out examples, the eval pass
+  and ``evaluate`` use: ``validation`` while training, ``test`` (or ``--split``) in ``jaxgen eval``.
   """
   optimizer: optax.GradientTransformation
   grid_columns: Optional[int] = None
   compute_dtypes: Tuple[str, ...] = ("float32",)
+  eval_split: str = "validation"
 
   def __init__(self, config: ml_collections.ConfigDict):
     self.config = config

@@ -19,6 +19,7 @@ import threading
 import time
 from typing import Any, Callable, Dict, Iterator, Optional, Sequence
 
+import grain
 import jax
 import jax.numpy as jnp
 import ml_collections
@@ -43,26 +44,37 @@ EVAL_FILE = "eval.json"
 VERSION_FILE = "jaxgen.json"
 # Bumped when what a workdir holds changes incompatibly; a reader accepts this format only.
 # 2: Experiment protocol v2 (no per-family migrations of older configs).
-WORKDIR_FORMAT = 2
+# 3: grain input and validation splits (the train splits and the data position changed).
+WORKDIR_FORMAT = 3
+# Global batches kept on the devices ahead of the train step.
+DEVICE_PREFETCH = 2
 
 
 def data_options(config: ml_collections.ConfigDict) -> dict:
-  """The preprocessing options of ``config.data`` that ``jaxgen.data.load`` takes."""
+  """The preprocessing options of ``config.data`` that every ``jaxgen.data.load`` takes."""
   c = config.data
-  return dict(scale=c.scale, dequantize=c.dequantize, binarize=c.binarize)
+  return dict(scale=c.scale, dequantize=c.dequantize, binarize=c.binarize, data_dir=c.dir)
 
 
 class Run:
   """What train/evaluate/sample share: the mesh, the experiment, its compiled functions."""
 
-  def __init__(self, config: ml_collections.ConfigDict):
+  def __init__(self, config: ml_collections.ConfigDict, eval_split: str = "validation"):
+    """``eval_split``: what the eval pass and ``evaluate`` measure: ``validation`` while
+    training (early stopping and best checkpoints never see ``test``), ``test`` for reported
+    numbers."""
     self.config = config_lib.validate(config)
     self.mesh = sharding.make_mesh()
     sharding.check_batch_size(config.train.batch_size, self.mesh)
     sharding.check_batch_size(config.eval.batch_size, self.mesh, "eval.batch_size")
     self.info = data_lib.dataset_info(config.data.name)
     self.value_range = self.info.value_range(config.data.scale)
+    if eval_split not in self.info.num_examples:
+      raise ConfigError(f"split {eval_split!r} is not one of {config.data.name!r}'s: "
+                        f"{', '.join(self.info.num_examples)}")
+    self.eval_split = eval_split
     self.experiment: Experiment = registry.make_experiment(config)
+    self.experiment.eval_split = eval_split
     precision.check(config, self.experiment)
     self.experiment.prepare(self.examples)
     replicated = sharding.replicated(self.mesh)
@@ -82,43 +94,47 @@ class Run:
     self._sample_fns = {}
     self.grid_fn = jax.jit(self.experiment.sample_grid, in_shardings=(replicated, replicated),
                            out_shardings=replicated)
-    self._eval_iterator = None
+    self._eval_stream = None
 
   def examples(self, split: str, num: int) -> Dict[str, np.ndarray]:
     """The first ``num`` examples of ``split`` as the config preprocesses them (``prepare``)."""
     c = self.config
     return evaluation.split_examples(c.data.name, split, num, c.seed, **data_options(c))
 
-  def train_iterator(self):
+  def train_batches(self) -> grain.DatasetIterator:
+    """The training stream's global batches on the mesh, a grain iterator (``get_state`` /
+    ``set_state``): grain's threads assemble batches and a background thread puts the next
+    ``DEVICE_PREFETCH`` on the devices, so the train step does not wait for input."""
     c = self.config
-    return data_lib.load(c.data.name, "train", c.train.batch_size, seed=c.seed,
-                         exclude_labels=tuple(c.data.exclude_labels), **data_options(c))
+    stream = data_lib.load(c.data.name, "train", c.train.batch_size, seed=c.seed,
+                           random_flip=c.data.random_flip,
+                           exclude_labels=tuple(c.data.exclude_labels), **data_options(c))
+    on_mesh = stream.dataset.map(functools.partial(sharding.shard_batch, mesh=self.mesh))
+    return iter(grain.experimental.ThreadPrefetchIterDataset(
+        on_mesh, prefetch_buffer_size=DEVICE_PREFETCH))
 
   def eval_batches(self) -> Iterator[dict]:
-    """A fresh sharded pass over the test split (every label; padded batches carry ``mask``).
-
-    The split is read once per Run; each pass rewinds the same iterator.
-    """
+    """A fresh sharded pass over ``eval_split`` (every label; padded batches carry ``mask``)."""
     c = self.config
-    if self._eval_iterator is None:
-      self._eval_iterator = data_lib.load(c.data.name, "test", c.eval.batch_size, seed=c.seed,
-                                          shuffle=False, repeat=False, **data_options(c))
-    self._eval_iterator.set_state({"batches": 0})
-    return sharding.sharded_iterator(self._eval_iterator, self.mesh)
+    if self._eval_stream is None:
+      self._eval_stream = data_lib.load(c.data.name, self.eval_split, c.eval.batch_size,
+                                        seed=c.seed, shuffle=False, repeat=False,
+                                        **data_options(c))
+    return sharding.sharded_iterator(iter(self._eval_stream), self.mesh)
 
   def initial_state(self, init_key: jax.Array) -> TrainState:
     example = next(iter(self.eval_batches()))
     return self.init_fn(init_key, example)
 
-  def test_pass(self, step_fn: Callable, state: TrainState, rng: jax.Array) -> Dict[str, np.ndarray]:
-    """``step_fn``'s per-example values over the whole test split, with the labels where there
+  def split_pass(self, step_fn: Callable, state: TrainState, rng: jax.Array) -> Dict[str, np.ndarray]:
+    """``step_fn``'s per-example values over the whole ``eval_split``, with the labels where there
     are any: {name: float64 [N, ...]} on the host, the padding of the last batch left out."""
     return evaluation.per_example(lambda batch, key: step_fn(state, batch, key),
                                   self.eval_batches(), rng, extras=("label",))
 
   def eval_pass(self, state: TrainState, rng: jax.Array) -> Dict[str, float]:
-    """Means of ``eval_step``'s per-example metrics over the whole test split (float64)."""
-    values = self.test_pass(self.eval_step_fn, state, rng)
+    """Means of ``eval_step``'s per-example metrics over the whole ``eval_split`` (float64)."""
+    values = self.split_pass(self.eval_step_fn, state, rng)
     values.pop("label", None)
     for name, column in values.items():
       if column.ndim != 1:
@@ -156,7 +172,7 @@ class Run:
     if self.info.kind == "image":
       logging_lib.save_image_grid(images, path, self.value_range, self.experiment.grid_columns)
     else:
-      reference = self.examples("test", 2000)[self.info.key]
+      reference = self.examples(self.eval_split, 2000)[self.info.key]
       logging_lib.save_scatter(images, path, reference)
 
 
@@ -328,7 +344,7 @@ class _Training:
       _write_workdir_files(workdir, config)
     init_key, self.train_key = _run_keys(config.seed)
     self.state = run.initial_state(init_key)
-    self.train_iter = run.train_iterator()
+    self.train_iter = run.train_batches()
     self.checkpointer = checkpoint_lib.Checkpointer(os.path.join(workdir, "checkpoints"),
                                                     config.keep_checkpoints)
     restored = self.checkpointer.restore_latest(self.state)
@@ -360,7 +376,7 @@ class _Training:
 
   def train_step(self, step: int) -> None:
     """The update that makes step ``step + 1``."""
-    batch = sharding.shard_batch(next(self.train_iter), self.run.mesh)
+    batch = next(self.train_iter)
     self.state, metrics = self.run.train_step_fn(self.state, batch,
                                                  jax.random.fold_in(self.train_key, step))
     self.check_finite()
@@ -458,8 +474,10 @@ def load_workdir_config(workdir: str) -> ml_collections.ConfigDict:
     return config_lib.from_json(f.read())
 
 
-def restore(workdir: str, which: str = "latest", overrides: Sequence[str] = ()) -> tuple[Run, TrainState]:
-  """The run and the trained state of ``workdir`` (``which``: ``latest`` or ``best``).
+def restore(workdir: str, which: str = "latest", overrides: Sequence[str] = (),
+            split: str = "test") -> tuple[Run, TrainState]:
+  """The run (evaluating ``split``) and the trained state of ``workdir`` (``which``: ``latest``
+  or ``best``).
 
   ``overrides`` (``field=value``) change the config for this use only, e.g. a sampling
   temperature or an evaluation sample count; the workdir's ``config.json`` is not touched.
@@ -468,7 +486,7 @@ def restore(workdir: str, which: str = "latest", overrides: Sequence[str] = ()) 
   check_workdir_version(workdir)
   config_lib.apply_overrides(config, overrides)
   sharding.initialize_distributed(config.distributed)
-  run = Run(config)
+  run = Run(config, split)
   directory = {"latest": "checkpoints", "best": "checkpoints_best"}.get(which)
   if directory is None:
     raise ConfigError(f"checkpoint {which!r} is unknown; valid: latest, best")
@@ -483,20 +501,28 @@ def restore(workdir: str, which: str = "latest", overrides: Sequence[str] = ()) 
   return run, restored[0]
 
 
-def evaluate(workdir: str, which: str = "latest", overrides: Sequence[str] = ()) -> Dict[str, float]:
-  """Restores ``workdir``'s checkpoint, makes one pass of ``evaluate_step`` over the test split,
-  runs the family's ``evaluate`` on its results, writes ``eval.json`` and the family's report."""
-  run, state = restore(workdir, which, overrides)
+def evaluate(workdir: str, which: str = "latest", overrides: Sequence[str] = (),
+             split: str = "test") -> Dict[str, float]:
+  """Restores ``workdir``'s checkpoint, makes one pass of ``evaluate_step`` over ``split``
+  (``test`` for reported numbers, ``validation`` to choose steps and variants), runs the
+  family's ``evaluate`` on its results, writes ``eval.json`` (``eval_validation.json`` for the
+  validation split) and the family's report."""
+  run, state = restore(workdir, which, overrides, split)
   rng = jax.random.fold_in(jax.random.PRNGKey(run.config.seed), 2)
   pass_key, sample_key = jax.random.split(rng)
-  results = run.test_pass(run.evaluate_step_fn, state, pass_key)
+  results = run.split_pass(run.evaluate_step_fn, state, pass_key)
   metrics = dict(run.experiment.evaluate(state, results, run.sampler(state), sample_key))
   metrics["step"] = int(state.step)
   if sharding.is_main_process():
-    with open(os.path.join(workdir, EVAL_FILE), "w") as f:
+    with open(os.path.join(workdir, eval_file(split)), "w") as f:
       json.dump(metrics, f, indent=2, sort_keys=True)
     run.experiment.report(metrics, workdir)
   return metrics
+
+
+def eval_file(split: str) -> str:
+  """``eval.json`` for test, ``eval_<split>.json`` otherwise."""
+  return EVAL_FILE if split == "test" else f"eval_{split}.json"
 
 
 def sample(workdir: str, num: int, out: str, seed: int = 0, which: str = "latest",

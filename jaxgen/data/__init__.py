@@ -1,4 +1,4 @@
-"""Datasets as deterministic, resumable, per-process streams of numpy batches.
+"""Datasets as deterministic, resumable, per-process grain streams of numpy batches.
 
 ``load(name, split, batch_size, ...)`` is the one entry point; ``dataset_info(name)`` says
 what a dataset is. Importing this package registers every dataset without importing
@@ -6,7 +6,7 @@ TensorFlow (TFDS datasets import it when first read).
 """
 
 from jaxgen.data import embedded, synthetic, tfds_sources  # noqa: F401  (they register the datasets)
-from jaxgen.data.pipeline import (DATASETS, DataIterator, DatasetInfo, dataset_info,
-                                  dataset_names, load)
+from jaxgen.data.loader import Stream, load
+from jaxgen.data.sources import DATASETS, DatasetInfo, dataset_info, dataset_names
 
-__all__ = ["DATASETS", "DataIterator", "DatasetInfo", "dataset_info", "dataset_names", "load"]
+__all__ = ["DATASETS", "DatasetInfo", "Stream", "dataset_info", "dataset_names", "load"]

@@ -2,7 +2,8 @@
 
 ``digits`` is scikit-learn's ``load_digits`` (1,797 8x8 images, grey levels 0..16, labels
 0-9) with a fixed split: ``np.random.default_rng(0).permutation(1797)``, the first 1,497
-indices train and the last 300 test, in that order, whatever ``load``'s seed.
+indices train and the last 300 test, in that order, whatever ``load``'s seed; the last 150 of
+those 1,497 training images are the validation split (1,347 train, 150 validation, 300 test).
 ``binarized_digits`` is the same split with level >= 8 -> 1, else 0.
 """
 
@@ -11,17 +12,18 @@ import functools
 import numpy as np
 
 from jaxgen.data import toys
-from jaxgen.data.pipeline import DATASETS, DatasetInfo, Source
+from jaxgen.data.sources import DATASETS, ArrayRecords, DatasetInfo, Source
 
-DIGITS_SPLIT = {"train": slice(0, 1497), "test": slice(1497, 1797)}
+DIGITS_SPLIT = {"train": slice(0, 1347), "validation": slice(1347, 1497),
+                "test": slice(1497, 1797)}
 _DIGITS_COMMON = dict(kind="image", key="image", shape=(8, 8, 1), num_classes=10,
-                      num_examples={"train": 1497, "test": 300})
+                      num_examples={"train": 1347, "validation": 150, "test": 300})
 DIGITS = DatasetInfo(name="digits", num_levels=17, **_DIGITS_COMMON)
 BINARIZED_DIGITS = DatasetInfo(name="binarized_digits", num_levels=2, **_DIGITS_COMMON)
 
 
 @functools.cache
-def _digits(split: str, binarized: bool) -> tuple[np.ndarray, np.ndarray]:
+def _digits(split: str, binarized: bool) -> ArrayRecords:
   """-> levels uint8 [N, 8, 8, 1], labels int32 [N]; read-only, cached."""
   from sklearn.datasets import load_digits  # Imported here: sklearn is slow to import.
   digits = load_digits()
@@ -31,7 +33,7 @@ def _digits(split: str, binarized: bool) -> tuple[np.ndarray, np.ndarray]:
     levels = (levels >= 8).astype(np.uint8)
   labels = digits.target[order].astype(np.int32)
   levels.flags.writeable = labels.flags.writeable = False
-  return levels, labels
+  return ArrayRecords(levels, labels)
 
 
 DATASETS.register("digits")(Source(
@@ -43,4 +45,4 @@ DATASETS.register("binarized_digits")(Source(
 for _name in toys.TOYS:
   DATASETS.register(_name)(Source(
       describe=functools.partial(toys.info, _name),
-      read=lambda split, data_dir, name=_name: toys.split(name, split)))
+      read=lambda split, data_dir, name=_name: ArrayRecords(*toys.split(name, split))))

@@ -3,9 +3,9 @@
 ``ppca`` is a probabilistic PCA model (Tipping & Bishop 1999) in d = 20 dimensions with q = 4
 latent dimensions, ``x = W z + mu + sigma eps`` with z ~ N(0, I_q), eps ~ N(0, I_d), so
 ``x ~ N(mu, W W^T + sigma^2 I)``. W, mu and sigma^2 are fixed (``PPCA_MODEL``, drawn once from
-``np.random.default_rng(PPCA_SEED)``); the 10,000 training and 5,000 test points come from
-``np.random.default_rng([PPCA_SEED, split])`` (split 0 train, 1 test): the same on every machine
-and independent of ``load``'s seed. A linear VAE reaches this model's maximum likelihood
+``np.random.default_rng(PPCA_SEED)``); the 10,000 training, 5,000 validation and 5,000 test
+points come from ``np.random.default_rng([PPCA_SEED, stream])`` (stream 0 train, 1 test, 2
+validation): the same on every machine and independent of ``load``'s seed. A linear VAE reaches this model's maximum likelihood
 (Lucas et al. 2019), which scikit-learn's ``PCA(n_components=q).score`` computes in closed form.
 """
 
@@ -17,14 +17,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxgen.data.pipeline import DATASETS, DatasetInfo, Source
+from jaxgen.data.sources import DATASETS, ArrayRecords, DatasetInfo, Source
 
 PPCA_SEED = 20
 PPCA_DIMS = 20
 PPCA_LATENT_DIMS = 4
 PPCA_NOISE_VARIANCE = 0.25
-PPCA_NUM_EXAMPLES = {"train": 10_000, "test": 5_000}
-_SPLIT_STREAMS = {"train": 0, "test": 1}
+PPCA_NUM_EXAMPLES = {"train": 10_000, "validation": 5_000, "test": 5_000}
+_SPLIT_STREAMS = {"train": 0, "test": 1, "validation": 2}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,12 +80,12 @@ PPCA = DatasetInfo(name="ppca", kind="points", key="point", shape=(PPCA_DIMS,), 
 
 
 @functools.cache
-def _ppca_split(split: str) -> tuple[np.ndarray, None]:
+def _ppca_split(split: str) -> ArrayRecords:
   """-> points float32 [N, d] (read-only, cached), no labels."""
   points = PPCA_MODEL.sample(np.random.default_rng([PPCA_SEED, _SPLIT_STREAMS[split]]),
                              PPCA_NUM_EXAMPLES[split])
   points.flags.writeable = False
-  return points, None
+  return ArrayRecords(points, None)
 
 
 DATASETS.register("ppca")(Source(describe=lambda: PPCA,

@@ -1,8 +1,9 @@
 """2-D toy distributions with known densities: ring8, grid25, moons, checkerboard, spirals.
 
-Each toy is a fixed finite sample, 100,000 training and 10,000 test points, drawn from
-``np.random.default_rng([crc32(name), split])`` (split 0 train, 1 test): the same on every
-machine, different between splits and toys, and independent of ``load``'s seed.
+Each toy is a fixed finite sample, 100,000 training, 10,000 validation and 10,000 test points,
+drawn from ``np.random.default_rng([crc32(name), stream])`` (stream 0 train, 1 test, 3
+validation): the same on every machine, different between splits and toys, and independent of
+``load``'s seed.
 """
 
 import dataclasses
@@ -15,10 +16,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxgen.data.pipeline import DatasetInfo
+from jaxgen.data.sources import DatasetInfo
 
-NUM_EXAMPLES = {"train": 100_000, "test": 10_000}
-_SPLIT_STREAMS = {"train": 0, "test": 1}
+NUM_EXAMPLES = {"train": 100_000, "validation": 10_000, "test": 10_000}
+_SPLIT_STREAMS = {"train": 0, "test": 1, "validation": 3}
 _ENTROPY_STREAM = 2
 ENTROPY_SAMPLES = 1_000_000
 

@@ -59,7 +59,7 @@ class AutoencoderExperiment(Experiment):
 
   def prepare(self, examples: Examples) -> None:
     """Keeps ``HELD_OUT`` test images for ``sample`` and the grids."""
-    self.held_out = jnp.asarray(examples("test", HELD_OUT)[self.key])
+    self.held_out = jnp.asarray(examples(self.eval_split, HELD_OUT)[self.key])
 
   # -- the model as functions of params --------------------------------------------------------
 

@@ -236,7 +236,8 @@ class DiffusionExperiment(Experiment):
     e = self.config.eval
     if not self.images:
       samples = sampler(sample_key, e.num_mode_samples)
-      metrics.update(evaluation.point_sample_metrics(samples, self.config.data.name))
+      metrics.update(evaluation.point_sample_metrics(samples, self.config.data.name,
+                                                      self.eval_split))
     elif e.fid_extractor:
       metrics.update(self.image_metrics(sampler(sample_key, e.num_image_samples)))
       metrics.update(self.fid_vs_steps(sampler, steps_key))

@@ -88,7 +88,7 @@ class FlowExperiment(Experiment):
   def prepare(self, examples: Examples) -> None:
     """Images: keeps ``HELD_OUT`` test images for the grid's interpolations."""
     if self.images:
-      self.held_out = jnp.asarray(examples("test", HELD_OUT)[self.key])
+      self.held_out = jnp.asarray(examples(self.eval_split, HELD_OUT)[self.key])
 
   # -- the model as functions of params --------------------------------------------------------
 
@@ -217,7 +217,8 @@ class FlowExperiment(Experiment):
       metrics["true_entropy"] = float(self.info.entropy)
       metrics["kl_gap"] = nll - float(self.info.entropy)
     samples = sampler(rng, self.config.eval.num_mode_samples, temperature=1.0)
-    metrics.update(evaluation.point_sample_metrics(samples, self.config.data.name))
+    metrics.update(evaluation.point_sample_metrics(samples, self.config.data.name,
+                                                      self.eval_split))
     return metrics
 
   def sample_metrics(self, sampler: Sampler, rng: jax.Array) -> Dict[str, float]:

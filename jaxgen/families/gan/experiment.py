@@ -291,14 +291,15 @@ class GanExperiment(Experiment):
   def evaluate(self, state: TrainState, results: Dict[str, np.ndarray], sampler: Sampler,
                rng: jax.Array) -> Dict[str, float]:
     """Toys: ``point_sample_metrics`` of ``eval.num_mode_samples`` samples (mode coverage as
-    PacGAN and VEEGAN count it, MMD to the test split, true log-density). Images: the test-split
+    PacGAN and VEEGAN count it, MMD to ``eval_split``, true log-density). Images: the eval split's
     means of ``eval_step``'s D outputs and loss, and ``image_sample_metrics`` of
     ``eval.num_image_samples`` samples in the features of ``eval.fid_extractor`` ("" skips them)
     against the train split: FID, KID, precision / recall, and class coverage (+
     ``label_accuracy`` when conditional) or IS."""
     e = self.config.eval
     if self.info.kind == "points":
-      return evaluation.point_sample_metrics(sampler(rng, e.num_mode_samples), self.config.data.name)
+      return evaluation.point_sample_metrics(sampler(rng, e.num_mode_samples),
+                                             self.config.data.name, self.eval_split)
     metrics = {f"test_{name}": float(np.mean(value)) for name, value in results.items()
                if name != "label"}
     if not e.fid_extractor:

@@ -73,7 +73,7 @@ class PixelCNNExperiment(Experiment):
 
   def prepare(self, examples: Examples) -> None:
     """Keeps the first ``GRID_COLUMNS`` test images (and their labels) for the completion grid."""
-    held_out = examples("test", GRID_COLUMNS)
+    held_out = examples(self.eval_split, GRID_COLUMNS)
     self.held_out = jnp.asarray(held_out[self.key])
     self.held_out_labels = jnp.asarray(held_out["label"]) if self.num_classes else None
 

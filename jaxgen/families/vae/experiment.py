@@ -50,13 +50,13 @@ class VAEExperiment(Experiment):
     self._check(config)
 
   def prepare(self, examples: Examples) -> None:
-    """Images: ``HELD_OUT`` test images for the grids. Points: the whole splits that
-    ``ppca_loglik`` (train and test) and ``true_loglik`` (test) are computed on, float64."""
+    """Images: ``HELD_OUT`` images of ``eval_split`` for the grids. Points: the whole splits
+    that ``ppca_loglik`` (train and eval) and ``true_loglik`` (eval) are computed on, float64."""
     if self.info.kind == "image":
-      self.held_out = jnp.asarray(examples("test", HELD_OUT)[self.key])
+      self.held_out = jnp.asarray(examples(self.eval_split, HELD_OUT)[self.key])
       return
     ppca = self.config.eval.ppca_loglik
-    wanted = {"train": ppca, "test": ppca or self.info.log_prob is not None}
+    wanted = {"train": ppca, self.eval_split: ppca or self.info.log_prob is not None}
     self.points = {split: examples(split, self.info.num_examples[split])[self.key].astype(np.float64)
                    for split, needed in wanted.items() if needed}
 
@@ -239,7 +239,7 @@ class VAEExperiment(Experiment):
     if self.config.eval.ppca_loglik:
       metrics["ppca_loglik"] = self._ppca_loglik()
     if self.info.log_prob is not None:  # Synthetic data with a known density: the ceiling.
-      metrics["true_loglik"] = float(np.mean(self.info.log_prob(self.points["test"])))
+      metrics["true_loglik"] = float(np.mean(self.info.log_prob(self.points[self.eval_split])))
     metrics["num_test_examples"] = int(nll.shape[0])
     return metrics
 
@@ -274,10 +274,10 @@ class VAEExperiment(Experiment):
 
   def _ppca_loglik(self) -> float:
     """Held-out log-likelihood of the maximum-likelihood probabilistic PCA with q =
-    ``model.latent_dim`` (Tipping & Bishop 1999): ``sklearn PCA(q).fit(train).score(test)``."""
+    ``model.latent_dim`` (Tipping & Bishop 1999): ``sklearn PCA(q).fit(train).score(eval split)``."""
     from sklearn.decomposition import PCA  # Imported here: sklearn is slow to import.
     pca = PCA(n_components=self.config.model.latent_dim).fit(self.points["train"])
-    return float(pca.score(self.points["test"]))
+    return float(pca.score(self.points[self.eval_split]))
 
 
 def make_experiment(config: ml_collections.ConfigDict) -> VAEExperiment:

@@ -1,0 +1,198 @@
+"""One entry point over every dataset: ``load(name, split, batch_size, ...)`` -> a grain stream.
+
+The stream is a grain ``IterDataset`` of this process's rows of each global batch. Global
+element t of a training stream is example ``shuffle_e(t mod N)`` of epoch e = t // N (grain
+reshuffles each epoch), transformed with noise keyed by (seed, epoch, example); global batch n
+is elements [n B, (n + 1) B) and process p takes rows [p b, (p + 1) b) of it (b = B / processes).
+So a batch is a function of (seed, n) alone: 1 or N processes see the same global batches, and
+resuming is restoring the grain iterator's state. Batches are assembled by grain's read threads
+and prefetched, so the training step does not wait for them.
+"""
+
+import dataclasses
+import math
+import sys
+from typing import Sequence
+
+import grain
+import jax
+import numpy as np
+
+from jaxgen.data import sources, transforms
+from jaxgen.errors import ConfigError, UnknownNameError
+
+# Read threads and batches kept ready per stream: enough to hide the per-example transforms of
+# a 28x28 batch behind a CPU train step (benchmarks/input_pipeline.py measures it).
+READ_THREADS = 4
+PREFETCH_BATCHES = 8
+
+
+class ProcessRows(grain.MapDataset):
+  """Process p's rows of each global batch: local element j is (t, parent[t] mod N) for global
+  position t = (j // b) * B + p * b + j mod b (global batch B, local batch b, N records), so a
+  batch knows the epochs t // N of its examples."""
+
+  def __init__(self, parent: grain.MapDataset, global_batch: int, rows: range, num: int):
+    super().__init__(parent)
+    self._global_batch, self._rows, self._num = global_batch, rows, num
+    self._length = len(parent) // global_batch * len(rows)
+
+  def __len__(self) -> int:
+    return self._length
+
+  def __str__(self) -> str:
+    return f"ProcessRows(global_batch={self._global_batch}, rows={self._rows})"
+
+  def __getitem__(self, index):
+    if isinstance(index, slice):
+      return self.slice(index)
+    batch, row = divmod(index, len(self._rows))
+    position = batch * self._global_batch + self._rows.start + row
+    # Past the first epoch a parent's index may run on: the record index is taken mod N.
+    return position, self._parent[position] % self._num
+
+
+@dataclasses.dataclass(frozen=True)
+class Stream:
+  """``iter(stream)`` is a grain iterator (``get_state`` / ``set_state``) of this process's
+  batches: {info.key: float32 [b, *shape], "label": int32 [b] (labelled datasets), "mask":
+  float32 [b] (repeat=False only: 1 real, 0 padding)}. ``num_batches`` is None for an endless
+  training stream."""
+  info: sources.DatasetInfo
+  dataset: grain.IterDataset
+  num_batches: int | None
+
+  def __iter__(self):
+    return iter(self.dataset)
+
+
+def _is_int(value) -> bool:
+  return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _check_stream_options(info: sources.DatasetInfo, split: str, batch_size: int, seed: int,
+                          process_index: int, process_count: int) -> None:
+  if split not in info.num_examples:
+    raise UnknownNameError(f"unknown split {split!r} of dataset {info.name!r}; valid: "
+                           f"{', '.join(info.num_examples)}")
+  if not (_is_int(process_count) and _is_int(process_index)
+          and 0 <= process_index < process_count):
+    raise ConfigError(f"expected 0 <= process_index < process_count, got {process_index} "
+                      f"and {process_count}")
+  if not _is_int(batch_size) or batch_size < 1 or batch_size % process_count:
+    raise ConfigError(f"batch_size must be a positive multiple of process_count "
+                      f"{process_count}, got {batch_size}")
+  if not _is_int(seed) or not 0 <= seed < 2**32:  # Wider ints would shift the stream keys.
+    raise ConfigError(f"seed must be an int in [0, 2**32), got {seed!r}")
+
+
+def _kept(records: sources.Records, info: sources.DatasetInfo, split: str,
+          exclude_labels: tuple) -> sources.Records:
+  """The records whose label is not in ``exclude_labels``."""
+  if exclude_labels and info.num_classes is None:
+    raise ConfigError(f"exclude_labels needs a labelled dataset; {info.name!r} has no labels")
+  if any(not _is_int(label) or not 0 <= label < info.num_classes for label in exclude_labels):
+    raise ConfigError(f"exclude_labels must be in 0..{info.num_classes - 1}, got "
+                      f"{list(exclude_labels)}")
+  if not exclude_labels:
+    return records
+  if not isinstance(records, sources.ArrayRecords):  # Read the labels once, record by record.
+    records = sources.ArrayRecords(np.stack([r["example"] for r in records]),
+                                   np.asarray([r["label"] for r in records]))
+  kept = records.subset(np.flatnonzero(~np.isin(records.labels, exclude_labels)))
+  if not len(kept):
+    raise ConfigError(f"exclude_labels {list(exclude_labels)} leaves no examples in "
+                      f"{info.name!r} {split!r}")
+  return kept
+
+
+def _gather(records: sources.Records,
+            indices: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+  """-> (examples [b, *shape], labels [b] or None) of the records at ``indices``."""
+  if isinstance(records, sources.ArrayRecords):
+    return records.examples[indices], (None if records.labels is None
+                                       else records.labels[indices])
+  read = [records[int(i)] for i in indices]
+  labels = np.asarray([r["label"] for r in read]) if "label" in read[0] else None
+  return np.stack([np.asarray(r["example"]) for r in read]), labels
+
+
+def load(name: str, split: str, batch_size: int, seed: int = 0, *,
+         scale: str = "0_1",
+         dequantize: bool = False,
+         binarize: str | None = None,
+         random_flip: bool = False,
+         exclude_labels: Sequence[int] = (),
+         shuffle: bool | None = None,
+         repeat: bool = True,
+         process_index: int | None = None,
+         process_count: int | None = None,
+         data_dir: str | None = None) -> Stream:
+  """A deterministic, resumable, per-process stream of batches of one split (see Stream).
+
+  Args:
+    name: a registered dataset (``dataset_names()``) or a ``package.module:source`` path.
+    split: one of ``dataset_info(name).num_examples`` (train, validation, test).
+    batch_size: the GLOBAL batch size; each process gets batch_size // process_count rows.
+    seed: an int in [0, 2**32); shuffling and noise depend on it (the stored splits do not).
+    scale, dequantize, binarize, random_flip: image preprocessing, see
+      ``transforms.ImagePreprocessing``. With binarize the stream's ``info.num_levels`` is 2.
+    exclude_labels: drop examples with these labels (e.g. train an anomaly detector on 0-8);
+      ``info.num_examples`` still counts the whole split, ``num_batches`` what is left.
+    shuffle: None means reshuffle each epoch when repeat=True, stored order when repeat=False.
+    repeat: True for an endless training stream, False for one pass of ceil(N / batch_size)
+      batches, the last padded with examples from the start and masked out.
+    process_index, process_count: default jax.process_index(), jax.process_count().
+    data_dir: where the files are (see each source; TFDS: default $TFDS_DATA_DIR).
+  """
+  source = sources.source(name)
+  info = source.describe()
+  process_index = jax.process_index() if process_index is None else process_index
+  process_count = jax.process_count() if process_count is None else process_count
+  _check_stream_options(info, split, batch_size, seed, process_index, process_count)
+  seed = int(seed)
+  preprocess = None
+  if info.kind == "image":
+    preprocess = transforms.ImagePreprocessing(info.num_levels, seed, scale, dequantize,
+                                               binarize, random_flip)
+  elif scale != "0_1" or dequantize or binarize or random_flip:
+    raise ConfigError(f"scale, dequantize, binarize and random_flip apply to images; "
+                      f"{info.name!r} is {info.kind}")
+
+  records = source.read(split, data_dir)
+  sources.check_records(info, split, records)
+  records = _kept(records, info, split, tuple(exclude_labels))
+  num = len(records)
+  if repeat and batch_size > num:
+    raise ConfigError(f"batch_size {batch_size} exceeds the {num} examples of "
+                      f"{info.name!r} {split!r}; a training stream needs full batches")
+
+  # grain orders the record indices; reading and transforming happen once per batch, vectorised.
+  order = grain.MapDataset.range(num)
+  if repeat if shuffle is None else shuffle:
+    order = order.shuffle(seed=transforms.shuffle_seed(seed))
+  order = order.repeat()
+  num_batches = None if repeat else math.ceil(num / batch_size)
+  if not repeat:
+    order = order[:num_batches * batch_size]
+  local_batch = batch_size // process_count
+  rows = range(process_index * local_batch, (process_index + 1) * local_batch)
+  dataset = ProcessRows(order, batch_size, rows, num).batch(local_batch, drop_remainder=True)
+
+  def read_batch(positions_and_indices: tuple) -> dict:
+    """(global positions [b], record indices [b]) -> the batch."""
+    position, index = positions_and_indices
+    examples, labels = _gather(records, index)
+    epoch = position // num if repeat else np.zeros_like(position)
+    batch = {info.key: preprocess(examples, epoch, index) if preprocess else examples}
+    if labels is not None:
+      batch["label"] = labels.astype(np.int32)
+    if not repeat:
+      batch["mask"] = (position < num).astype(np.float32)
+    return batch
+
+  dataset = dataset.map(read_batch).to_iter_dataset(
+      grain.ReadOptions(num_threads=READ_THREADS, prefetch_buffer_size=PREFETCH_BATCHES))
+  if binarize:
+    info = dataclasses.replace(info, num_levels=2)
+  return Stream(info, dataset, num_batches)
