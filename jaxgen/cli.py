@@ -25,7 +25,7 @@ import os
 import sys
 from typing import Optional, Sequence
 
-from jaxgen.errors import JaxgenError
+from jaxgen.errors import JaxgenError, TrainingInterrupted
 
 USAGE_EXIT = 2
 
@@ -160,7 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
                           ("sample", "draw samples from a workdir's checkpoint")):
     sub = commands.add_parser(name, help=help_text)
     sub.add_argument("--workdir", required=True)
-    sub.add_argument("--checkpoint", default="latest", help="latest | best")
+    sub.add_argument("--checkpoint", default="latest",
+                     help="latest | best | STEP (any kept checkpoints/<STEP>)")
     sub.description = "Extra --config.<field>=<value> arguments change the run's config for this use only."
     if name == "eval":
       sub.add_argument("--split", default="test", choices=("test", "validation"),
@@ -203,6 +204,17 @@ def build_parser() -> argparse.ArgumentParser:
   return parser
 
 
+def _quiet_libraries() -> None:
+  """Library chatter (absl, orbax, asyncio, TensorFlow's C++ log) off: jaxgen's own lines and
+  one-line errors are what a user reads; ``--debug`` keeps everything."""
+  import logging
+
+  os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+  logging.getLogger().setLevel(logging.ERROR)
+  for name in ("absl", "orbax", "asyncio", "jax", "tensorflow"):
+    logging.getLogger(name).setLevel(logging.ERROR)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
   argv = list(sys.argv[1:] if argv is None else argv)
   parser = build_parser()
@@ -211,6 +223,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
   unknown = [a for a in extra if not a.startswith("--config.")]
   if unknown or (overrides and args.command in ("list", "compare", "report")):
     parser.error(f"unrecognized arguments: {' '.join(unknown or extra)}")
+  if not args.debug:
+    _quiet_libraries()
   try:
     if args.command == "list":
       return cmd_list(args)
@@ -229,6 +243,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.command == "report":
       return cmd_report(args)
     return cmd_sample(args, overrides)
+  except TrainingInterrupted as e:
+    print(f"jaxgen {args.command}: interrupted: {e}", file=sys.stderr)
+    return e.exit_code
   except JaxgenError as e:
     if args.debug:
       raise

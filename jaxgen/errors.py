@@ -30,3 +30,12 @@ class CheckpointError(JaxgenError):
 
 class WorkdirError(JaxgenError):
   """A workdir lacks a file a results command reads, or holds one that is not valid JSON."""
+
+
+class TrainingInterrupted(JaxgenError):
+  """SIGINT/SIGTERM stopped training (its checkpoint saved when a step had been made); the CLI
+  exits with 128 + the signal number, so ``train && eval`` does not evaluate a partial run."""
+
+  def __init__(self, message: str, signal_number: int):
+    super().__init__(message)
+    self.exit_code = 128 + signal_number

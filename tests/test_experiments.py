@@ -24,9 +24,11 @@ import pytest
 
 from conftest import EXPERIMENTS
 from jaxgen import cli
+from jaxgen import data as data_lib
 from jaxgen.core import config as config_lib
 from jaxgen.core import runner
 from jaxgen.data import tfds_sources
+from jaxgen.eval import fid_cli
 
 CONFIGS = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(EXPERIMENTS, "*.py"))
                  if not os.path.basename(p).startswith("_"))
@@ -91,6 +93,9 @@ def test_experiment_traces_at_full_size_and_smoke(name, arg):
   assert samples.shape == (4, *run.info.shape)
   grid = jax.eval_shape(run.experiment.sample_grid, state, key)
   assert grid.shape[1:] == tuple(run.info.shape), grid.shape
+  rows = run.experiment.grid_rows()  # the captions cover the grid's rows exactly
+  if rows != (("samples", 0),):
+    assert sum(n for _, n in rows) * run.experiment.grid_columns == grid.shape[0], (rows, grid)
 
 
 @pytest.mark.parametrize("name", END_TO_END)
@@ -107,5 +112,13 @@ def test_experiment_runs_end_to_end_with_smoke(name, tmp_path, capsys):
     metrics = json.load(f)
   assert metrics["step"] == config.train.num_steps
   assert all(math.isfinite(v) for v in metrics.values()), metrics
-  samples = np.load(tmp_path / "samples.npz")["samples"]
+  stored = np.load(tmp_path / "samples.npz")
+  samples = stored["samples"]
   assert samples.shape[0] == 8 and np.isfinite(samples).all()
+  if samples.ndim == 4:  # images: `jaxgen fid` reads them back in [0, 1] from the recorded range
+    low, high = stored["value_range"]
+    assert (low, high) == data_lib.dataset_info(config.data.name).value_range(config.data.scale)
+    images = fid_cli.read_images(str(tmp_path / "samples.npz"))
+    np.testing.assert_allclose(images, (samples - low) / (high - low), atol=1e-6)
+    if samples.shape[1:] == (8, 8, 1):
+      assert cli.main(["fid", str(tmp_path / "samples.npz"), str(tmp_path / "samples.npz")]) == 0

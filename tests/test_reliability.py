@@ -106,8 +106,8 @@ def test_preemption_signal_saves_the_current_step_and_exits_quickly(signum, tmp_
   process.send_signal(signum)
   output, _ = process.communicate(timeout=60)
   assert time.time() - signalled < 10
-  assert process.returncode == 0, output
-  stopped = int(re.search(r"saving a checkpoint at step (\d+)", output).group(1))
+  assert process.returncode == 128 + signum, output  # 130 / 143: not a finished run
+  stopped = int(re.search(r"at step (\d+): checkpoint of step \1 saved", output).group(1))
   reader = checkpoint_lib.Checkpointer(str(workdir / "checkpoints"))
   assert reader.latest_step() == stopped >= 20
   reader.close()
@@ -190,6 +190,7 @@ def test_same_config_and_seed_give_bit_identical_params_and_samples(tmp_path):
 def test_a_workdir_of_another_format_is_a_one_line_error_naming_both(tmp_path, capsys, written, found):
   workdir = tmp_path / "run"
   runner.train(small_config("train.num_steps=2"), str(workdir))
+  capsys.readouterr()  # training's status lines
   assert json.loads((workdir / runner.VERSION_FILE).read_text())["workdir_format"] == runner.WORKDIR_FORMAT
   if written is None:
     (workdir / runner.VERSION_FILE).unlink()

@@ -4,9 +4,10 @@ A checkpoint holds three items, so a resumed run continues as if never stopped:
 ``state`` (the TrainState), ``data`` (the training iterator's position) and ``meta``
 (the run key, the jaxgen version). Orbax writes each step to a temporary directory and
 renames it when complete, so a step directory that exists is whole; one that fails to read
-anyway (disk corruption) is moved aside, never deleted, and the previous step is used. A read-only
-restore (evaluation, sampling) moves nothing: there a failure is as likely a config override that
-changed the state's structure, and the checkpoints must stay where training will look for them.
+anyway (disk corruption) is moved aside, never deleted, and the previous step is used. A
+checkpoint whose saved tree (orbax's metadata) differs from the state the config builds is a
+different model, not a corrupt file: that is one CheckpointError naming the differing leaves, and
+nothing is moved. A read-only restore (evaluation, sampling) never moves anything.
 """
 
 import os
@@ -55,17 +56,46 @@ class Checkpointer:
   def latest_step(self) -> Optional[int]:
     return self.manager.latest_step()
 
-  def restore_latest(self, target_state: Any, read_only: bool = False
-                     ) -> Optional[tuple[Any, dict, dict]]:
-    """Restores ``(state, data_state, meta)`` from the newest readable step, or None if none.
+  def all_steps(self) -> list[int]:
+    return sorted(self.manager.all_steps())
 
-    ``target_state`` gives the structure, shapes, dtypes and shardings to restore into. An
-    unreadable step is moved aside (``read_only``: left in place, and if no step reads, a
-    ``CheckpointError`` says why the newest did not).
+  def check_structure(self, step: int, target_state: Any) -> None:
+    """Raises CheckpointError if step's saved state has other leaves, shapes or dtypes than
+    ``target_state``; a step whose metadata cannot be read passes (restoring it will tell)."""
+    try:
+      saved = ocp.PyTreeCheckpointer().metadata(
+          os.path.join(self.directory, str(step), "state")).item_metadata.tree
+    except Exception:  # noqa: BLE001 - unreadable metadata is corruption, handled by restore.
+      return
+    differences = _differences(_leaves(saved), _leaves(target_state))
+    if differences:
+      shown = "; ".join(differences[:3]) + (f"; {len(differences) - 3} more"
+                                             if len(differences) > 3 else "")
+      raise CheckpointError(
+          f"checkpoint step {step} in {self.directory} holds another model than this config "
+          f"builds ({shown}); nothing was moved. Train this config in a new --workdir, or "
+          "drop the override that changes the model")
+
+  def restore(self, target_state: Any, step: Optional[int] = None, read_only: bool = False
+              ) -> Optional[tuple[Any, dict, dict]]:
+    """Restores ``(state, data_state, meta)`` from ``step``, or from the newest readable step
+    (None if there is none).
+
+    ``target_state`` gives the structure, shapes, dtypes and shardings to restore into. A step
+    of another structure is a CheckpointError; an unreadable one is moved aside (``read_only``:
+    left in place, and if no step reads, a ``CheckpointError`` says why the newest did not).
     """
     abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, target_state)
+    steps = sorted(self.manager.all_steps(), reverse=True)
+    if step is not None:
+      if step not in steps:
+        raise CheckpointError(f"no checkpoint of step {step} in {self.directory}; kept steps: "
+                              f"{', '.join(map(str, sorted(steps))) or 'none'}")
+      steps = [step]
+    if steps:
+      self.check_structure(steps[0], target_state)
     failures = []
-    for step in sorted(self.manager.all_steps(), reverse=True):
+    for step in steps:
       try:
         restored = self.manager.restore(
             step,
@@ -76,9 +106,9 @@ class Checkpointer:
       except Exception as e:  # noqa: BLE001 - any failure to read means: try the previous step.
         if read_only:
           failures.append((step, e))
-          warnings.warn(f"checkpoint step {step} in {self.directory} could not be read into the "
-                        f"state this config builds ({type(e).__name__}: {str(e)[:200]}); left in "
-                        "place, trying the previous step", stacklevel=2)
+          warnings.warn(f"checkpoint step {step} in {self.directory} could not be read "
+                        f"({type(e).__name__}: {str(e).splitlines()[0][:200]}); left in place, "
+                        "trying the previous step", stacklevel=2)
         else:
           self._set_aside(step, e)
         continue
@@ -86,10 +116,8 @@ class Checkpointer:
     if failures:
       step, error = failures[0]
       raise CheckpointError(
-          f"no checkpoint in {self.directory} could be read into the state this config builds; "
-          f"step {step}: {type(error).__name__}: {str(error)[:300]}. Nothing was moved. A config "
-          "override that changes the model or its state (sizes, model_state) does not fit a "
-          "checkpoint written without it")
+          f"no checkpoint in {self.directory} could be read; step {step}: "
+          f"{type(error).__name__}: {str(error).splitlines()[0][:300]}. Nothing was moved")
     return None
 
   def _set_aside(self, step: int, error: Exception) -> None:
@@ -103,6 +131,34 @@ class Checkpointer:
                   f"({type(error).__name__}: {str(error)[:200]}); moved it to {destination} and "
                   "restoring the previous step", stacklevel=2)
     self.manager.reload()
+
+
+def _leaves(tree: Any) -> dict:
+  """{"a/b/0": (shape, dtype)} of a state or of orbax's metadata tree of it: the same names
+  whether a node is a dataclass field, a dict key or a tuple index."""
+  def name(entry) -> str:
+    for attribute in ("key", "name", "idx"):
+      if hasattr(entry, attribute):
+        return str(getattr(entry, attribute))
+    return str(entry)
+
+  return {"/".join(name(e) for e in path): (tuple(leaf.shape), np.dtype(leaf.dtype).name)
+          for path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]
+          if hasattr(leaf, "shape")}
+
+
+def _differences(saved: dict, wanted: dict) -> list[str]:
+  """What differs, the parameters first (the optimizer's state only mirrors them)."""
+  def order(path):
+    return (not path.startswith("params"), path)
+
+  out = [f"{path}: saved {saved[path][0]} {saved[path][1]}, config {wanted[path][0]} "
+         f"{wanted[path][1]}" for path in sorted(saved.keys() & wanted.keys(), key=order)
+         if saved[path] != wanted[path]]
+  out += [f"{path}: only in the checkpoint"
+          for path in sorted(saved.keys() - wanted.keys(), key=order)]
+  out += [f"{path}: only in the config" for path in sorted(wanted.keys() - saved.keys(), key=order)]
+  return out
 
 
 def restore_params(workdir: str) -> Any:

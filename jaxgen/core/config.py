@@ -10,11 +10,12 @@ import importlib.util
 import json
 import os
 import sys
+import traceback
 from typing import Any, Iterable, Sequence
 
 import ml_collections
 
-from jaxgen.errors import ConfigError
+from jaxgen.errors import ConfigError, JaxgenError
 
 # Fields every config must have, and what they must hold.
 REQUIRED_FIELDS = {
@@ -123,8 +124,13 @@ def reproduce(config: ml_collections.ConfigDict, targets: Sequence[str], source:
   return config
 
 
+# The ``:arg`` every config accepts; a config file that takes others lists them in ``ARGS``.
+CONFIG_ARGS = ("smoke",)
+
+
 def load_config(spec: str) -> ml_collections.ConfigDict:
-  """Loads ``path/to/config.py[:arg]`` by calling its ``get_config(arg)``."""
+  """Loads ``path/to/config.py[:arg]`` by calling its ``get_config(arg)``; a file that does not
+  run, an argument it does not take or a result that is not a ConfigDict is a ConfigError."""
   path, _, arg = spec.partition(":")
   if not os.path.isfile(path):
     raise ConfigError(f"config file {path!r} does not exist (expected experiments/<name>.py[:arg])")
@@ -135,11 +141,36 @@ def load_config(spec: str) -> ml_collections.ConfigDict:
   module_name = "jaxgen_config_" + os.path.splitext(os.path.basename(path))[0]
   module_spec = importlib.util.spec_from_file_location(module_name, path)
   module = importlib.util.module_from_spec(module_spec)
-  module_spec.loader.exec_module(module)
+  try:
+    module_spec.loader.exec_module(module)
+  except Exception as e:  # noqa: BLE001 - the user's file: say where it failed, in one line.
+    raise ConfigError(f"config file {path!r} failed to load: {_where(e, path)}") from e
   if not hasattr(module, "get_config"):
     raise ConfigError(f"config file {path!r} has no get_config(arg=None) function")
-  config = module.get_config(arg or None)
+  valid = tuple(getattr(module, "ARGS", CONFIG_ARGS))
+  if arg and arg not in valid:
+    raise ConfigError(f"config file {path!r} takes no argument {arg!r}; valid: {', '.join(valid)} "
+                      "(or none)")
+  try:
+    config = module.get_config(arg or None)
+  except JaxgenError:
+    raise
+  except Exception as e:  # noqa: BLE001
+    raise ConfigError(f"{path}: get_config({arg or None!r}) raised {_where(e, path)}") from e
+  if not isinstance(config, ml_collections.ConfigDict):
+    raise ConfigError(f"{path}: get_config must return an ml_collections.ConfigDict (built on "
+                      f"jaxgen.core.config.base_config()), got {type(config).__name__}")
   return config
+
+
+def _where(error: Exception, path: str) -> str:
+  """``Type: message (file, line N)`` of an exception raised in a config file."""
+  if isinstance(error, SyntaxError):
+    return f"SyntaxError: {error.msg} (line {error.lineno})"
+  frames = [f for f in traceback.extract_tb(error.__traceback__)
+            if os.path.abspath(f.filename) == os.path.abspath(path)]
+  line = f" (line {frames[-1].lineno})" if frames else ""
+  return f"{type(error).__name__}: {error}{line}"
 
 
 def _parse_value(text: str) -> Any:

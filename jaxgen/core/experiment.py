@@ -22,6 +22,7 @@ import numpy as np
 import optax
 
 from jaxgen import data as data_lib
+from jaxgen.errors import ConfigError
 
 PyTree = Any
 Metrics = Dict[str, jax.Array]
@@ -126,6 +127,11 @@ class Experiment:
     families without a prior (autoencoders) show what they do instead."""
     return self.sample(state, rng, self.config.eval.num_samples)
 
+  def grid_rows(self) -> Tuple[Tuple[str, int], ...]:
+    """The captions of ``sample_grid``'s row blocks, top to bottom: ``(caption, rows)`` with
+    rows of ``grid_columns`` images each. The default: one block of samples."""
+    return (("samples", 0),)  # 0: every row
+
   def report(self, metrics: Dict[str, float], workdir: str) -> None:
     """Tables and plots written next to ``eval.json`` by ``jaxgen eval``."""
 
@@ -166,8 +172,14 @@ def loss_train_step(loss: Callable, optimizer: optax.GradientTransformation, ema
   """The generic step: minimizes the batch mean of ``loss``'s per-example values; the metrics are
   ``loss``, the batch means of its aux terms, and ``grad_norm`` / ``param_norm``."""
 
+  batch_size = len(jax.tree.leaves(batch)[0])
+
   def mean_loss(params):
     total, aux = loss(params, state.model_state, batch, rng, state.step)
+    if jnp.shape(total) != (batch_size,):  # Checked while tracing: the first step says so.
+      raise ConfigError(f"loss must return per-example values of shape ({batch_size},) and a "
+                        f"dict of aux values; got shape {jnp.shape(total)} (return the terms "
+                        "before the batch mean)")
     return jnp.mean(total), {name: jnp.mean(value) for name, value in aux.items()}
 
   (mean, aux), grads = jax.value_and_grad(mean_loss, has_aux=True)(state.params)

@@ -6,7 +6,7 @@ Only process 0 writes; other processes get a writer that does nothing.
 import json
 import math
 import os
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Sequence
 
 import numpy as np
 from PIL import Image
@@ -15,13 +15,15 @@ from PIL import Image
 class MetricWriter:
   """Appends ``{"step", "split", name: float, ...}`` lines and mirrors them to TensorBoard."""
 
-  def __init__(self, workdir: str, enabled: bool = True):
+  def __init__(self, workdir: str, enabled: bool = True, purge_step: Optional[int] = None):
+    """``purge_step``: a resumed run's step; TensorBoard drops the events logged after it, as
+    ``drop_rows_after`` drops those rows of ``metrics.jsonl``."""
     self.enabled = enabled
     self.path = os.path.join(workdir, "metrics.jsonl")
     self._tensorboard = None
     if enabled:
       from tensorboardX import SummaryWriter  # Imported here: only the writing process needs it.
-      self._tensorboard = SummaryWriter(os.path.join(workdir, "tb"))
+      self._tensorboard = SummaryWriter(os.path.join(workdir, "tb"), purge_step=purge_step or None)
 
   def write(self, step: int, split: str, metrics: Mapping[str, float]) -> None:
     if not self.enabled:
@@ -34,9 +36,30 @@ class MetricWriter:
       self._tensorboard.add_scalar(f"{split}/{name}", float(value), int(step))
     self._tensorboard.flush()
 
+  def image(self, step: int, tag: str, path: str) -> None:
+    """Mirrors the PNG at ``path`` (a sample grid or scatter plot) to TensorBoard's images."""
+    if not self.enabled:
+      return
+    with Image.open(path) as picture:
+      pixels = np.asarray(picture.convert("RGB"))
+    self._tensorboard.add_image(tag, pixels, int(step), dataformats="HWC")
+    self._tensorboard.flush()
+
   def close(self) -> None:
     if self._tensorboard is not None:
       self._tensorboard.close()
+
+
+def tensorboard_scalars(workdir: str, step: int, prefix: str,
+                        metrics: Mapping[str, float]) -> None:
+  """``jaxgen eval``'s numbers as TensorBoard scalars ``prefix/name`` at the checkpoint's step
+  (not in ``metrics.jsonl``, which holds what training logged)."""
+  from tensorboardX import SummaryWriter
+
+  with SummaryWriter(os.path.join(workdir, "tb")) as writer:
+    for name, value in metrics.items():
+      if isinstance(value, (int, float)) and math.isfinite(value):
+        writer.add_scalar(f"{prefix}/{name}", float(value), int(step))
 
 
 def read_metrics(workdir: str) -> list[dict]:
@@ -78,14 +101,37 @@ def image_grid(images: np.ndarray, value_range: tuple[float, float], ncol: Optio
 
 
 def save_image_grid(images: np.ndarray, path: str, value_range: tuple[float, float],
-                    ncol: Optional[int] = None, scale: int = 4) -> None:
-  """Writes a PNG grid, each pixel enlarged ``scale`` times (8x8 digits are tiny otherwise)."""
+                    ncol: Optional[int] = None, scale: int = 4,
+                    captions: Sequence[tuple[str, int]] = ()) -> None:
+  """Writes a PNG grid, each pixel enlarged ``scale`` times (8x8 digits are tiny otherwise).
+
+  ``captions``: ``(text, rows)`` per block of rows, top to bottom (rows 0: the rest), written in
+  a margin left of the block's first row."""
   grid = image_grid(images, value_range, ncol)
   picture = Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid)
   if scale > 1:
     picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
+  if captions:
+    picture = _captioned(picture, captions, row_height=(images.shape[1] + 1) * scale)
   os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
   picture.save(path)
+
+
+def _captioned(picture: Image.Image, captions: Sequence[tuple[str, int]],
+               row_height: int) -> Image.Image:
+  """``picture`` with a white margin on the left holding each block's caption."""
+  from PIL import ImageDraw, ImageFont
+
+  font = ImageFont.load_default()
+  draw = ImageDraw.Draw(picture)
+  width = max(int(draw.textlength(text, font=font)) for text, _ in captions) + 12
+  framed = Image.new(picture.mode, (picture.width + width, picture.height), "white")
+  framed.paste(picture, (width, 0))
+  draw, row = ImageDraw.Draw(framed), 0
+  for text, rows in captions:
+    draw.text((4, row * row_height + 4), text, fill="black", font=font)
+    row += rows
+  return framed
 
 
 def save_scatter(points: np.ndarray, path: str, reference: Optional[np.ndarray] = None) -> None:

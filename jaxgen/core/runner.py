@@ -37,7 +37,8 @@ from jaxgen.core import logging as logging_lib
 from jaxgen.core import precision
 from jaxgen.core import sharding
 from jaxgen.core.experiment import Experiment, TrainState, skipping_nonfinite
-from jaxgen.errors import CheckpointError, ConfigError, NonFiniteError
+from jaxgen.errors import (CheckpointError, ConfigError, NonFiniteError, TrainingInterrupted,
+                           WorkdirError)
 
 CONFIG_FILE = "config.json"
 EVAL_FILE = "eval.json"
@@ -48,6 +49,8 @@ VERSION_FILE = "jaxgen.json"
 WORKDIR_FORMAT = 3
 # Global batches kept on the devices ahead of the train step.
 DEVICE_PREFETCH = 2
+# Seconds between the status lines of a run whose stderr is not a terminal (a batch job).
+STATUS_SECONDS = float(os.environ.get("JAXGEN_STATUS_SECONDS", 60))
 
 
 def data_options(config: ml_collections.ConfigDict) -> dict:
@@ -170,7 +173,8 @@ class Run:
     if not sharding.is_main_process():
       return
     if self.info.kind == "image":
-      logging_lib.save_image_grid(images, path, self.value_range, self.experiment.grid_columns)
+      logging_lib.save_image_grid(images, path, self.value_range, self.experiment.grid_columns,
+                                  captions=self.experiment.grid_rows())
     else:
       reference = self.examples(self.eval_split, 2000)[self.info.key]
       logging_lib.save_scatter(images, path, reference)
@@ -213,6 +217,26 @@ def check_workdir_version(workdir: str) -> None:
     raise CheckpointError(
         f"{workdir!r} has workdir format {found} (jaxgen {written.get('jaxgen_version')}); this "
         f"jaxgen {jaxgen.__version__} reads format {WORKDIR_FORMAT} only: {action} to use it")
+
+
+# What makes a workdir another run: training a config that differs here into it is refused.
+IDENTITY_FIELDS = ("family", "data.name")
+
+
+def check_same_run(workdir: str, config: ml_collections.ConfigDict) -> None:
+  """Raises WorkdirError if ``workdir`` holds a run of another family or dataset; changes such as
+  more steps or another learning rate are a resumed run (``_write_workdir_files`` records them)."""
+  path = os.path.join(workdir, CONFIG_FILE)
+  if not os.path.exists(path):
+    return
+  with open(path) as f:
+    previous = config_lib.from_json(f.read())
+  differing = [f"{name}: {config_lib.get_field(previous, name)!r} there, "
+               f"{config_lib.get_field(config, name)!r} here" for name in IDENTITY_FIELDS
+               if config_lib.get_field(previous, name) != config_lib.get_field(config, name)]
+  if differing:
+    raise WorkdirError(f"{workdir!r} holds another run ({'; '.join(differing)}); nothing in it "
+                       "was changed. Train this config in a new --workdir")
 
 
 def _write_workdir_files(workdir: str, config: ml_collections.ConfigDict) -> None:
@@ -261,7 +285,7 @@ def _stop_on_signals():
   requested = {"signal": None}
 
   def handler(signum, frame):
-    requested["signal"] = signal.Signals(signum).name
+    requested["signal"] = signal.Signals(signum)
 
   if threading.current_thread() is not threading.main_thread():
     yield requested  # Signals only reach the main thread; nothing to install elsewhere.
@@ -335,19 +359,20 @@ class Periodic:
 class _Training:
   """One training run: its state, its writers and the periodic actions of its loop."""
 
-  def __init__(self, config: ml_collections.ConfigDict, workdir: str):
-    self.config, self.workdir = config, workdir
+  def __init__(self, config: ml_collections.ConfigDict, workdir: str, stop: dict):
+    self.config, self.workdir, self.stop = config, workdir, stop
     self.run = run = Run(config)
     self.main = sharding.is_main_process()
-    os.makedirs(workdir, exist_ok=True)
-    if self.main:
-      _write_workdir_files(workdir, config)
     init_key, self.train_key = _run_keys(config.seed)
+    progress_line("initialising ...")
     self.state = run.initial_state(init_key)
     self.train_iter = run.train_batches()
+    os.makedirs(workdir, exist_ok=True)
     self.checkpointer = checkpoint_lib.Checkpointer(os.path.join(workdir, "checkpoints"),
                                                     config.keep_checkpoints)
-    restored = self.checkpointer.restore_latest(self.state)
+    restored = self.checkpointer.restore(self.state)  # Another model's checkpoints: an error.
+    if self.main:
+      _write_workdir_files(workdir, config)
     meta = {}
     if restored is not None:
       self.state, data_state, meta = restored
@@ -362,8 +387,8 @@ class _Training:
     self.best_checkpointer = (
         checkpoint_lib.Checkpointer(os.path.join(workdir, "checkpoints_best"), 1)
         if self.early_stopping.metric else None)
-    self.writer = logging_lib.MetricWriter(workdir, enabled=self.main)
     self.start = int(self.state.step)
+    self.writer = logging_lib.MetricWriter(workdir, enabled=self.main, purge_step=self.start)
     self.pending = None  # The last step's metrics: checked one step late so dispatch stays async.
     self.interval = _IntervalMetrics()
     self.started = self.last_log = time.perf_counter()
@@ -377,6 +402,8 @@ class _Training:
   def train_step(self, step: int) -> None:
     """The update that makes step ``step + 1``."""
     batch = next(self.train_iter)
+    if self.first_step_seconds is None:
+      progress_line(f"compiling the train step (step {step + 1}) ...")
     self.state, metrics = self.run.train_step_fn(self.state, batch,
                                                  jax.random.fold_in(self.train_key, step))
     self.check_finite()
@@ -396,15 +423,20 @@ class _Training:
       logged["first_step_seconds"] = self.first_step_seconds
     self.writer.write(step, "train", logged)
     self.progress.set_postfix(loss=f"{logged['loss']:.4g}")
+    self.status.loss = logged["loss"]
     self.interval, self.last_log = _IntervalMetrics(), now
 
   def evaluate(self, step: int) -> None:
     """The eval pass's means, a sample grid, and early stopping's bookkeeping."""
     eval_rng = jax.random.fold_in(jax.random.fold_in(self.train_key, step), 1)
+    if self.status.enabled:
+      progress_line(f"step {step}: evaluating on {self.run.eval_split} ...")
     metrics = self.run.eval_pass(self.state, eval_rng)
     self.writer.write(step, "eval", metrics)
-    self.run.save_sample_grid(self.state, eval_rng,
-                              os.path.join(self.workdir, "samples", f"step_{step}.png"))
+    self.status.eval = ", ".join(f"{name} {value:.4g}" for name, value in list(metrics.items())[:3])
+    grid = os.path.join(self.workdir, "samples", f"step_{step}.png")
+    self.run.save_sample_grid(self.state, eval_rng, grid)
+    self.writer.image(step, "samples", grid)
     self.stop_early(step, metrics)
 
   def stop_early(self, step: int, metrics: Dict[str, float]) -> None:
@@ -431,38 +463,80 @@ class _Training:
     num_steps = c.train.num_steps
     periodic = [Periodic(c.log_every, self.log), Periodic(c.eval_every, self.evaluate),
                 Periodic(c.checkpoint_every, self.save, at_end=False)]
+    tty = self.main and sys.stderr.isatty()
     self.progress = tqdm.tqdm(total=num_steps, initial=self.start, dynamic_ncols=True, desc="train",
-                              disable=not (self.main and sys.stderr.isatty()))
+                              disable=not tty)
+    self.status = _StatusLines(num_steps, enabled=self.main and not tty)
     step = self.start
     try:
-      with _stop_on_signals() as stop:
-        while step < num_steps and not self.stop_requested:
-          if stop["signal"]:
-            print(f"{stop['signal']}: saving a checkpoint at step {step} and exiting")
-            break
-          self.train_step(step)
-          step += 1
-          self.progress.update(1)
-          for action in periodic:
-            if not self.stop_requested:
-              action(step, step == num_steps)
-        self.check_finite()
-        if self.checkpointer.latest_step() != step:
-          self.save(step)
+      while step < num_steps and not self.stop_requested and not self.stop["signal"]:
+        self.train_step(step)
+        step += 1
+        self.progress.update(1)
+        self.status.update(step)
+        for action in periodic:
+          if not self.stop_requested:
+            action(step, step == num_steps)
+      self.check_finite()
+      if step > self.start and self.checkpointer.latest_step() != step:
+        self.save(step)
     finally:
       self.progress.close()
       self.checkpointer.close()
       if self.best_checkpointer is not None:
         self.best_checkpointer.close()
       self.writer.close()
+    if self.stop["signal"]:
+      saved = (f"checkpoint of step {step} saved; the same command resumes" if step > self.start
+               else "no step was made, no checkpoint written")
+      raise TrainingInterrupted(f"{self.stop['signal'].name} at step {step}: {saved}",
+                                int(self.stop["signal"]))
     return self.state
 
 
+class _StatusLines:
+  """Progress where no bar can be drawn (batch jobs: stderr not a terminal): a line every
+  ``STATUS_SECONDS`` with the step, the last logged loss, steps/s, the ETA and the last eval."""
+
+  def __init__(self, total: int, enabled: bool):
+    self.total, self.enabled = total, enabled
+    self.began = self.last = None  # set when the first step is done
+    self.loss, self.eval = None, None
+
+  def update(self, step: int) -> None:
+    now = time.perf_counter()
+    if self.began is None:  # Rates count from the first step done, not from its compile.
+      self.began, self.last, self.first = now, now, step
+      return
+    if not self.enabled or (now - self.last < STATUS_SECONDS and step != self.total):
+      return
+    self.last = now
+    rate = (step - self.first) / max(now - self.began, 1e-9)
+    eta = (self.total - step) / max(rate, 1e-9)
+    parts = [f"step {step}/{self.total}", f"{rate:.3g} steps/s", f"ETA {eta / 60:.1f} min"]
+    if self.loss is not None:
+      parts.insert(1, f"loss {self.loss:.4g}")
+    if self.eval is not None:
+      parts.append(f"last eval {self.eval}")
+    progress_line(", ".join(parts))
+
+
+def progress_line(text: str) -> None:
+  """One status line on stderr (process 0 only)."""
+  if sharding.is_main_process():
+    print(f"[jaxgen {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
 def train(config: ml_collections.ConfigDict, workdir: str) -> TrainState:
-  """Trains ``config`` in ``workdir``, resuming from its newest checkpoint if there is one."""
+  """Trains ``config`` in ``workdir``, resuming from its newest checkpoint if there is one.
+
+  SIGINT/SIGTERM stop it after the current step (initialisation and compilation included): the
+  step reached is saved and ``TrainingInterrupted`` raised."""
   sharding.initialize_distributed(config.distributed)
   check_workdir_version(workdir)
-  return _Training(config, workdir).loop()
+  check_same_run(workdir, config)
+  with _stop_on_signals() as stop:
+    return _Training(config, workdir, stop).loop()
 
 
 def load_workdir_config(workdir: str) -> ml_collections.ConfigDict:
@@ -476,8 +550,8 @@ def load_workdir_config(workdir: str) -> ml_collections.ConfigDict:
 
 def restore(workdir: str, which: str = "latest", overrides: Sequence[str] = (),
             split: str = "test") -> tuple[Run, TrainState]:
-  """The run (evaluating ``split``) and the trained state of ``workdir`` (``which``: ``latest``
-  or ``best``).
+  """The run (evaluating ``split``) and the trained state of ``workdir`` (``which``: ``latest``,
+  ``best`` or the step of a kept checkpoint).
 
   ``overrides`` (``field=value``) change the config for this use only, e.g. a sampling
   temperature or an evaluation sample count; the workdir's ``config.json`` is not touched.
@@ -487,13 +561,15 @@ def restore(workdir: str, which: str = "latest", overrides: Sequence[str] = (),
   config_lib.apply_overrides(config, overrides)
   sharding.initialize_distributed(config.distributed)
   run = Run(config, split)
-  directory = {"latest": "checkpoints", "best": "checkpoints_best"}.get(which)
+  step = int(which) if str(which).isdigit() else None
+  directory = "checkpoints" if step is not None else {"latest": "checkpoints",
+                                                       "best": "checkpoints_best"}.get(which)
   if directory is None:
-    raise ConfigError(f"checkpoint {which!r} is unknown; valid: latest, best")
+    raise ConfigError(f"checkpoint {which!r} is unknown; valid: latest, best or a kept step")
   checkpointer = checkpoint_lib.Checkpointer(os.path.join(workdir, directory), None)
   try:
-    restored = checkpointer.restore_latest(run.initial_state(_run_keys(config.seed)[0]),
-                                           read_only=True)
+    restored = checkpointer.restore(run.initial_state(_run_keys(config.seed)[0]), step,
+                                    read_only=True)
   finally:
     checkpointer.close()
   if restored is None:
@@ -516,6 +592,7 @@ def evaluate(workdir: str, which: str = "latest", overrides: Sequence[str] = (),
   if sharding.is_main_process():
     with open(os.path.join(workdir, eval_file(split)), "w") as f:
       json.dump(metrics, f, indent=2, sort_keys=True)
+    logging_lib.tensorboard_scalars(workdir, metrics["step"], f"jaxgen_eval_{split}", metrics)
     run.experiment.report(metrics, workdir)
   return metrics
 
@@ -536,8 +613,8 @@ def sample(workdir: str, num: int, out: str, seed: int = 0, which: str = "latest
   run, state = restore(workdir, which, overrides)
   samples = run.sampler(state)(jax.random.PRNGKey(seed), num)
   if sharding.is_main_process():
-    if extension == ".npz":
-      np.savez(out, samples=samples)
+    if extension == ".npz":  # value_range: what `jaxgen fid` maps to [0, 1]
+      np.savez(out, samples=samples, value_range=np.asarray(run.value_range, np.float32))
     elif run.info.kind == "image":
       logging_lib.save_image_grid(samples, out, run.value_range)
     else:

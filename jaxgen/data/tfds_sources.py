@@ -106,7 +106,7 @@ def _tfds_records(info: DatasetInfo, split: str, data_dir: str | None) -> TfdsRe
   try:
     tfds = _tfds()
   except ImportError as e:
-    raise _how_to_get(info, data_dir, f"cannot import tensorflow_datasets ({e})") from e
+    raise _how_to_get(info, data_dir, f"not installed ({e}; `pip install 'jaxgen[tfds]'`)") from e
   builder = tfds.builder(info.name, data_dir=data_dir or os.environ.get("TFDS_DATA_DIR"))
   try:
     source = builder.as_data_source(split=split)

@@ -79,6 +79,9 @@ def _read_npz(path: str) -> np.ndarray:
   if "samples" not in arrays and len(arrays) != 1:
     raise DataError(f"{path!r}: expected an array 'samples' or a single array, got {list(arrays)}")
   images = arrays["samples"] if "samples" in arrays else next(iter(arrays.values()))
+  if "value_range" in arrays:  # `jaxgen sample` records it: e.g. DDPM's [-1, 1] -> [0, 1].
+    low, high = (float(v) for v in np.asarray(arrays["value_range"]).reshape(2))
+    images = (images.astype(np.float32) - low) / np.float32(high - low)
   if images.ndim != 4 or images.shape[0] == 0:
     raise DataError(f"{path!r}: expected images [N, H, W, C] with N >= 1, got shape "
                     f"{list(images.shape)}")

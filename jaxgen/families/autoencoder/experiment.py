@@ -144,6 +144,10 @@ class AutoencoderExperiment(Experiment):
                                    GRID_COLUMNS))
     return jnp.concatenate(rows)
 
+  def grid_rows(self):
+    corrupted = (("corrupted", 1),) if self.config.loss.noise else ()
+    return (("originals", 1), *corrupted, ("reconstructions", 1), ("interpolations", 4))
+
   def evaluate(self, state: TrainState, values: Dict[str, np.ndarray], sampler: Sampler,
                rng: jax.Array) -> Dict[str, float]:
     """Test-split means of ``eval_step``'s metrics, ``denoise_psnr`` and ``anomaly_auroc``."""

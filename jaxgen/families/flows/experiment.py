@@ -196,6 +196,13 @@ class FlowExperiment(Experiment):
                                    self.held_out[GRID_COLUMNS + pair], GRID_COLUMNS))
     return jnp.concatenate(rows)
 
+  def grid_rows(self):
+    if not self.images:
+      return super().grid_rows()
+    return (*((f"samples, T = {t:g}", GRID_ROWS_PER_TEMPERATURE)
+              for t in self.config.eval.temperatures),
+            ("interpolations", GRID_INTERPOLATIONS))
+
   def evaluate(self, state: TrainState, results: Dict[str, np.ndarray], sampler: Sampler,
                rng: jax.Array) -> Dict[str, float]:
     """Test means of ``eval_step``'s metrics (``bits_per_dim`` for images, ``nll`` in nats);

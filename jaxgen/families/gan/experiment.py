@@ -288,6 +288,12 @@ class GanExperiment(Experiment):
                                            GRID_COLUMNS)])
     return self.decode(state, jnp.concatenate(z), labels)
 
+  def grid_rows(self):
+    if self.info.kind == "points":
+      return super().grid_rows()
+    return (("samples" + (" (column k: class k)" if self.num_classes else ""), GRID_SAMPLE_ROWS),
+            ("spherical interpolations", GRID_INTERPOLATIONS))
+
   def evaluate(self, state: TrainState, results: Dict[str, np.ndarray], sampler: Sampler,
                rng: jax.Array) -> Dict[str, float]:
     """Toys: ``point_sample_metrics`` of ``eval.num_mode_samples`` samples (mode coverage as

@@ -217,6 +217,10 @@ class PixelCNNExperiment(Experiment):
     return jnp.concatenate([self.sample(state, sample_key, num_samples), originals, top_halves,
                             *completions])
 
+  def grid_rows(self):
+    return (("samples", max(self.config.eval.num_samples // GRID_COLUMNS, 1)), ("held out", 1),
+            ("top halves", 1), ("completions", GRID_COMPLETIONS))
+
   def evaluate(self, state: TrainState, results: Dict[str, np.ndarray], sampler: Sampler,
                rng: jax.Array) -> Dict[str, float]:
     """Test-split means of ``eval_step``'s metrics (``nll`` in nats per example, ...) and, with

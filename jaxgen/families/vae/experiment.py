@@ -196,6 +196,13 @@ class VAEExperiment(Experiment):
       rows += [corrupted, self.denoise(params, corrupted)]
     return jnp.concatenate(rows)
 
+  def grid_rows(self):
+    if self.info.kind != "image":
+      return super().grid_rows()
+    denoising = (("corrupted", 1), ("denoised", 1)) if self.config.sample.noise else ()
+    return (("samples", 2), ("originals", 1), ("reconstructions", 1),
+            ("linear interpolations", 2), ("spherical interpolations", 2), *denoising)
+
   def evaluate_step(self, state: TrainState, batch: dict, rng: jax.Array) -> Dict[str, jax.Array]:
     """``jaxgen eval``'s per-example values with S = ``eval.num_importance_samples`` posterior
     samples, drawn ``eval.importance_chunk`` at a time (memory [chunk, B, *shape]) in one
