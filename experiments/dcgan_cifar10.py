@@ -4,7 +4,7 @@ G 100 -> 4x4x512 -> ... -> 32x32x3, D its mirror, batch norm in both, Adam 2e-4 
 batch 128, no EMA, 100,000 steps.
 
 Launch:   jaxgen train --config experiments/dcgan_cifar10.py --workdir runs/dcgan_cifar10
-Evaluate: JAXGEN_INCEPTION_WEIGHTS=inception_v3.npz jaxgen eval --workdir runs/dcgan_cifar10
+Evaluate: JAXGEN_FID_WEIGHTS=fid_inception.npz jaxgen eval --workdir runs/dcgan_cifar10
 Data:     cifar10, prepared offline (README, "Real data").
 Paper:    Inception Score 6.16 +- .07 for DCGAN (Gulrajani et al. 2017, Table 3, unsupervised; the
           DCGAN paper reports none), 50,000 samples in 10 splits. Not run here (needs the data).

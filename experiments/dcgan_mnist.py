@@ -4,7 +4,7 @@ G 100 -> 7x7x128 -> 14x14x64 -> 28x28x1, D its mirror, Adam 2e-4 (beta1 0.5), ba
 EMA, 20,000 steps (~43 epochs).
 
 Launch:   jaxgen train --config experiments/dcgan_mnist.py --workdir runs/dcgan_mnist
-Evaluate: JAXGEN_INCEPTION_WEIGHTS=inception_v3.npz jaxgen eval --workdir runs/dcgan_mnist
+Evaluate: JAXGEN_FID_WEIGHTS=fid_inception.npz jaxgen eval --workdir runs/dcgan_mnist
 Data:     mnist, prepared offline (README, "Real data").
 Expected: Inception FID <= 50 (jaxgen baseline; the paper reports no MNIST metric). Not run here
 (needs the data and the Inception weights).

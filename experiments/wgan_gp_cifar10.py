@@ -4,7 +4,7 @@ gan_cifar.py: lambda 10, 5 critic iterations of 64 images, Adam 1e-4 (0.5, 0.9),
 200,000 steps, no normalization in the critic.
 
 Launch:   jaxgen train --config experiments/wgan_gp_cifar10.py --workdir runs/wgan_gp_cifar10
-Evaluate: JAXGEN_INCEPTION_WEIGHTS=inception_v3.npz jaxgen eval --workdir runs/wgan_gp_cifar10
+Evaluate: JAXGEN_FID_WEIGHTS=fid_inception.npz jaxgen eval --workdir runs/wgan_gp_cifar10
 Data:     cifar10, prepared offline (README, "Real data").
 Paper:    Table 3 Inception Score 7.86 +- .07 with their ResNets (not in jaxgen); with these
           networks Figure 3 shows WGAN-GP on par with DCGAN (6.16). Not run here (needs the data).

@@ -84,6 +84,23 @@ def cmd_sample(args, overrides: Sequence[str]) -> int:
   return 0
 
 
+def cmd_fid(args) -> int:
+  from jaxgen.eval import fid_cli  # Imported here: `jaxgen list` stays instant.
+
+  options = dict(features=args.features, inception_weights=args.inception_weights,
+                 batch_size=args.batch_size, resize=args.resize)
+  if args.stats or args.out:
+    if not (args.stats and args.out) or args.path_a or args.path_b or args.reference:
+      raise JaxgenError("--stats A --out F.npz write A's statistics, with nothing else")
+    fid_cli.stats_main(args.stats, args.out, **options)
+    return 0
+  reference = args.reference or args.path_b
+  if not args.path_a or not reference or (args.reference and args.path_b):
+    raise JaxgenError("give A and B (or A --reference B), or --stats A --out F.npz")
+  fid_cli.fid_main(args.path_a, reference, **options)
+  return 0
+
+
 def cmd_reproduce(args, overrides: Sequence[str]) -> int:
   from jaxgen.results import registry
 
@@ -167,12 +184,20 @@ def build_parser() -> argparse.ArgumentParser:
       sub.add_argument("--split", default="test", choices=("test", "validation"),
                        help="test for reported numbers (eval.json); validation to choose steps "
                             "and variants (eval_validation.json)")
-  fid = commands.add_parser("fid", help="FID and KID between two image sets (.npz or PNG folders)")
-  fid.add_argument("path_a", metavar="A", help="a .npz (array 'samples') or a folder of PNGs")
-  fid.add_argument("path_b", metavar="B", help="a .npz (array 'samples') or a folder of PNGs")
-  fid.add_argument("--features", default="digits", help="feature extractor: digits | inception")
+  fid = commands.add_parser(
+      "fid", help="FID and KID between two image sets (.npz, PNG folders or statistics .npz)")
+  fid.add_argument("path_a", metavar="A", nargs="?",
+                   help="a .npz (array 'samples'), a folder of PNGs, or statistics (mu, sigma)")
+  fid.add_argument("path_b", metavar="B", nargs="?", help="the same kinds as A")
+  fid.add_argument("--reference", default=None, help="B given by name, e.g. published stats.npz")
+  fid.add_argument("--stats", default=None, help="write this image set's statistics to --out")
+  fid.add_argument("--out", default=None, help="the statistics .npz that --stats writes")
+  fid.add_argument("--features", default="digits",
+                   help="feature extractor: digits | inception (the FID network) | inception_keras")
   fid.add_argument("--inception-weights", default=None,
-                   help="Inception-v3 .npz for --features inception (default $JAXGEN_INCEPTION_WEIGHTS)")
+                   help="the .npz for --features inception ($JAXGEN_FID_WEIGHTS) or inception_keras")
+  fid.add_argument("--resize", default=None, choices=("legacy_tf", "pytorch_fid", "clean"),
+                   help="FID Inception resize mode (default legacy_tf, as TTUR's published FIDs)")
   fid.add_argument("--batch-size", type=int, default=256, help="images per streamed batch")
 
   reproduce = commands.add_parser(
@@ -231,9 +256,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.command == "train":
       return cmd_train(args, overrides)
     if args.command == "fid":
-      from jaxgen.eval.fid_cli import fid_main  # Imported here: `jaxgen list` stays instant.
-      fid_main(args.path_a, args.path_b, args.features, args.inception_weights, args.batch_size)
-      return 0
+      return cmd_fid(args)
     if args.command == "eval":
       return cmd_eval(args, overrides)
     if args.command == "reproduce":

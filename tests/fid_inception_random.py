@@ -44,3 +44,16 @@ def resize_inputs(size: int, num: int = 2) -> np.ndarray:
   """[num, size, size, 3] in [0, 1] on the 1/255 grid (uint8 images, as files hold them)."""
   levels = np.random.default_rng([SEED, 2, size]).integers(0, 256, (num, size, size, 3))
   return (levels / 255.0).astype(np.float32)
+
+
+FRECHET_FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "fid_frechet.npz")
+
+
+def frechet_moments(dims: int = 64) -> tuple:
+  """(mu1, sigma1, mu2, sigma2): two Gaussians of full-rank covariances, float64."""
+  rng = np.random.default_rng([SEED, 3])
+  moments = []
+  for _ in range(2):
+    factor = rng.standard_normal((dims, 2 * dims)) / np.sqrt(2 * dims)
+    moments += [rng.standard_normal(dims), factor @ factor.T]
+  return tuple(moments)

@@ -78,6 +78,12 @@ def test_a_cut_gzip_stream_is_a_data_error(tmp_path):
 
 
 def test_a_missing_dataset_names_every_place_and_the_ways_to_get_it(tmp_path, monkeypatch):
+  from jaxgen.data import tfds_sources
+
+  def no_tfds():  # TFDS's own "not prepared" is test_tfds_sources'; TensorFlow is slow to import
+    raise ImportError("No module named 'tensorflow_datasets'")
+
+  monkeypatch.setattr(tfds_sources, "_tfds", no_tfds)
   monkeypatch.setenv(idx.DATA_DIR_ENV, str(tmp_path / "env"))
   monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
   monkeypatch.setitem(idx.SYSTEM_DIRS, "fashion_mnist", str(tmp_path / "system"))
@@ -87,7 +93,7 @@ def test_a_missing_dataset_names_every_place_and_the_ways_to_get_it(tmp_path, mo
   assert "\n" not in message
   for expected in (str(tmp_path / "given"), str(tmp_path / "env" / "fashion_mnist"),
                    str(tmp_path / "system"), "apt-get install dataset-fashion-mnist",
-                   "tfds build fashion_mnist"):
+                   "tfds build fashion_mnist", "pip install 'jaxgen[tfds]'"):
     assert expected in message
 
 

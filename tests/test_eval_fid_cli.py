@@ -121,3 +121,33 @@ def test_npz_errors(tmp_path, folders):
 def test_inception_weights_need_inception_features(folders):
   with pytest.raises(ConfigError, match="inception_weights"):
     fid_main(*folders, inception_weights="weights.npz")
+
+
+def test_statistics_files_in_pytorch_fids_format_give_pytorch_fids_fid(tmp_path):
+  """mu / sigma files as pytorch-fid and TTUR write them; the FID of pytorch-fid's
+  calculate_frechet_distance on the same moments (tests/fixtures/fid_frechet.npz)."""
+  import fid_inception_random as fixture
+
+  mu1, sigma1, mu2, sigma2 = fixture.frechet_moments()
+  np.savez(tmp_path / "a.npz", mu=mu1, sigma=sigma1)
+  np.savez(tmp_path / "b.npz", mu=mu2, sigma=sigma2)
+  with np.load(fixture.FRECHET_FIXTURE) as stored:
+    reference = float(stored["fid"])
+  result = fid_main(str(tmp_path / "a.npz"), str(tmp_path / "b.npz"))
+  np.testing.assert_allclose(result["fid"], reference, rtol=1e-6)
+  assert "kid" not in result and result["num_a"] is None
+
+
+def test_stats_written_by_jaxgen_stand_in_for_their_images(folders, expected, tmp_path, capsys):
+  out_a, out_b = str(tmp_path / "a_stats.npz"), str(tmp_path / "b_stats.npz")
+  assert cli.main(["fid", "--stats", folders[0], "--out", out_a]) == 0
+  assert cli.main(["fid", "--stats", folders[1], "--out", out_b]) == 0
+  with np.load(out_a) as stored:
+    assert stored["mu"].shape == (stored["sigma"].shape[0],) and int(stored["count"]) == 300
+    assert '"extractor": "digits"' in str(stored["extractor"])
+  for a, b in ((out_a, out_b), (folders[0], out_b), (out_a, folders[1])):
+    np.testing.assert_allclose(fid_main(a, b)["fid"], expected[0], rtol=1e-5)
+  assert cli.main(["fid", folders[0], "--reference", out_b]) == 0
+  capsys.readouterr()
+  assert cli.main(["fid", folders[0]]) == 2
+  assert "give A and B" in capsys.readouterr().err

@@ -1,5 +1,5 @@
 """The Flax FID Inception against pytorch-fid's ``FIDInceptionV3`` on random weights: the fixture
-(scripts/make_fid_inception_fixture.py) holds pytorch-fid's outputs, so this runs without torch."""
+(scripts/make_fid_fixtures.py) holds pytorch-fid's outputs, so this runs without torch."""
 
 import json
 
@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import fid_inception_random as fixture
+from jaxgen.eval import features
 from jaxgen.eval.features import fid_inception, resize, weights
 from scripts import convert_fid_inception
 
@@ -67,3 +68,44 @@ def test_network_input_scaling_per_mode():
     x = resize.to_network_input(images, mode)
     assert x.shape == (1, 299, 299, 3)
     np.testing.assert_allclose(x, expected, atol=1e-5, err_msg=mode)
+
+
+@pytest.fixture(scope="module")
+def random_weights(expected, tmp_path_factory):
+  path = str(tmp_path_factory.mktemp("fid") / "random.npz")
+  weights.save_weights(convert_fid_inception.from_torch_state_dict(expected["state"]), path)
+  return path
+
+
+def test_the_extractor_is_the_network_after_its_resize_mode(random_weights, monkeypatch):
+  """``get_extractor("inception")``: the weights from $JAXGEN_FID_WEIGHTS, images in [0, 1]
+  resized by ``mode``; grey images as 3 equal channels; the mode and the hash in describe().
+  One mode (the default, resized under jit): the others' resizing is checked above, and each
+  mode compiles the whole network again."""
+  mode = "legacy_tf"
+  monkeypatch.setenv(fid_inception.WEIGHTS_ENV, random_weights)
+  extractor = features.get_extractor("inception", resize=mode, batch_size=2)
+  images = fixture.resize_inputs(32, num=2)[..., :1]
+  variables = weights.load_weights(random_weights, fid_inception.FIDInceptionV3(),
+                                   jax.ShapeDtypeStruct((1, 299, 299, 3), np.float32))
+  network_input = np.asarray(resize.to_network_input(images, mode))
+  direct = jax.jit(fid_inception.FIDInceptionV3().apply)(variables, network_input)
+  np.testing.assert_allclose(extractor.features(images), direct["pool3"], rtol=1e-4, atol=1e-3)
+  probabilities = extractor.class_probabilities(images)
+  assert probabilities.shape == (2, 1008)
+  np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+  assert extractor.describe() == {"extractor": "inception", "network": "inception-2015-12-05",
+                                  "weights_hash": weights.file_hash(random_weights),
+                                  "resize": mode}
+
+
+def test_missing_fid_weights_are_named_before_any_work(monkeypatch, tmp_path):
+  from jaxgen.errors import CheckpointError
+
+  monkeypatch.delenv(fid_inception.WEIGHTS_ENV, raising=False)
+  with pytest.raises(CheckpointError, match=r"\$JAXGEN_FID_WEIGHTS is not set.*convert_fid"):
+    features.check_available("inception")
+  monkeypatch.setenv(fid_inception.WEIGHTS_ENV, str(tmp_path / "absent.npz"))
+  with pytest.raises(CheckpointError, match="absent.npz' does not exist"):
+    features.check_available("inception")
+  features.check_available("digits")  # ships with jaxgen

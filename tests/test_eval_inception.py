@@ -56,7 +56,7 @@ def weights_path(keras_model, tmp_path_factory):
 @pytest.fixture(scope="module")
 def extractor(weights_path):
   # 3 images in batches of 2: the second batch is padded, as any N not a multiple would be.
-  return inception.InceptionExtractor(weights_path, batch_size=2)
+  return inception.KerasInceptionExtractor(weights_path, batch_size=2)
 
 
 def test_features_and_probabilities_match_keras(tf, keras_model, weights_path, extractor):
@@ -86,7 +86,7 @@ def test_features_and_probabilities_match_keras(tf, keras_model, weights_path, e
 def test_describe_records_weights_hash_and_resize(weights_path, extractor):
   with open(weights_path, "rb") as f:
     expected_hash = hashlib.sha256(f.read()).hexdigest()[:16]
-  assert extractor.describe() == {"extractor": "inception", "weights_hash": expected_hash,
+  assert extractor.describe() == {"extractor": "inception_keras", "weights_hash": expected_hash,
                                   "resize": "bilinear"}
 
 
@@ -126,12 +126,12 @@ def test_wrong_shape_in_weights_file_is_a_checkpoint_error(weights_path, tmp_pat
   arrays["params/logits/kernel"] = arrays["params/logits/kernel"][:, :10]
   save_weights(traverse_util.unflatten_dict(arrays, sep="/"), str(tmp_path / "bad.npz"))
   with pytest.raises(CheckpointError, match=r"params/logits/kernel.*\(2048, 1000\).*\(2048, 10\)"):
-    inception.InceptionExtractor(str(tmp_path / "bad.npz"))
+    inception.KerasInceptionExtractor(str(tmp_path / "bad.npz"))
 
 
 def test_default_weights_path_needs_the_environment_variable(monkeypatch):
   monkeypatch.delenv(inception.WEIGHTS_ENV, raising=False)
-  with pytest.raises(CheckpointError, match="JAXGEN_INCEPTION_WEIGHTS.*convert_keras_inception"):
+  with pytest.raises(CheckpointError, match="JAXGEN_KERAS_INCEPTION_WEIGHTS.*convert_keras_inception"):
     inception.default_weights_path()
   monkeypatch.setenv(inception.WEIGHTS_ENV, "/data/inception_v3.npz")
   assert inception.default_weights_path() == "/data/inception_v3.npz"

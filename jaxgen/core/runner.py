@@ -584,6 +584,9 @@ def evaluate(workdir: str, which: str = "latest", overrides: Sequence[str] = (),
   family's ``evaluate`` on its results, writes ``eval.json`` (``eval_validation.json`` for the
   validation split) and the family's report."""
   run, state = restore(workdir, which, overrides, split)
+  if run.config.eval.get("fid_extractor"):  # missing weights: say so before the long pass
+    from jaxgen.eval import features
+    features.check_available(run.config.eval.fid_extractor)
   rng = jax.random.fold_in(jax.random.PRNGKey(run.config.seed), 2)
   pass_key, sample_key = jax.random.split(rng)
   results = run.split_pass(run.evaluate_step_fn, state, pass_key)

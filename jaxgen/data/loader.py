@@ -11,7 +11,6 @@ and prefetched, so the training step does not wait for them.
 
 import dataclasses
 import math
-import sys
 from typing import Sequence
 
 import grain

@@ -1,6 +1,10 @@
-"""``jaxgen fid A B``: FID and KID between two sets of images.
+"""``jaxgen fid A B``: FID and KID between two sets of images; ``jaxgen fid --stats A --out F``.
 
 A and B are each
+- a statistics ``.npz`` with arrays ``mu`` [D] and ``sigma`` [D, D]: pytorch-fid's and TTUR's
+  format, so published reference statistics (e.g. CIFAR-10 train) are used as they are; FID only
+  (KID needs features). ``--stats A --out F`` writes A's statistics in that format (plus
+  ``count`` and the extractor's description, which those tools ignore);
 - a ``.npz`` file holding the array ``samples`` (or a single array of any name): images
   [N, H, W, C], float in [0, 1] (as ``jaxgen sample --out F.npz`` writes for a [0, 1] dataset;
   map [-1, 1] samples with (x + 1) / 2 first) or uint8 0..255 (divided by 255);
@@ -13,6 +17,7 @@ in memory. FID streams (``jaxgen.eval.reference``); KID uses the features of at 
 per side (``KID_MAX_SAMPLES``, a seeded random subset beyond that).
 """
 
+import json
 import os
 import zipfile
 
@@ -22,7 +27,7 @@ from PIL import Image, UnidentifiedImageError
 from jaxgen.errors import ConfigError, DataError
 from jaxgen.eval.checks import check_parameter, check_unit_interval
 from jaxgen.eval.features import get_extractor
-from jaxgen.eval.frechet import fid_from_statistics
+from jaxgen.eval.frechet import fid_from_statistics, frechet_distance
 from jaxgen.eval.kernel import kid
 from jaxgen.eval.reference import array_batches, kid_rows, stream_statistics
 
@@ -93,44 +98,108 @@ def _read_npz(path: str) -> np.ndarray:
   return check_unit_interval(images.astype(np.float32), repr(path))
 
 
+def read_statistics(path: str) -> tuple[np.ndarray, np.ndarray] | None:
+  """(mu [D], sigma [D, D]) float64 of a statistics .npz; None for any other input."""
+  if not (path.endswith(".npz") and os.path.isfile(path)):
+    return None
+  try:
+    with np.load(path, allow_pickle=False) as stored:
+      if not {"mu", "sigma"} <= set(stored.files):
+        return None
+      mu, sigma = stored["mu"].astype(np.float64), stored["sigma"].astype(np.float64)
+  except (OSError, ValueError, zipfile.BadZipFile) as e:
+    raise DataError(f"{path!r}: expected a .npz of plain arrays ({e})") from e
+  if mu.ndim != 1 or sigma.shape != (len(mu), len(mu)):
+    raise DataError(f"{path!r}: expected mu [D] and sigma [D, D], got {list(mu.shape)} and "
+                    f"{list(sigma.shape)}")
+  return mu, sigma
+
+
 def _unit_batches(images: np.ndarray, batch_size: int):
   """Batches of ``images`` as float32 in [0, 1]: uint8 divided by 255, one batch at a time."""
   for batch in array_batches(images, batch_size):
     yield batch / np.float32(255) if batch.dtype == np.uint8 else batch
 
 
+def _extractor(features: str, inception_weights: str | None, resize: str | None):
+  inceptions = ("inception", "inception_keras")
+  if inception_weights is not None and features not in inceptions:
+    raise ConfigError(f"inception_weights: expected only with features 'inception' or "
+                      f"'inception_keras', got features {features!r}")
+  if resize is not None and features != "inception":
+    raise ConfigError(f"resize: expected only with features 'inception', got {features!r}")
+  options = {"weights_path": inception_weights, "resize": resize}
+  return get_extractor(features, **{k: v for k, v in options.items() if v is not None})
+
+
 def fid_main(path_a: str, path_b: str, features: str = "digits",
-             inception_weights: str | None = None, batch_size: int = 256) -> dict:
-  """FID and KID between the images at ``path_a`` and ``path_b`` (see the module docstring).
+             inception_weights: str | None = None, batch_size: int = 256,
+             resize: str | None = None) -> dict:
+  """FID (and KID when both sides are images) between ``path_a`` and ``path_b`` (see the module
+  docstring).
 
   Args:
     features: a feature extractor name (``jaxgen.eval.features.EXTRACTORS``).
-    inception_weights: the Inception-v3 .npz for ``features="inception"`` (default
-      ``$JAXGEN_INCEPTION_WEIGHTS``).
+    inception_weights: the .npz for ``features="inception"`` (the FID Inception; default
+      ``$JAXGEN_FID_WEIGHTS``) or ``"inception_keras"`` (``$JAXGEN_KERAS_INCEPTION_WEIGHTS``).
     batch_size: images per streamed batch.
-  Returns (and prints): ``fid``, ``kid``, ``kid_std``, ``num_a``, ``num_b``, ``kid_num_a``,
-  ``kid_num_b`` (rows KID used) and the extractor's ``describe()``.
+    resize: the FID Inception's resize mode (``legacy_tf``, ``pytorch_fid``, ``clean``).
+  Returns (and prints): ``fid``, ``num_a``, ``num_b`` (None for statistics files), with two
+  image sets ``kid``, ``kid_std``, ``kid_num_a``, ``kid_num_b``, and the extractor's
+  ``describe()`` when images were read.
   """
   check_parameter(batch_size, 1, "batch_size")
-  if inception_weights is not None and features != "inception":
-    raise ConfigError(f"inception_weights: expected only with features 'inception', got "
-                      f"features {features!r}")
-  images_a, images_b = read_images(path_a), read_images(path_b)
-  if images_a.shape[1:] != images_b.shape[1:]:
+  extractor = _extractor(features, inception_weights, resize)
+  inputs = [read_statistics(path) for path in (path_a, path_b)]
+  inputs = [("moments", moments) if moments is not None else ("images", read_images(path))
+            for moments, path in zip(inputs, (path_a, path_b))]
+  shapes = [value.shape[1:] for kind, value in inputs if kind == "images"]
+  if len(shapes) == 2 and shapes[0] != shapes[1]:
     raise DataError(f"{path_a!r} and {path_b!r}: expected images of the same shape, got "
-                    f"{list(images_a.shape[1:])} and {list(images_b.shape[1:])}")
-  extractor = get_extractor(features, **(
-      {"weights_path": inception_weights} if inception_weights is not None else {}))
-  statistics_a, kid_features_a = stream_statistics(
-      _unit_batches(images_a, batch_size), extractor, kid_rows(len(images_a)))
-  statistics_b, kid_features_b = stream_statistics(
-      _unit_batches(images_b, batch_size), extractor, kid_rows(len(images_b)))
-  kid_mean, kid_std = kid(kid_features_a, kid_features_b)
-  result = {"fid": fid_from_statistics(statistics_a, statistics_b), "kid": kid_mean,
-            "kid_std": kid_std, "num_a": len(images_a), "num_b": len(images_b),
-            "kid_num_a": len(kid_features_a), "kid_num_b": len(kid_features_b),
-            **extractor.describe()}
-  print(f"FID {result['fid']:.4f}  KID {kid_mean:.5f} ± {kid_std:.5f}  "
-        f"({len(images_a)} vs {len(images_b)} images; {extractor.name} features, "
-        f"weights {extractor.weights_hash})")
+                    f"{list(shapes[0])} and {list(shapes[1])}")
+  sides = []
+  for kind, value in inputs:
+    if kind == "moments":
+      sides.append({"moments": value, "num": None})
+      continue
+    statistics, kid_features = stream_statistics(_unit_batches(value, batch_size), extractor,
+                                                 kid_rows(len(value)))
+    sides.append({"moments": (statistics.mean, statistics.covariance), "num": len(value),
+                  "statistics": statistics, "kid_features": kid_features})
+  a, b = sides
+  if len(a["moments"][0]) != len(b["moments"][0]):
+    raise DataError(f"{path_a!r} and {path_b!r}: features of {len(a['moments'][0])} and "
+                    f"{len(b['moments'][0])} dimensions (another extractor made one side)")
+  if "statistics" in a and "statistics" in b:
+    fid = fid_from_statistics(a["statistics"], b["statistics"])
+  else:
+    fid = frechet_distance(*a["moments"], *b["moments"])
+  result = {"fid": fid, "num_a": a["num"], "num_b": b["num"]}
+  if "kid_features" in a and "kid_features" in b:
+    kid_mean, kid_std = kid(a["kid_features"], b["kid_features"])
+    result.update(kid=kid_mean, kid_std=kid_std, kid_num_a=len(a["kid_features"]),
+                  kid_num_b=len(b["kid_features"]))
+  if a["num"] is not None or b["num"] is not None:
+    result.update(extractor.describe())
+  kid_text = f"  KID {result['kid']:.5f} ± {result['kid_std']:.5f}" if "kid" in result else ""
+  print(f"FID {fid:.4f}{kid_text}  ({a['num'] or 'statistics'} vs {b['num'] or 'statistics'}; "
+        f"{extractor.name} features, weights {extractor.weights_hash})")
   return result
+
+
+def stats_main(path: str, out: str, features: str = "digits",
+               inception_weights: str | None = None, batch_size: int = 256,
+               resize: str | None = None) -> dict:
+  """Writes the feature statistics of the images at ``path`` to ``out`` (pytorch-fid's format:
+  ``mu``, ``sigma``; plus ``count`` and ``extractor``, the JSON of its ``describe()``)."""
+  check_parameter(batch_size, 1, "batch_size")
+  if not out.endswith(".npz"):
+    raise ConfigError(f"--out {out!r}: expected a .npz file name")
+  extractor = _extractor(features, inception_weights, resize)
+  images = read_images(path)
+  statistics, _ = stream_statistics(_unit_batches(images, batch_size), extractor)
+  described = extractor.describe()
+  np.savez(out, mu=statistics.mean, sigma=statistics.covariance, count=statistics.count,
+           extractor=json.dumps(described))
+  print(f"wrote {out}: statistics of {statistics.count} images in {extractor.name} features")
+  return {"count": statistics.count, **described}

@@ -1,4 +1,8 @@
-"""Feature extractors for metrics, by name: ``get_extractor("digits" | "inception")``.
+"""Feature extractors for metrics, by name: ``get_extractor("digits" | "inception" | ...)``.
+
+``inception`` is the FID Inception (the 2015 TensorFlow graph of published FIDs and Inception
+Scores, ``$JAXGEN_FID_WEIGHTS``, with a ``resize`` mode); ``inception_keras`` is Keras's ImageNet
+Inception-v3, not comparable with papers; ``digits`` a classifier of the 8x8 digits.
 
 Every extractor has the same interface:
 
@@ -20,11 +24,34 @@ EXTRACTORS.register("digits")(DigitsExtractor)
 
 
 @EXTRACTORS.register("inception")
-def _inception(weights_path: str | None = None, **kwargs):
+def _fid_inception(weights_path: str | None = None, **kwargs):
   # Imported on use: building Inception-v3 is only needed by those who ask for it.
+  from jaxgen.eval.features import fid_inception
+  return fid_inception.FIDInceptionExtractor(
+      weights_path=weights_path or fid_inception.default_weights_path(), **kwargs)
+
+
+@EXTRACTORS.register("inception_keras")
+def _keras_inception(weights_path: str | None = None, **kwargs):
   from jaxgen.eval.features import inception
-  return inception.InceptionExtractor(
+  return inception.KerasInceptionExtractor(
       weights_path=weights_path or inception.default_weights_path(), **kwargs)
+
+
+def check_available(name: str) -> None:
+  """Raises CheckpointError now, not after an evaluation pass, when ``name``'s weights file is
+  not where its environment variable says (the digits classifier ships with jaxgen)."""
+  import os
+
+  from jaxgen.errors import CheckpointError
+  if name not in ("inception", "inception_keras"):
+    return
+  from jaxgen.eval.features import fid_inception, inception
+  module = fid_inception if name == "inception" else inception
+  path = module.default_weights_path()
+  if not os.path.isfile(path):
+    raise CheckpointError(f"${module.WEIGHTS_ENV}={path!r} does not exist: expected the "
+                          f"{name} weights .npz (make it with `{module.CONVERT_COMMAND}`)")
 
 
 def get_extractor(name: str, **kwargs):
@@ -35,4 +62,4 @@ def get_extractor(name: str, **kwargs):
   return EXTRACTORS.get(name)(**kwargs)
 
 
-__all__ = ["EXTRACTORS", "DigitsExtractor", "get_extractor"]
+__all__ = ["EXTRACTORS", "DigitsExtractor", "check_available", "get_extractor"]

@@ -9,11 +9,20 @@ pooling branch is a 3x3 max pool. Every convolution has no bias and is followed 
 ``logits`` the 1008 outputs of ``fc``. Inference only: BatchNorm uses the stored statistics.
 
 Input: images [B, 299, 299, 3] already resized and scaled to [-1, 1] (see ``resize.py``).
+Weights are never downloaded at run time: convert pytorch-fid's published file once
+(``scripts/convert_fid_inception.py``) and point ``$JAXGEN_FID_WEIGHTS`` at the .npz.
 """
+
+import functools
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import numpy as np
+
+from jaxgen.errors import ConfigError
+from jaxgen.eval.features import resize as resize_lib
+from jaxgen.eval.features import weights
 
 NUM_CLASSES = 1008
 BATCH_NORM_EPSILON = 1e-3
@@ -151,3 +160,50 @@ class FIDInceptionV3(nn.Module):
     x = InceptionE(max_pool=True, name="Mixed_7c")(x)
     pool3 = jnp.mean(x, axis=(1, 2))
     return {"pool3": pool3, "logits": nn.Dense(NUM_CLASSES, name="fc")(pool3)}
+
+
+WEIGHTS_ENV = "JAXGEN_FID_WEIGHTS"
+CONVERT_COMMAND = ("python scripts/convert_fid_inception.py --pth "
+                   "pt_inception-2015-12-05-6726825d.pth --out fid_inception.npz")
+
+
+def default_weights_path() -> str:
+  """The FID Inception .npz named by ``$JAXGEN_FID_WEIGHTS``."""
+  return weights.path_from_environment(WEIGHTS_ENV, "the FID Inception .npz", CONVERT_COMMAND)
+
+
+def _forward(variables, images: jax.Array, mode: str) -> dict:
+  """images: [B, H, W, C] in [0, 1] ([B, 299, 299, 3] network input for ``clean``, resized on
+  the host) -> {"features": [B, 2048] pool3, "probabilities": [B, 1008]}."""
+  x = images if mode == "clean" else resize_lib.to_network_input(images, mode, xp=jnp)
+  with jax.default_matmul_precision("highest"):
+    outputs = FIDInceptionV3().apply(variables, x)
+  return {"features": outputs["pool3"], "probabilities": jax.nn.softmax(outputs["logits"])}
+
+
+class FIDInceptionExtractor(weights.BatchedExtractor):
+  """Extractor ``inception``: pool3 features and the 1008-way class probabilities (the Inception
+  Score's) of images in [0, 1], resized as ``resize`` says (``resize.RESIZE_MODES``; default
+  ``legacy_tf``, the convention of TTUR's FIDs and of most published tables)."""
+  name = "inception"
+  feature_dim = 2048
+  num_classes = NUM_CLASSES
+
+  def __init__(self, weights_path: str, resize: str = "legacy_tf", batch_size: int = 64):
+    resize_lib.check_mode(resize)
+    if batch_size < 1:
+      raise ConfigError(f"batch_size: expected a value >= 1, got {batch_size}")
+    self.resize, self.batch_size = resize, batch_size
+    self._variables = weights.load_weights(weights_path, FIDInceptionV3(),
+                                           jax.ShapeDtypeStruct((1, 299, 299, 3), jnp.float32))
+    self.weights_hash = weights.file_hash(weights_path)
+    self._forward = jax.jit(functools.partial(_forward, mode=resize))
+
+  def describe(self) -> dict:
+    return {"extractor": self.name, "network": "inception-2015-12-05",
+            "weights_hash": self.weights_hash, "resize": self.resize}
+
+  def _prepare(self, images: np.ndarray) -> np.ndarray:
+    if self.resize == "clean":  # PIL on the host, then the jitted network
+      return np.asarray(resize_lib.to_network_input(images, "clean"), np.float32)
+    return images

@@ -1,4 +1,6 @@
-"""Inception-v3 in Flax, the feature extractor for FID, KID and precision/recall on natural images.
+"""Keras's ImageNet Inception-v3 in Flax (extractor ``inception_keras``): NOT the network of
+published FIDs and Inception Scores, which is the 2015 TensorFlow graph (``fid_inception.py``,
+extractor ``inception``). Kept for features on ImageNet's 1000 classes.
 
 The architecture is Keras's ``InceptionV3(include_top=True)`` layer for layer, so its ImageNet
 weights carry over exactly: every convolution has no bias and is followed by a BatchNorm without
@@ -10,7 +12,8 @@ Inception Score. Inference only: BatchNorm uses the stored moving statistics.
 Weights are never downloaded at run time. Convert Keras's standard file once, offline, with
 ``python -m jaxgen.eval.features.convert_keras_inception`` (see that module) into an .npz of plain
 arrays keyed by Flax variable path joined by "/" (``params/mixed0/ConvBN_0/Conv_0/kernel``,
-``batch_stats/mixed0/ConvBN_0/BatchNorm_0/mean``), and point ``$JAXGEN_INCEPTION_WEIGHTS`` at it.
+``batch_stats/mixed0/ConvBN_0/BatchNorm_0/mean``), and point ``$JAXGEN_KERAS_INCEPTION_WEIGHTS`` at
+it.
 """
 
 import functools
@@ -19,13 +22,12 @@ import os
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from jaxgen.errors import CheckpointError, ConfigError, DataError
-from jaxgen.eval.checks import checked_images
-from jaxgen.eval.features.weights import file_hash, load_weights
+from jaxgen.eval.features.weights import (BatchedExtractor, file_hash, load_weights,
+                                          path_from_environment)
 
-WEIGHTS_ENV = "JAXGEN_INCEPTION_WEIGHTS"
+WEIGHTS_ENV = "JAXGEN_KERAS_INCEPTION_WEIGHTS"
 INPUT_SIZE = 299
 RESIZE_METHODS = ("bilinear", "nearest", "bicubic")
 BATCH_NORM_EPSILON = 1e-3  # Keras's default, which the ImageNet weights were trained with.
@@ -137,7 +139,7 @@ class InceptionE(nn.Module):
 class InceptionV3(nn.Module):
   """x: [B, 299, 299, 3] in [-1, 1] -> {"pool": [B, 2048], "logits": [B, num_classes]}.
 
-  Matmuls and convolutions use jax's default precision; ``InceptionExtractor`` asks for
+  Matmuls and convolutions use jax's default precision; ``KerasInceptionExtractor`` asks for
   "highest" so that features do not depend on an accelerator's TF32/bfloat16 default.
   """
   num_classes: int = 1000
@@ -170,7 +172,7 @@ def preprocess(images: jax.Array, resize: str = "bilinear") -> jax.Array:
   (the FID convention), "nearest" or "bicubic", with half-pixel centres and no antialiasing, as
   ``tf.image.resize`` and PyTorch's ``interpolate(align_corners=False)`` (pytorch-fid) do; TF1's
   ``resize_bilinear`` in the original TTUR code samples differently. The method changes FID, so
-  ``InceptionExtractor.describe`` records it. Bicubic can overshoot [0, 1]; the result is clipped.
+  ``KerasInceptionExtractor.describe`` records it. Bicubic can overshoot [0, 1]; the result is clipped.
   """
   _check_resize(resize)
   images = jnp.asarray(images, jnp.float32)
@@ -195,12 +197,8 @@ def _check_image_shape(shape: tuple, caller: str) -> None:
 
 
 def default_weights_path() -> str:
-  """The Inception-v3 .npz named by ``$JAXGEN_INCEPTION_WEIGHTS``."""
-  path = os.environ.get(WEIGHTS_ENV)
-  if not path:
-    raise CheckpointError(f"${WEIGHTS_ENV} is not set: expected the path of an Inception-v3 .npz; "
-                          f"make one offline from Keras's weights with `{CONVERT_COMMAND}`")
-  return path
+  """The Keras Inception-v3 .npz named by ``$JAXGEN_KERAS_INCEPTION_WEIGHTS``."""
+  return path_from_environment(WEIGHTS_ENV, "Keras's Inception-v3 .npz", CONVERT_COMMAND)
 
 
 def example_input() -> jax.ShapeDtypeStruct:
@@ -217,19 +215,19 @@ def load_variables(weights_path: str) -> dict:
 
 
 def _forward(variables, images: jax.Array, resize: str) -> dict[str, jax.Array]:
-  """images: [B, H, W, C] in [0, 1] -> {"pool": [B, 2048], "probabilities": [B, 1000]}."""
+  """images: [B, H, W, C] in [0, 1] -> {"features": [B, 2048] pool, "probabilities": [B, 1000]}."""
   with jax.default_matmul_precision("highest"):
     outputs = InceptionV3().apply(variables, preprocess(images, resize))
-  return {"pool": outputs["pool"], "probabilities": jax.nn.softmax(outputs["logits"])}
+  return {"features": outputs["pool"], "probabilities": jax.nn.softmax(outputs["logits"])}
 
 
-class InceptionExtractor:
-  """Pool3 features and ImageNet class probabilities of images in [0, 1].
+class KerasInceptionExtractor(BatchedExtractor):
+  """Pool3 features and ImageNet class probabilities of images in [0, 1] (not the FID network).
 
   Images of any size go through one jitted function in batches of ``min(batch_size, N)``, the last
   one padded, so each image shape compiles once.
   """
-  name = "inception"
+  name = "inception_keras"
   feature_dim = 2048
   num_classes = 1000
 
@@ -244,26 +242,5 @@ class InceptionExtractor:
     self.weights_hash = file_hash(weights_path)
     self._forward = jax.jit(functools.partial(_forward, resize=resize))
 
-  def features(self, images: np.ndarray) -> np.ndarray:
-    """images: [N, H, W, C] in [0, 1], C = 1 or 3 -> float32 [N, 2048] pool3 features."""
-    return self._run(images, "pool")
-
-  def class_probabilities(self, images: np.ndarray) -> np.ndarray:
-    """images: [N, H, W, C] in [0, 1], C = 1 or 3 -> float32 [N, 1000] softmax probabilities."""
-    return self._run(images, "probabilities")
-
   def describe(self) -> dict:
     return {"extractor": self.name, "weights_hash": self.weights_hash, "resize": self.resize}
-
-  def _run(self, images, output: str) -> np.ndarray:
-    images = np.asarray(images, dtype=np.float32)
-    _check_image_shape(images.shape, f"{self.name} extractor")
-    images = checked_images(images, images.shape[1:], self.name)
-    batch_size = min(self.batch_size, images.shape[0])
-    results = []
-    for start in range(0, images.shape[0], batch_size):
-      batch = images[start:start + batch_size]
-      padding = np.zeros((batch_size - len(batch), *images.shape[1:]), np.float32)
-      result = self._forward(self._variables, np.concatenate([batch, padding]))[output]
-      results.append(np.asarray(result)[:len(batch)])
-    return np.concatenate(results)

@@ -15,7 +15,8 @@ import jax.numpy as jnp
 import numpy as np
 from flax import traverse_util
 
-from jaxgen.errors import CheckpointError
+from jaxgen.errors import CheckpointError, DataError
+from jaxgen.eval.checks import checked_images
 
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # The earliest time zip can store: no wall-clock in the file.
 
@@ -70,3 +71,53 @@ def load_weights(path: str, module: nn.Module, example_input: jax.ShapeDtypeStru
                             f"got {arrays[key].shape}")
   return traverse_util.unflatten_dict(
       {key: jnp.asarray(arrays[key], spec.dtype) for key, spec in expected.items()}, sep="/")
+
+
+def path_from_environment(variable: str, what: str, command: str) -> str:
+  """The weights file that ``$variable`` names; CheckpointError saying how to make it if unset."""
+  path = os.environ.get(variable)
+  if not path:
+    raise CheckpointError(f"${variable} is not set: expected the path of {what}; make it "
+                          f"offline with `{command}`")
+  return path
+
+
+class BatchedExtractor:
+  """What the Inception extractors share: ``features`` and ``class_probabilities`` of images in
+  [0, 1] through one jitted ``_forward(variables, batch) -> {"features", "probabilities"}``.
+  A subclass sets ``name``, ``batch_size``, ``_variables`` and ``_forward``, and may override
+  ``_prepare`` (checks and any host-side preprocessing of the whole array)."""
+  name: str
+  batch_size: int
+
+  def features(self, images: np.ndarray) -> np.ndarray:
+    """images: [N, H, W, C] in [0, 1], C = 1 or 3 -> float32 [N, feature_dim]."""
+    return self._run(images, "features")
+
+  def class_probabilities(self, images: np.ndarray) -> np.ndarray:
+    """images: [N, H, W, C] in [0, 1], C = 1 or 3 -> float32 [N, num_classes] (softmax)."""
+    return self._run(images, "probabilities")
+
+  def _prepare(self, images: np.ndarray) -> np.ndarray:
+    return images
+
+  def _run(self, images, output: str) -> np.ndarray:
+    images = np.asarray(images, np.float32)
+    if images.ndim != 4 or images.shape[-1] not in (1, 3):
+      raise DataError(f"{self.name} extractor: expected images [N, H, W, C] with C = 1 or 3, got "
+                      f"shape {list(images.shape)}")
+    images = self._prepare(checked_images(images, images.shape[1:], self.name))
+    return run_batched(lambda batch: self._forward(self._variables, batch)[output], images,
+                       self.batch_size)
+
+
+def run_batched(forward, images: np.ndarray, batch_size: int) -> np.ndarray:
+  """``forward`` (one jitted function of a batch) over ``images`` in batches of ``min(batch_size,
+  N)``, the last padded with zeros and cut back, so each image shape compiles once."""
+  batch_size = min(batch_size, images.shape[0])
+  results = []
+  for start in range(0, images.shape[0], batch_size):
+    batch = images[start:start + batch_size]
+    padding = np.zeros((batch_size - len(batch), *images.shape[1:]), images.dtype)
+    results.append(np.asarray(forward(np.concatenate([batch, padding])))[:len(batch)])
+  return np.concatenate(results)
