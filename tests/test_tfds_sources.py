@@ -93,3 +93,11 @@ def test_celeb_a_is_cropped_and_resized():
 def test_missing_dataset_says_how_to_get_it(tmp_path):
   with pytest.raises(DataError, match="tfds build mnist.*TFDS_DATA_DIR"):
     data.load("mnist", "train", 8, data_dir=str(tmp_path))
+
+
+def test_exclude_labels_on_records_read_on_demand():
+  with tfds.testing.mock_data(num_examples=40):
+    labels = stored_split("cifar10", "test")["label"]
+    batches = list(data.load("cifar10", "test", 16, repeat=False, exclude_labels=(0, 1)))
+  kept = np.concatenate([b["label"][b["mask"] > 0] for b in batches])
+  np.testing.assert_array_equal(kept, labels[~np.isin(labels, (0, 1))])

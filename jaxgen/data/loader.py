@@ -95,10 +95,11 @@ def _kept(records: sources.Records, info: sources.DatasetInfo, split: str,
                       f"{list(exclude_labels)}")
   if not exclude_labels:
     return records
-  if not isinstance(records, sources.ArrayRecords):  # Read the labels once, record by record.
-    records = sources.ArrayRecords(np.stack([r["example"] for r in records]),
-                                   np.asarray([r["label"] for r in records]))
-  kept = records.subset(np.flatnonzero(~np.isin(records.labels, exclude_labels)))
+  if isinstance(records, sources.ArrayRecords):
+    kept = records.subset(np.flatnonzero(~np.isin(records.labels, exclude_labels)))
+  else:  # Read the labels once, record by record; the examples stay where they are.
+    labels = np.asarray([records[i]["label"] for i in range(len(records))])
+    kept = sources.RecordSubset(records, np.flatnonzero(~np.isin(labels, exclude_labels)))
   if not len(kept):
     raise ConfigError(f"exclude_labels {list(exclude_labels)} leaves no examples in "
                       f"{info.name!r} {split!r}")

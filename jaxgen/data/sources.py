@@ -81,19 +81,18 @@ class ArrayRecords:
                         None if self.labels is None else self.labels[indices])
 
 
-class RecordRange:
-  """Records [start, stop) of another record source (a validation split carved from train)."""
+class RecordSubset:
+  """The records at ``indices`` of another record source (a validation split carved from train,
+  the examples ``exclude_labels`` keeps), read on demand."""
 
-  def __init__(self, records: Records, start: int, stop: int):
-    self.records, self.start, self.length = records, start, stop - start
+  def __init__(self, records: Records, indices: np.ndarray):
+    self.records, self.indices = records, np.asarray(indices)
 
   def __len__(self) -> int:
-    return self.length
+    return len(self.indices)
 
   def __getitem__(self, index: int) -> dict:
-    if not 0 <= index < self.length:
-      raise IndexError(f"record {index} of {self.length}")
-    return self.records[self.start + index]
+    return self.records[int(self.indices[index])]
 
 
 def carve_validation(num_train: int, num_validation: int, split: str) -> tuple[int, int]:

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from jaxgen.data import idx
-from jaxgen.data.sources import (DATASETS, ArrayRecords, DatasetInfo, RecordRange, Source,
+from jaxgen.data.sources import (DATASETS, ArrayRecords, DatasetInfo, RecordSubset, Source,
                                  carve_validation)
 from jaxgen.errors import DataError
 
@@ -127,10 +127,10 @@ def read(info: DatasetInfo, split: str, data_dir: str | None):
     records = _tfds_records(info, stored_split, data_dir)
   if info.name not in CARVES_VALIDATION or split == "test":
     return records
-  start, stop = carve_validation(len(records), CARVED_VALIDATION, split)
+  indices = np.arange(*carve_validation(len(records), CARVED_VALIDATION, split))
   if isinstance(records, ArrayRecords):
-    return records.subset(np.arange(start, stop))
-  return RecordRange(records, start, stop)
+    return records.subset(indices)
+  return RecordSubset(records, indices)
 
 
 for _name, _info in TFDS_DATASETS.items():
