@@ -500,7 +500,7 @@ class _StatusLines:
 
   def __init__(self, total: int, enabled: bool):
     self.total, self.enabled = total, enabled
-    self.began = self.last = None  # set when the first step is done
+    self.began = self.last = self.first = None  # set when the first step is done
     self.loss, self.eval = None, None
 
   def update(self, step: int) -> None:

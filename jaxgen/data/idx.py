@@ -18,16 +18,23 @@ from jaxgen.errors import DataError
 
 FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
          "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+DATASETS = ("mnist", "fashion_mnist")  # the datasets read from IDX files where they are found
 SYSTEM_DIRS = {"fashion_mnist": "/usr/share/datasets/fashion-mnist"}
 DATA_DIR_ENV = "JAXGEN_DATA_DIR"
 _IMAGES_MAGIC, _LABELS_MAGIC = 0x803, 0x801
 
 
-def _open(folder: str, stem: str):
+def _path(folder: str, stem: str) -> str | None:
+  """The file ``stem``, gzipped or not, in ``folder``; None if neither is there."""
   for path in (os.path.join(folder, stem + ".gz"), os.path.join(folder, stem)):
     if os.path.exists(path):
-      return path, (gzip.open if path.endswith(".gz") else open)(path, "rb")
-  raise FileNotFoundError(stem)
+      return path
+  return None
+
+
+def _open(folder: str, stem: str):
+  path = _path(folder, stem)
+  return path, (gzip.open if path.endswith(".gz") else open)(path, "rb")
 
 
 def read_idx(path: str, opened, magic: int, dims: int) -> np.ndarray:
@@ -63,8 +70,7 @@ def search_dirs(name: str, data_dir: str | None) -> list[str]:
 def find(name: str, data_dir: str | None) -> str | None:
   """The first folder of ``search_dirs`` that holds the four files, or None."""
   for folder in search_dirs(name, data_dir):
-    if all(any(os.path.exists(os.path.join(folder, stem + ext)) for ext in (".gz", ""))
-           for stems in FILES.values() for stem in stems):
+    if all(_path(folder, stem) for stems in FILES.values() for stem in stems):
       return folder
   return None
 

@@ -91,7 +91,7 @@ class TfdsRecords:
 
 def _how_to_get(info: DatasetInfo, data_dir: str | None, reason: str) -> DataError:
   looked = ""
-  if info.name in idx.SYSTEM_DIRS or info.name == "mnist":
+  if info.name in idx.DATASETS:
     looked = (f"no IDX files in {', '.join(idx.search_dirs(info.name, data_dir)) or '(none given)'}"
               f" (set data.dir or ${idx.DATA_DIR_ENV}/{info.name}/"
               + (", or `apt-get install dataset-fashion-mnist`" if info.name == "fashion_mnist"
@@ -120,7 +120,7 @@ def _tfds_records(info: DatasetInfo, split: str, data_dir: str | None) -> TfdsRe
 def read(info: DatasetInfo, split: str, data_dir: str | None):
   """The records of ``split``: IDX files where found (mnist, fashion_mnist), else TFDS."""
   stored_split = "train" if info.name in CARVES_VALIDATION and split == "validation" else split
-  folder = idx.find(info.name, data_dir) if info.name in ("mnist", "fashion_mnist") else None
+  folder = idx.find(info.name, data_dir) if info.name in idx.DATASETS else None
   if folder:
     records = ArrayRecords(*idx.read(folder, stored_split))
   else:
