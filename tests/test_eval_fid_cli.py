@@ -119,7 +119,7 @@ def test_npz_errors(tmp_path, folders):
 
 
 def test_inception_weights_need_inception_features(folders):
-  with pytest.raises(ConfigError, match="inception_weights"):
+  with pytest.raises(ConfigError, match="weights 'weights.npz': expected only with features"):
     fid_main(*folders, inception_weights="weights.npz")
 
 

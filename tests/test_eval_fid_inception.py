@@ -45,6 +45,48 @@ def test_pool3_and_logits_match_pytorch_fid(expected):
                                err_msg=name)
 
 
+# Scopes as the 2015 graph's node list spells them, one or two per block kind.
+@pytest.mark.parametrize("module, scope", [
+    ("Conv2d_4a_3x3", "conv_4"), ("Mixed_5b.branch5x5_2", "mixed/tower/conv_1"),
+    ("Mixed_6a.branch3x3dbl_3", "mixed_3/tower/conv_2"),
+    ("Mixed_6e.branch7x7dbl_5", "mixed_7/tower_1/conv_4"),
+    ("Mixed_7a.branch7x7x3_4", "mixed_8/tower_1/conv_3"),
+    ("Mixed_7c.branch3x3dbl_3b", "mixed_10/tower_1/mixed/conv_1"),
+    ("Mixed_7c.branch_pool", "mixed_10/tower_2/conv"), ("fc", "softmax")])
+def test_graph_scopes_of_torchvision_modules(module, scope):
+  assert convert_fid_inception.graph_scope(module) == scope
+
+
+def test_a_frozen_graph_converts_to_the_same_weights_as_the_pth(expected, tmp_path):
+  tf = pytest.importorskip("tensorflow")
+  graph = tf.compat.v1.GraphDef()
+
+  def constant(name, value):
+    node = graph.node.add(name=name, op="Const")
+    node.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(value))
+
+  batch_norm = {"weight": "gamma", "bias": "beta", "running_mean": "moving_mean",
+                "running_var": "moving_variance"}
+  for name, value in expected["state"].items():  # written in the graph's names and layouts
+    *module, kind, leaf = name.split(".")  # Mixed_7c.branch_pool.conv.weight, fc.bias
+    scope = convert_fid_inception.graph_scope(".".join(module)) if module else "softmax"
+    if kind == "fc":
+      constant(f"{scope}/{'weights' if leaf == 'weight' else 'biases'}",
+               value.T if leaf == "weight" else value)
+    elif kind == "conv":
+      constant(f"{scope}/conv2d_params", value.transpose(2, 3, 1, 0))
+    elif leaf in batch_norm:
+      constant(f"{scope}/batchnorm/{batch_norm[leaf]}", value)
+  constant("mixed_10/join/concat_dim", np.int32(3))  # not a weight: left out
+  path = tmp_path / "classify_image_graph_def.pb"
+  path.write_bytes(graph.SerializeToString())
+  state = convert_fid_inception.from_graph_constants(
+      convert_fid_inception.read_graph_constants(str(path)))
+  from_graph = convert_fid_inception.from_torch_state_dict(state)
+  from_pth = convert_fid_inception.from_torch_state_dict(expected["state"])
+  jax.tree.map(np.testing.assert_array_equal, from_graph, from_pth)
+
+
 @pytest.mark.parametrize("size", fixture.RESIZE_INPUT_SIZES)
 def test_resize_modes_match_their_reference_implementations(size):
   images = fixture.resize_inputs(size)

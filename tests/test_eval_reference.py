@@ -124,6 +124,19 @@ def test_fid_against_reference_matches_features_and_records_how(tmp_path, extrac
       "kid_num_samples": 200, "kid_reference_num_samples": 300}
   same = fid_against_reference(test_images, "digits", "test", extractor, cache_dir=str(tmp_path))
   assert abs(same["fid"]) < 1e-6
+  # The same split's moments as a pytorch-fid statistics file: the same FID, no KID.
+  stats = tmp_path / "digits_test_stats.npz"
+  np.savez(stats, mu=reference_features.mean(0), sigma=np.cov(reference_features, rowvar=False))
+  from_file = fid_against_reference(samples, "digits", "test", extractor,
+                                    reference_stats=str(stats))
+  np.testing.assert_allclose(from_file["fid"], result["fid"], rtol=1e-6)
+  assert "kid" not in from_file and from_file["fid_reference"].startswith(f"{stats} (sha256 ")
+  np.savez(stats, mu=np.zeros(3), sigma=np.eye(3))
+  with pytest.raises(DataError, match="expected statistics of 64 digits features, got 3"):
+    fid_against_reference(samples, "digits", "test", extractor, reference_stats=str(stats))
+  np.savez(stats, samples=samples)
+  with pytest.raises(DataError, match="expected a .npz with arrays mu and sigma"):
+    fid_against_reference(samples, "digits", "test", extractor, reference_stats=str(stats))
 
 
 def test_reference_of_a_point_dataset_is_a_data_error(tmp_path):

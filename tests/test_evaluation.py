@@ -77,7 +77,7 @@ def test_image_metrics_of_real_test_digits_see_every_class_and_their_labels():
   stream = data_lib.load("digits", "test", 300, shuffle=False, repeat=False)
   batch = next(iter(stream))
   images, labels = batch["image"][batch["mask"] > 0], batch["label"][batch["mask"] > 0]
-  metrics = samples.image_sample_metrics(images, "digits", "digits", labels)
+  metrics = samples.image_sample_metrics(images, "digits", {"fid_extractor": "digits"}, labels)
   assert metrics["num_classes_generated"] == 10
   assert metrics["label_accuracy"] > 0.95  # the shipped classifier's test accuracy is 99.67%
   assert metrics["fid"] < 2.0 and 0.5 < metrics["precision"] <= 1.0

@@ -401,7 +401,7 @@ def test_evaluate_averages_the_pass_and_scores_samples_at_each_temperature():
   assert metrics["nonfinite_sample_frac"] == pytest.approx(1 / 80)
   assert metrics["nonfinite_sample_frac_t0.5"] == pytest.approx(1 / 80)
   kept = np.clip(np.delete(make(80), 3, axis=0), 0.0, 1.0)
-  expected = evaluation.image_sample_metrics(kept, "digits", "digits")
+  expected = evaluation.image_sample_metrics(kept, "digits", {"fid_extractor": "digits"})
   assert metrics["fid"] == pytest.approx(expected["fid"], rel=1e-6)
   assert metrics["fid_t0.5"] == pytest.approx(expected["fid"], rel=1e-6)  # the same images
 

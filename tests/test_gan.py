@@ -245,7 +245,7 @@ def test_evaluate_averages_the_pass_and_labels_samples_as_sample_cycles_the_clas
   assert metrics == {"test_d_loss": 3.0, "test_d_real": 1.0, "fid": 1.0}
   assert calls == [("key", 70)]
   np.testing.assert_allclose(seen["images"], 0.75)
-  assert (seen["dataset"], seen["extractor"]) == ("digits", "digits")
+  assert (seen["dataset"], seen["extractor"].fid_extractor) == ("digits", "digits")
   # Each chunk of 30 samples is conditioned on 0, 1, ..., 9, 0, 1, ...
   expected = [k % 10 for k in range(30)] * 2 + list(range(10))
   np.testing.assert_array_equal(seen["labels"], expected)

@@ -97,6 +97,11 @@ def base_config() -> ml_collections.ConfigDict:
   config.eval.early_stopping_metric = ""  # an eval_step metric; "" disables early stopping.
   config.eval.early_stopping_mode = "min"
   config.eval.patience = 5  # evals without improvement before stopping.
+  # Image families' sample metrics (FID, KID, IS, precision/recall) are computed in the features
+  # of eval.fid_extractor, which a family's config sets ("" skips them); these say how:
+  config.eval.fid_weights = ""  # the Inception's .npz; "": $JAXGEN_FID_WEIGHTS (or the Keras one's)
+  config.eval.fid_resize = "legacy_tf"  # the FID Inception's: legacy_tf | pytorch_fid | clean
+  config.eval.fid_reference_stats = ""  # a mu/sigma .npz (e.g. published); "": the train split's
 
   config.log_every = 50
   config.eval_every = 500

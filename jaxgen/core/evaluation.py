@@ -26,10 +26,11 @@ from jaxgen.eval.kernel import mmd2
 from jaxgen.eval.manifold import precision_recall
 from jaxgen.eval.modes import mode_coverage
 from jaxgen.errors import DataError
-from jaxgen.eval.frechet import RunningStatistics, fid_from_statistics
+from jaxgen.eval.features.weights import file_hash
+from jaxgen.eval.frechet import RunningStatistics, fid_from_statistics, frechet_distance
 from jaxgen.eval.inception_score import inception_score
 from jaxgen.eval.kernel import kid
-from jaxgen.eval.reference import array_batches, kid_rows, stream_statistics
+from jaxgen.eval.reference import array_batches, kid_rows, read_statistics, stream_statistics
 
 CACHE_ENV = "JAXGEN_CACHE_DIR"
 # k-NN precision/recall holds [n, n] distance blocks and compares sets of equal size.
@@ -125,13 +126,19 @@ def point_sample_metrics(samples: np.ndarray, dataset: str,
   return metrics
 
 
-def image_sample_metrics(images: np.ndarray, dataset: str, extractor_name: str,
+def image_sample_metrics(images: np.ndarray, dataset: str, eval_config,
                          labels: Optional[np.ndarray] = None,
                          split: str = "train") -> Dict[str, float]:
-  """Metrics of samples ``images: [N, H, W, C]`` in [0, 1] in the features of ``extractor_name``
-  against ``split`` of ``dataset``: ``fid``, ``kid``, ``kid_std``, ``fid_num_samples``;
-  ``precision`` / ``recall`` (k = 3, as many real images as samples, at most
-  ``PRECISION_RECALL_SAMPLES``).
+  """Metrics of samples ``images: [N, H, W, C]`` in [0, 1] in the features that ``eval_config``
+  (a config's ``eval``) names against ``split`` of ``dataset``: ``fid``, ``kid``, ``kid_std``,
+  ``fid_num_samples`` (see ``fid_against_reference``; ``fid_reference_stats`` puts a statistics
+  file in the split's place); ``precision`` / ``recall`` (k = 3, as many real images as samples,
+  at most ``PRECISION_RECALL_SAMPLES``). ``fid_extractor``, ``fid_weights_hash`` and
+  ``fid_resize`` name the features that every one of these metrics is computed in.
+
+  ``eval_config`` fields: ``fid_extractor`` (a name, ``jaxgen.eval.features``), ``fid_weights``
+  (its .npz; "": its environment variable), ``fid_resize`` (the FID Inception's resize mode),
+  ``fid_reference_stats`` (a ``mu``/``sigma`` .npz; "": the split's statistics).
 
   When the extractor classifies the dataset's own classes (the digits classifier on digits):
   ``class_coverage`` of the predicted classes and, given the conditioning ``labels: [N]``,
@@ -139,10 +146,12 @@ def image_sample_metrics(images: np.ndarray, dataset: str, extractor_name: str,
   ``inception_score`` / ``inception_score_std`` (10 splits).
   """
   from jaxgen.eval import features  # Imported here: only image configs need it.
-  extractor = features.get_extractor(extractor_name)
-  scores = fid_against_reference(images, dataset, split, extractor)
-  # eval.json holds numbers; the extractor's name and weights hash stay in the config.
-  metrics = {name: value for name, value in scores.items() if not isinstance(value, str)}
+  name = eval_config["fid_extractor"]
+  extractor = features.configured_extractor(
+      name, eval_config.get("fid_weights"),
+      eval_config.get("fid_resize") if name == "inception" else None)
+  metrics = fid_against_reference(images, dataset, split, extractor,
+                                  reference_stats=eval_config.get("fid_reference_stats"))
   real = split_images(dataset, split, min(len(images), PRECISION_RECALL_SAMPLES))
   metrics.update(precision_recall(extractor.features(real), extractor.features(images[:len(real)])))
   probabilities = extractor.class_probabilities(images)
@@ -209,14 +218,33 @@ def _reference(dataset, split, extractor, cache_dir, batch_size):
 
 
 def fid_against_reference(samples, dataset: str, split: str, extractor,
-                          cache_dir: str | None = None, batch_size: int = 256) -> dict:
-  """FID and KID of ``samples: [N, H, W, C]`` in [0, 1] against a dataset split.
+                          cache_dir: str | None = None, batch_size: int = 256,
+                          reference_stats: str | None = None) -> dict:
+  """FID and KID of ``samples: [N, H, W, C]`` in [0, 1] against a dataset split, or FID alone
+  against the moments of ``reference_stats`` (pytorch-fid's / TTUR's ``mu``, ``sigma`` .npz,
+  e.g. published CIFAR-10 train statistics; KID needs features, which such a file lacks).
 
   Returns a flat dict: ``fid``, ``kid`` and ``kid_std`` (over KID's subsets), and how they were
-  made: ``fid_extractor``, ``fid_weights_hash``, ``fid_num_samples`` (N),
-  ``fid_reference`` ("dataset/split"), ``fid_reference_num_samples``, ``kid_num_samples`` and
+  made: ``fid_extractor``, ``fid_weights_hash``, ``fid_resize`` (an extractor that resizes),
+  ``fid_num_samples`` (N), ``fid_reference`` ("dataset/split", or the file and its hash),
+  ``fid_reference_num_samples`` (a split's), ``kid_num_samples`` and
   ``kid_reference_num_samples`` (feature rows KID used per side, at most KID_MAX_SAMPLES).
   """
+  described = extractor.describe()
+  made = {"fid_extractor": extractor.name, "fid_weights_hash": extractor.weights_hash,
+          **({"fid_resize": described["resize"]} if "resize" in described else {})}
+  if reference_stats:
+    moments = read_statistics(reference_stats)
+    if moments is None:
+      raise DataError(f"eval.fid_reference_stats={reference_stats!r}: expected a .npz with "
+                      f"arrays mu and sigma (pytorch-fid's format)")
+    statistics, _ = stream_statistics(array_batches(samples, batch_size), extractor)
+    if len(moments[0]) != extractor.feature_dim:
+      raise DataError(f"{reference_stats!r}: expected statistics of {extractor.feature_dim} "
+                      f"{extractor.name} features, got {len(moments[0])}")
+    return {"fid": frechet_distance(statistics.mean, statistics.covariance, *moments),
+            **made, "fid_num_samples": statistics.count,
+            "fid_reference": f"{reference_stats} (sha256 {file_hash(reference_stats)})"}
   statistics, kid_features = stream_statistics(array_batches(samples, batch_size), extractor,
                                                kid_rows(len(samples)))
   reference, reference_kid_features = _reference(dataset, split, extractor, cache_dir, batch_size)
@@ -225,8 +253,7 @@ def fid_against_reference(samples, dataset: str, split: str, extractor,
       "fid": fid_from_statistics(statistics, reference),
       "kid": kid_mean,
       "kid_std": kid_std,
-      "fid_extractor": extractor.name,
-      "fid_weights_hash": extractor.weights_hash,
+      **made,
       "fid_num_samples": statistics.count,
       "fid_reference": f"{dataset}/{split}",
       "fid_reference_num_samples": reference.count,

@@ -586,7 +586,7 @@ def evaluate(workdir: str, which: str = "latest", overrides: Sequence[str] = (),
   run, state = restore(workdir, which, overrides, split)
   if run.config.eval.get("fid_extractor"):  # missing weights: say so before the long pass
     from jaxgen.eval import features
-    features.check_available(run.config.eval.fid_extractor)
+    features.check_available(run.config.eval.fid_extractor, run.config.eval.get("fid_weights"))
   rng = jax.random.fold_in(jax.random.PRNGKey(run.config.seed), 2)
   pass_key, sample_key = jax.random.split(rng)
   results = run.split_pass(run.evaluate_step_fn, state, pass_key)

@@ -26,10 +26,10 @@ from PIL import Image, UnidentifiedImageError
 
 from jaxgen.errors import ConfigError, DataError
 from jaxgen.eval.checks import check_parameter, check_unit_interval
-from jaxgen.eval.features import get_extractor
+from jaxgen.eval.features import configured_extractor
 from jaxgen.eval.frechet import fid_from_statistics, frechet_distance
 from jaxgen.eval.kernel import kid
-from jaxgen.eval.reference import array_batches, kid_rows, stream_statistics
+from jaxgen.eval.reference import array_batches, kid_rows, read_statistics, stream_statistics
 
 _GREY_OR_RGB = {"1": "L", "L": "L", "RGB": "RGB"}  # Pillow mode -> the mode read as.
 
@@ -98,38 +98,10 @@ def _read_npz(path: str) -> np.ndarray:
   return check_unit_interval(images.astype(np.float32), repr(path))
 
 
-def read_statistics(path: str) -> tuple[np.ndarray, np.ndarray] | None:
-  """(mu [D], sigma [D, D]) float64 of a statistics .npz; None for any other input."""
-  if not (path.endswith(".npz") and os.path.isfile(path)):
-    return None
-  try:
-    with np.load(path, allow_pickle=False) as stored:
-      if not {"mu", "sigma"} <= set(stored.files):
-        return None
-      mu, sigma = stored["mu"].astype(np.float64), stored["sigma"].astype(np.float64)
-  except (OSError, ValueError, zipfile.BadZipFile) as e:
-    raise DataError(f"{path!r}: expected a .npz of plain arrays ({e})") from e
-  if mu.ndim != 1 or sigma.shape != (len(mu), len(mu)):
-    raise DataError(f"{path!r}: expected mu [D] and sigma [D, D], got {list(mu.shape)} and "
-                    f"{list(sigma.shape)}")
-  return mu, sigma
-
-
 def _unit_batches(images: np.ndarray, batch_size: int):
   """Batches of ``images`` as float32 in [0, 1]: uint8 divided by 255, one batch at a time."""
   for batch in array_batches(images, batch_size):
     yield batch / np.float32(255) if batch.dtype == np.uint8 else batch
-
-
-def _extractor(features: str, inception_weights: str | None, resize: str | None):
-  inceptions = ("inception", "inception_keras")
-  if inception_weights is not None and features not in inceptions:
-    raise ConfigError(f"inception_weights: expected only with features 'inception' or "
-                      f"'inception_keras', got features {features!r}")
-  if resize is not None and features != "inception":
-    raise ConfigError(f"resize: expected only with features 'inception', got {features!r}")
-  options = {"weights_path": inception_weights, "resize": resize}
-  return get_extractor(features, **{k: v for k, v in options.items() if v is not None})
 
 
 def fid_main(path_a: str, path_b: str, features: str = "digits",
@@ -149,7 +121,7 @@ def fid_main(path_a: str, path_b: str, features: str = "digits",
   ``describe()`` when images were read.
   """
   check_parameter(batch_size, 1, "batch_size")
-  extractor = _extractor(features, inception_weights, resize)
+  extractor = configured_extractor(features, inception_weights, resize)
   inputs = [read_statistics(path) for path in (path_a, path_b)]
   inputs = [("moments", moments) if moments is not None else ("images", read_images(path))
             for moments, path in zip(inputs, (path_a, path_b))]
@@ -195,7 +167,7 @@ def stats_main(path: str, out: str, features: str = "digits",
   check_parameter(batch_size, 1, "batch_size")
   if not out.endswith(".npz"):
     raise ConfigError(f"--out {out!r}: expected a .npz file name")
-  extractor = _extractor(features, inception_weights, resize)
+  extractor = configured_extractor(features, inception_weights, resize)
   images = read_images(path)
   statistics, _ = stream_statistics(_unit_batches(images, batch_size), extractor)
   described = extractor.describe()

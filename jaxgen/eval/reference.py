@@ -5,8 +5,13 @@ Features stream through ``RunningStatistics`` a batch at a time; only KID keeps 
 most ``KID_MAX_SAMPLES`` rows per side (KID's kernels are [m, m], so it cannot stream). The rows
 it keeps are all of them up to that cap, else a uniform random subset (``kid_rows``); KID then
 averages 100 subsets of min(1000, rows kept) per side, as ``jaxgen.eval.kid``.
+
+``read_statistics`` reads moments stored by other tools: pytorch-fid's and TTUR's ``.npz`` with
+``mu`` and ``sigma`` (published reference statistics, e.g. CIFAR-10 train's).
 """
 
+import os
+import zipfile
 from typing import Iterable
 
 import numpy as np
@@ -60,3 +65,20 @@ def array_batches(images, batch_size: int) -> Iterable:
 def sample_statistics(images, extractor, batch_size: int = 256) -> RunningStatistics:
   """Feature statistics of ``images: [N, H, W, C]`` in [0, 1], ``batch_size`` images at a time."""
   return stream_statistics(array_batches(images, batch_size), extractor)[0]
+
+
+def read_statistics(path: str) -> tuple[np.ndarray, np.ndarray] | None:
+  """(mu [D], sigma [D, D]) float64 of a statistics .npz; None for any other input."""
+  if not (path.endswith(".npz") and os.path.isfile(path)):
+    return None
+  try:
+    with np.load(path, allow_pickle=False) as stored:
+      if not {"mu", "sigma"} <= set(stored.files):
+        return None
+      mu, sigma = stored["mu"].astype(np.float64), stored["sigma"].astype(np.float64)
+  except (OSError, ValueError, zipfile.BadZipFile) as e:
+    raise DataError(f"{path!r}: expected a .npz of plain arrays ({e})") from e
+  if mu.ndim != 1 or sigma.shape != (len(mu), len(mu)):
+    raise DataError(f"{path!r}: expected mu [D] and sigma [D, D], got {list(mu.shape)} and "
+                    f"{list(sigma.shape)}")
+  return mu, sigma

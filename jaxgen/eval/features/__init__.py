@@ -38,20 +38,39 @@ def _keras_inception(weights_path: str | None = None, **kwargs):
       weights_path=weights_path or inception.default_weights_path(), **kwargs)
 
 
-def check_available(name: str) -> None:
-  """Raises CheckpointError now, not after an evaluation pass, when ``name``'s weights file is
-  not where its environment variable says (the digits classifier ships with jaxgen)."""
+_INCEPTIONS = ("inception", "inception_keras")  # weights from a file the user converts
+
+
+def check_available(name: str, weights_path: str | None = None) -> None:
+  """Raises CheckpointError now, not after an evaluation pass, when ``name``'s weights file
+  (``weights_path``, else where its environment variable says) is missing (the digits classifier
+  ships with jaxgen)."""
   import os
 
   from jaxgen.errors import CheckpointError
-  if name not in ("inception", "inception_keras"):
+  if name not in _INCEPTIONS:
     return
   from jaxgen.eval.features import fid_inception, inception
   module = fid_inception if name == "inception" else inception
-  path = module.default_weights_path()
+  path = weights_path or module.default_weights_path()
   if not os.path.isfile(path):
-    raise CheckpointError(f"${module.WEIGHTS_ENV}={path!r} does not exist: expected the "
-                          f"{name} weights .npz (make it with `{module.CONVERT_COMMAND}`)")
+    named = "" if weights_path else f"${module.WEIGHTS_ENV}="
+    raise CheckpointError(f"{named}{path!r} does not exist: expected the {name} weights .npz "
+                          f"(make it with `{module.CONVERT_COMMAND}`)")
+
+
+def configured_extractor(name: str, weights_path: str | None = None, resize: str | None = None):
+  """``get_extractor(name)`` with the options a user sets (None or "": the default): the weights
+  .npz of an Inception, the FID Inception's resize mode. Raises ConfigError for an option the
+  extractor does not take."""
+  from jaxgen.errors import ConfigError
+  if weights_path and name not in _INCEPTIONS:
+    raise ConfigError(f"weights {weights_path!r}: expected only with features 'inception' or "
+                      f"'inception_keras', got features {name!r}")
+  if resize and name != "inception":
+    raise ConfigError(f"resize: expected only with features 'inception', got {name!r}")
+  options = {"weights_path": weights_path, "resize": resize}
+  return get_extractor(name, **{k: v for k, v in options.items() if v})
 
 
 def get_extractor(name: str, **kwargs):
@@ -62,4 +81,5 @@ def get_extractor(name: str, **kwargs):
   return EXTRACTORS.get(name)(**kwargs)
 
 
-__all__ = ["EXTRACTORS", "DigitsExtractor", "check_available", "get_extractor"]
+__all__ = ["EXTRACTORS", "DigitsExtractor", "check_available", "configured_extractor",
+           "get_extractor"]

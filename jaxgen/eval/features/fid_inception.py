@@ -9,7 +9,7 @@ pooling branch is a 3x3 max pool. Every convolution has no bias and is followed 
 ``logits`` the 1008 outputs of ``fc``. Inference only: BatchNorm uses the stored statistics.
 
 Input: images [B, 299, 299, 3] already resized and scaled to [-1, 1] (see ``resize.py``).
-Weights are never downloaded at run time: convert pytorch-fid's published file once
+Weights are never downloaded at run time: convert the 2015 graph or pytorch-fid's port of it once
 (``scripts/convert_fid_inception.py``) and point ``$JAXGEN_FID_WEIGHTS`` at the .npz.
 """
 
@@ -163,8 +163,8 @@ class FIDInceptionV3(nn.Module):
 
 
 WEIGHTS_ENV = "JAXGEN_FID_WEIGHTS"
-CONVERT_COMMAND = ("python scripts/convert_fid_inception.py --pth "
-                   "pt_inception-2015-12-05-6726825d.pth --out fid_inception.npz")
+CONVERT_COMMAND = ("python scripts/convert_fid_inception.py --graph classify_image_graph_def.pb "
+                   "--out fid_inception.npz")
 
 
 def default_weights_path() -> str:

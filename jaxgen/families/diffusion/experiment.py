@@ -271,7 +271,7 @@ class DiffusionExperiment(Experiment):
     if self.num_classes:
       labels = evaluation.chunk_labels(len(samples), self.config.eval.batch_size, self.num_classes)
     return evaluation.image_sample_metrics((samples + 1.0) / 2.0, self.config.data.name,
-                                           self.config.eval.fid_extractor, labels)
+                                           self.config.eval, labels)
 
   def report(self, metrics: Dict[str, float], workdir: str) -> None:
     """FID against sampling steps from ``evaluate``'s ``fid_ddim<N>_eta<e>`` / ``fid_ancestral<T>``:

@@ -244,7 +244,7 @@ class FlowExperiment(Experiment):
       # counted, not scored (the extractors refuse non-finite images).
       finite = np.isfinite(samples).reshape(len(samples), -1).all(axis=1)
       images = np.clip((samples[finite] - low) / (high - low), 0.0, 1.0)
-      scores = evaluation.image_sample_metrics(images, self.config.data.name, e.fid_extractor)
+      scores = evaluation.image_sample_metrics(images, self.config.data.name, e)
       suffix = "" if temperature == 1.0 else f"_t{temperature}"
       metrics[f"nonfinite_sample_frac{suffix}"] = float(1.0 - finite.mean())
       if temperature == 1.0:

@@ -316,8 +316,7 @@ class GanExperiment(Experiment):
               if self.num_classes else None)
     low, high = self.info.value_range(self.config.data.scale)
     images = np.clip((samples - low) / (high - low), 0.0, 1.0)
-    metrics.update(evaluation.image_sample_metrics(images, self.config.data.name, e.fid_extractor,
-                                                   labels))
+    metrics.update(evaluation.image_sample_metrics(images, self.config.data.name, e, labels))
     return metrics
 
 

@@ -236,8 +236,8 @@ class PixelCNNExperiment(Experiment):
         labels = evaluation.chunk_labels(len(samples), e.batch_size, self.num_classes)
       low, high = self.value_range
       images = np.clip((samples - low) / (high - low), 0.0, 1.0)
-      metrics.update(evaluation.image_sample_metrics(images, self.config.data.name,
-                                                     e.fid_extractor, labels))
+      metrics.update(evaluation.image_sample_metrics(images, self.config.data.name, e,
+                                                     labels))
     return metrics
 
 

@@ -277,7 +277,7 @@ class VAEExperiment(Experiment):
     e = self.config.eval
     low, high = self.value_range
     images = np.clip((sampler(rng, e.num_image_samples) - low) / (high - low), 0.0, 1.0)
-    return evaluation.image_sample_metrics(images, e.fid_reference, e.fid_extractor)
+    return evaluation.image_sample_metrics(images, e.fid_reference, e)
 
   def _ppca_loglik(self) -> float:
     """Held-out log-likelihood of the maximum-likelihood probabilistic PCA with q =
