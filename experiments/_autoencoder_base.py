@@ -10,8 +10,8 @@ def get_config(arg=None):
 
   config.data.name = "digits"
   config.data.scale = "0_1"
-  config.data.exclude_labels = (9,)  # Train on 0-8; the test set's 9s are the anomalies.
-  config.anomaly_label = 9  # -1: no anomaly evaluation.
+  # Train on 0-8: the test set's 9s are the anomalies (anomaly_auroc, jaxgen.core.evaluation).
+  config.data.exclude_labels = (9,)
 
   config.model.name = "mlp"  # mlp | conv
   config.model.hidden = (256, 128)

@@ -12,8 +12,6 @@ def get_config(arg=None):
 
   config.data.name = "binarized_digits"
   config.data.scale = "0_1"
-  # A label whose test examples are anomalies (train without them); -1: off.
-  config.anomaly_label = -1
 
   config.model.name = "mlp"  # mlp | conv
   config.model.hidden = (256, 128)  # encoder widths; the decoder mirrors them. () is linear.

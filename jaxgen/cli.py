@@ -1,4 +1,4 @@
-"""The ``jaxgen`` command line: list, train, eval, sample, fid, reproduce, compare, report.
+"""The ``jaxgen`` command line: list, train, eval, sample, fid, reproduce, one-class, compare, report.
 
   jaxgen list
   jaxgen train --config experiments/vae_digits.py[:smoke] --workdir runs/vae [--config.train.num_steps=500 ...]
@@ -9,6 +9,7 @@
   jaxgen reproduce NAME --workdir W [--reuse-eval] [--config.x=y ...]   # train + eval + check -> W/reproduce.json
   jaxgen reproduce --table W1 W2 ... [--out results.md]  # the README's results table
   jaxgen reproduce --offline ROOT [--reuse-eval] [--out results.md]  # all of it, every embedded-data experiment
+  jaxgen one-class --config C --root R [--classes 0,3]  # train on each class alone: AUROC table
   jaxgen compare W1 W2 ... [--out table.md]          # metrics side by side (+ table.csv)
   jaxgen report W                                    # W/report.html, self-contained
 
@@ -145,6 +146,19 @@ def cmd_reproduce(args, overrides: Sequence[str]) -> int:
   return 0 if record["pass"] else 1
 
 
+def cmd_one_class(args, overrides: Sequence[str]) -> int:
+  from jaxgen.results import one_class
+
+  try:
+    classes = None if args.classes is None else [int(k) for k in args.classes.split(",")]
+  except ValueError:
+    raise JaxgenError(f"--classes {args.classes!r}: expected labels separated by commas, e.g. 0,3")
+  result = one_class.one_class(args.config, args.root, classes, overrides)
+  print(one_class.table(result), end="")
+  print(f"wrote {os.path.join(args.root, one_class.RESULT_FILE)} and one_class.md")
+  return 0
+
+
 def cmd_compare(args) -> int:
   from jaxgen.results import compare
 
@@ -216,6 +230,12 @@ def build_parser() -> argparse.ArgumentParser:
                          help="reproduce every experiment whose data ships with jaxgen (digits, "
                               "toys), each in ROOT/<name>, and print the results table")
   reproduce.add_argument("--out", help="with --table or --offline: also write the table to this file")
+  anomaly = commands.add_parser(
+      "one-class", help="the one-class anomaly protocol: train on each class alone, AUROC table",
+      description="Extra --config.<field>=<value> arguments override config fields of every run.")
+  anomaly.add_argument("--config", required=True, help="an experiment config (path[:arg])")
+  anomaly.add_argument("--root", required=True, help="ROOT/class_<k>: each class's workdir")
+  anomaly.add_argument("--classes", help="labels to run, e.g. 0,3 (default: every class)")
   comparing = commands.add_parser("compare", help="several workdirs' eval metrics in one table")
   comparing.add_argument("workdirs", metavar="W", nargs="+")
   comparing.add_argument("--out", default="", help="write the Markdown here and a .csv beside it")
@@ -261,6 +281,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
       return cmd_eval(args, overrides)
     if args.command == "reproduce":
       return cmd_reproduce(args, overrides)
+    if args.command == "one-class":
+      return cmd_one_class(args, overrides)
     if args.command == "compare":
       return cmd_compare(args)
     if args.command == "report":

@@ -1,7 +1,9 @@
 """The command line: listing, one-line errors with exit status 2, --debug tracebacks."""
 
+import json
 import os
 
+import numpy as np
 import pytest
 
 from conftest import EXPERIMENTS
@@ -61,3 +63,22 @@ def test_eval_and_sample_take_config_overrides_for_this_use_only(tmp_path, capsy
   assert (tmp_path / "run" / "config.json").read_text() == before
   assert cli.main(["eval", "--workdir", workdir, "--config.eval.batch_sise=32"]) == 2
   assert "unknown config field 'eval.batch_sise'" in capsys.readouterr().err
+
+
+def test_one_class_trains_each_class_alone_and_tables_the_aurocs(tmp_path, capsys):
+  root = tmp_path / "oc"
+  args = ["one-class", "--config", CONFIG + ":smoke", "--root", str(root), "--classes", "0,3",
+          "--config.train.num_steps=4", "--config.eval_every=4", "--config.checkpoint_every=4"]
+  assert cli.main(args) == 0
+  with open(root / "one_class.json") as f:
+    result = json.load(f)
+  for k in (0, 3):
+    with open(root / f"class_{k}" / "config.json") as f:
+      assert json.load(f)["data"]["exclude_labels"] == [c for c in range(10) if c != k]
+    with open(root / f"class_{k}" / "eval.json") as f:
+      assert result["per_class"][str(k)] == json.load(f)["anomaly_auroc"]
+  assert result["mean"] == pytest.approx(np.mean(list(result["per_class"].values())))
+  assert "| mean |" in (root / "one_class.md").read_text()
+  assert cli.main(args) == 0  # done: nothing trains or evaluates again
+  assert cli.main(["one-class", "--config", CONFIG, "--root", str(root), "--classes", "0,x"]) == 2
+  assert "expected labels separated by commas" in capsys.readouterr().err

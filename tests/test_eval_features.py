@@ -14,8 +14,7 @@ from flax import traverse_util
 from jaxgen.data import load
 from jaxgen.errors import CheckpointError, DataError, UnknownNameError
 from jaxgen.eval.features import get_extractor
-from jaxgen.eval.features.digits import (DEFAULT_WEIGHTS_PATH, IMAGE_SHAPE, DigitsClassifier,
-                                         DigitsExtractor)
+from jaxgen.eval.features.digits import DEFAULT_WEIGHTS_PATH, IMAGE_SHAPE, DigitsExtractor
 from jaxgen.eval.features.weights import load_weights, save_weights
 
 EXAMPLE_INPUT = jax.ShapeDtypeStruct((1, *IMAGE_SHAPE), jnp.float32)
@@ -90,14 +89,14 @@ def perturbed_weights(seed):
   """The shipped variables plus noise, as a flat {path: numpy array} (no init: slow to compile)."""
   rng = np.random.default_rng(seed)
   flat = traverse_util.flatten_dict(
-      jax.device_get(load_weights(DEFAULT_WEIGHTS_PATH, DigitsClassifier(), EXAMPLE_INPUT)),
+      jax.device_get(load_weights(DEFAULT_WEIGHTS_PATH, DigitsExtractor.module, EXAMPLE_INPUT)),
       sep="/")
   return {key: value + 0.01 * rng.standard_normal(value.shape, np.float32)
           for key, value in flat.items()}
 
 
 def test_weights_round_trip_npz_to_module(tmp_path, test_split):
-  module = DigitsClassifier()
+  module = DigitsExtractor.module
   variables = traverse_util.unflatten_dict(perturbed_weights(0), sep="/")
   path, again = str(tmp_path / "weights.npz"), str(tmp_path / "again.npz")
   save_weights(variables, path)
@@ -129,5 +128,5 @@ def test_weights_file_errors(tmp_path):
 
 
 def test_unknown_extractor_lists_the_valid_names():
-  with pytest.raises(UnknownNameError, match="valid: digits, inception"):
+  with pytest.raises(UnknownNameError, match="valid: digits, fashion_mnist, inception"):
     get_extractor("resnet")

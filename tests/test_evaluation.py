@@ -86,3 +86,18 @@ def test_image_metrics_of_real_test_digits_see_every_class_and_their_labels():
 def test_chunk_labels_are_each_chunks_cycle_of_the_classes():
   expected = np.concatenate([np.arange(6) % 4, np.arange(6) % 4, np.arange(3) % 4])
   np.testing.assert_array_equal(samples.chunk_labels(15, 6, 4), expected)
+
+
+def test_anomaly_metrics_count_the_labels_training_excluded_as_anomalies():
+  from sklearn.metrics import roc_auc_score
+  rng = np.random.default_rng(0)
+  labels = (np.arange(200) % 10).astype(np.float64)
+  scores = rng.normal(size=200) + (labels != 3)  # one-class: 3 is normal
+  results = {"label": labels}
+  one_class = tuple(c for c in range(10) if c != 3)
+  auroc = samples.anomaly_metrics(scores, results, one_class)["anomaly_auroc"]
+  assert auroc == pytest.approx(roc_auc_score(labels != 3, scores), rel=1e-12)
+  held_out = samples.anomaly_metrics(scores, results, (9,))["anomaly_auroc"]
+  assert held_out == pytest.approx(roc_auc_score(labels == 9, scores), rel=1e-12)
+  assert samples.anomaly_metrics(scores, results, ()) == {}
+  assert samples.anomaly_metrics(None, results, (9,)) == {}

@@ -111,7 +111,9 @@ def test_experiment_runs_end_to_end_with_smoke(name, tmp_path, capsys):
   with open(os.path.join(workdir, "eval.json")) as f:
     metrics = json.load(f)
   assert metrics["step"] == config.train.num_steps
-  assert all(math.isfinite(v) for v in metrics.values()), metrics
+  assert all(math.isfinite(v) for v in metrics.values() if not isinstance(v, str)), metrics
+  if config.eval.get("fid_extractor"):  # the features every sample metric is in, named
+    assert metrics["fid_extractor"] == config.eval.fid_extractor, metrics
   stored = np.load(tmp_path / "samples.npz")
   samples = stored["samples"]
   assert samples.shape[0] == 8 and np.isfinite(samples).all()

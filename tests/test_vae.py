@@ -18,6 +18,7 @@ from conftest import REPO, train_inspectable
 from jaxgen import data as data_lib
 from jaxgen import eval as eval_lib
 from jaxgen.core import config as config_lib
+from jaxgen.core import evaluation
 from jaxgen.core import latents
 from jaxgen.data import synthetic
 from jaxgen.errors import ConfigError, UnknownNameError
@@ -323,7 +324,9 @@ def test_evaluate_on_images_scores_anomalies_by_minus_elbo_and_keeps_held_out_im
   values = {"elbo": elbo, "recon_error": -elbo, "kl": np.zeros(300), "label": labels.astype(np.float64),
             "log_likelihood_iwae": -nll, "posterior_mean": rng.normal(0.0, 1.0, (300, 16))}
   metrics = experiment.evaluate(None, values, no_sampler, jax.random.PRNGKey(0))
-  assert metrics["anomaly_auroc"] == pytest.approx(roc_auc_score(labels == 9, -elbo), rel=1e-12)
+  anomaly = evaluation.anomaly_metrics(experiment.anomaly_score(values), values,
+                                       experiment.config.data.exclude_labels)
+  assert anomaly["anomaly_auroc"] == pytest.approx(roc_auc_score(labels == 9, -elbo), rel=1e-12)
   assert metrics["bits_per_dim_iwae"] == pytest.approx(nll.mean() / (64 * math.log(2)), rel=1e-9)
   assert metrics["active_units"] == 16 and "ppca_loglik" not in metrics
 

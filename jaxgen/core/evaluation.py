@@ -22,6 +22,7 @@ import numpy as np
 
 from jaxgen import data as data_lib
 from jaxgen.core import sharding
+from jaxgen.eval.anomaly import anomaly_auroc
 from jaxgen.eval.kernel import mmd2
 from jaxgen.eval.manifold import precision_recall
 from jaxgen.eval.modes import mode_coverage
@@ -163,6 +164,19 @@ def image_sample_metrics(images: np.ndarray, dataset: str, eval_config,
   else:
     metrics["inception_score"], metrics["inception_score_std"] = inception_score(probabilities)
   return metrics
+
+
+def anomaly_metrics(scores: Optional[np.ndarray], results: Dict[str, np.ndarray],
+                    exclude_labels: Sequence[int]) -> Dict[str, float]:
+  """The anomaly protocol: ``anomaly_auroc`` of per-example ``scores: [N]`` (higher: more
+  anomalous) over a split whose ``results["label"]: [N]`` in ``exclude_labels`` (the labels
+  training never saw) are the anomalies: one held-out class (train on 0-8, the 9s anomalous) or,
+  with every label but one excluded, the one-class protocol (``jaxgen one-class``). {} when
+  training excluded nothing or the family has no score."""
+  if scores is None or not exclude_labels or "label" not in results:
+    return {}
+  is_anomaly = np.isin(results["label"], np.asarray(exclude_labels, np.float64))
+  return {"anomaly_auroc": float(anomaly_auroc(scores, is_anomaly))}
 
 
 def default_cache_dir() -> str:

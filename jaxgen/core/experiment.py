@@ -135,6 +135,12 @@ class Experiment:
   def report(self, metrics: Dict[str, float], workdir: str) -> None:
     """Tables and plots written next to ``eval.json`` by ``jaxgen eval``."""
 
+  def anomaly_score(self, results: Dict[str, np.ndarray]) -> Optional[np.ndarray]:
+    """[N] anomaly scores (higher: more anomalous) of ``evaluate``'s ``results``, which the
+    runner turns into ``anomaly_auroc`` when training excluded labels (``data.exclude_labels``;
+    ``jaxgen.core.evaluation.anomaly_metrics``). None: the family scores no anomalies."""
+    return None
+
 
 def init_train_state(params: PyTree, optimizer: optax.GradientTransformation, ema_decay: float,
                      model_state: PyTree = None) -> TrainState:

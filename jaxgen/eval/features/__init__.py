@@ -2,7 +2,8 @@
 
 ``inception`` is the FID Inception (the 2015 TensorFlow graph of published FIDs and Inception
 Scores, ``$JAXGEN_FID_WEIGHTS``, with a ``resize`` mode); ``inception_keras`` is Keras's ImageNet
-Inception-v3, not comparable with papers; ``digits`` a classifier of the 8x8 digits.
+Inception-v3, not comparable with papers; ``digits`` and ``fashion_mnist`` classifiers of those
+datasets' images (``classifier.py``).
 
 Every extractor has the same interface:
 
@@ -18,9 +19,11 @@ A name of the form ``package.module:factory`` is imported and called with the sa
 
 from jaxgen.registry import Registry
 from jaxgen.eval.features.digits import DigitsExtractor
+from jaxgen.eval.features.fashion_mnist import FashionMNISTExtractor
 
 EXTRACTORS = Registry("feature extractor")
 EXTRACTORS.register("digits")(DigitsExtractor)
+EXTRACTORS.register("fashion_mnist")(FashionMNISTExtractor)
 
 
 @EXTRACTORS.register("inception")
@@ -81,5 +84,5 @@ def get_extractor(name: str, **kwargs):
   return EXTRACTORS.get(name)(**kwargs)
 
 
-__all__ = ["EXTRACTORS", "DigitsExtractor", "check_available", "configured_extractor",
+__all__ = ["EXTRACTORS", "DigitsExtractor", "FashionMNISTExtractor", "check_available", "configured_extractor",
            "get_extractor"]

@@ -204,6 +204,7 @@ class FIDInceptionExtractor(weights.BatchedExtractor):
             "weights_hash": self.weights_hash, "resize": self.resize}
 
   def _prepare(self, images: np.ndarray) -> np.ndarray:
+    images = super()._prepare(images)
     if self.resize == "clean":  # PIL on the host, then the jitted network
       return np.asarray(resize_lib.to_network_input(images, "clean"), np.float32)
     return images

@@ -83,10 +83,10 @@ def path_from_environment(variable: str, what: str, command: str) -> str:
 
 
 class BatchedExtractor:
-  """What the Inception extractors share: ``features`` and ``class_probabilities`` of images in
-  [0, 1] through one jitted ``_forward(variables, batch) -> {"features", "probabilities"}``.
-  A subclass sets ``name``, ``batch_size``, ``_variables`` and ``_forward``, and may override
-  ``_prepare`` (checks and any host-side preprocessing of the whole array)."""
+  """What every extractor shares: ``features`` and ``class_probabilities`` of images in [0, 1]
+  through one jitted ``_forward(variables, batch) -> {"features", "probabilities"}``. A subclass
+  sets ``name``, ``batch_size``, ``_variables`` and ``_forward``, and may override ``_prepare``
+  (checks and any host-side preprocessing of the whole array)."""
   name: str
   batch_size: int
 
@@ -99,14 +99,14 @@ class BatchedExtractor:
     return self._run(images, "probabilities")
 
   def _prepare(self, images: np.ndarray) -> np.ndarray:
-    return images
-
-  def _run(self, images, output: str) -> np.ndarray:
-    images = np.asarray(images, np.float32)
+    """images: float32 -> checked images [N, H, W, C] of any size, C = 1 or 3."""
     if images.ndim != 4 or images.shape[-1] not in (1, 3):
       raise DataError(f"{self.name} extractor: expected images [N, H, W, C] with C = 1 or 3, got "
                       f"shape {list(images.shape)}")
-    images = self._prepare(checked_images(images, images.shape[1:], self.name))
+    return checked_images(images, images.shape[1:], self.name)
+
+  def _run(self, images, output: str) -> np.ndarray:
+    images = self._prepare(np.asarray(images, np.float32))
     return run_batched(lambda batch: self._forward(self._variables, batch)[output], images,
                        self.batch_size)
 

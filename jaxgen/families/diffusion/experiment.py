@@ -224,6 +224,14 @@ class DiffusionExperiment(Experiment):
                         num_steps, eta, clip)
     return jnp.clip(x, -1.0, 1.0) if self.images else x
 
+  def anomaly_score(self, results: Dict[str, np.ndarray]) -> Optional[np.ndarray]:
+    """The T-term bound (bits/dim) where ``eval.bits_per_dim`` computed it, else its unbiased
+    one-term estimate (a noisier score); None for points."""
+    for name in ("bits_per_dim", "bound_estimate"):
+      if name in results:
+        return results[name]
+    return None
+
   def evaluate(self, state: TrainState, results: Dict[str, np.ndarray], sampler: Sampler,
                rng: jax.Array) -> Dict[str, float]:
     """The test-split means of ``evaluate_step``'s values (``bits_per_dim`` among them), then

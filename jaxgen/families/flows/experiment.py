@@ -203,6 +203,10 @@ class FlowExperiment(Experiment):
               for t in self.config.eval.temperatures),
             ("interpolations", GRID_INTERPOLATIONS))
 
+  def anomaly_score(self, results: Dict[str, np.ndarray]) -> np.ndarray:
+    """The negative log-likelihood (nats)."""
+    return results["nll"]
+
   def evaluate(self, state: TrainState, results: Dict[str, np.ndarray], sampler: Sampler,
                rng: jax.Array) -> Dict[str, float]:
     """Test means of ``eval_step``'s metrics (``bits_per_dim`` for images, ``nll`` in nats);

@@ -221,6 +221,10 @@ class PixelCNNExperiment(Experiment):
     return (("samples", max(self.config.eval.num_samples // GRID_COLUMNS, 1)), ("held out", 1),
             ("top halves", 1), ("completions", GRID_COMPLETIONS))
 
+  def anomaly_score(self, results: Dict[str, np.ndarray]) -> np.ndarray:
+    """The exact negative log-likelihood (nats)."""
+    return results["nll"]
+
   def evaluate(self, state: TrainState, results: Dict[str, np.ndarray], sampler: Sampler,
                rng: jax.Array) -> Dict[str, float]:
     """Test-split means of ``eval_step``'s metrics (``nll`` in nats per example, ...) and, with

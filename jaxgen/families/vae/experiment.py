@@ -224,8 +224,8 @@ class VAEExperiment(Experiment):
                rng: jax.Array) -> Dict[str, float]:
     """Test ``elbo``, ``nll_iwae``, ``bits_per_dim_iwae`` (multi-level images), ``recon_error``,
     ``kl``, ``active_units`` (from ``evaluate_step``'s ``values``), and when configured
-    ``anomaly_auroc``, sample ``fid``/``kid`` and ``ppca_loglik`` (plus ``true_loglik`` on data
-    with a known density).
+    sample ``fid``/``kid`` and ``ppca_loglik`` (plus ``true_loglik`` on data with a known
+    density).
 
     All in nats per example; ``elbo`` is a log-likelihood bound (higher is better), ``nll_iwae``
     the negative IWAE bound (lower is better).
@@ -238,9 +238,6 @@ class VAEExperiment(Experiment):
       metrics["bits_per_dim_iwae"] = bits_per_dim
     posterior_variance = np.var(values["posterior_mean"], axis=0)
     metrics["active_units"] = int(np.sum(posterior_variance > ACTIVE_UNIT_THRESHOLD))
-    if self.config.anomaly_label >= 0:
-      is_anomaly = values["label"] == self.config.anomaly_label
-      metrics["anomaly_auroc"] = float(eval_lib.anomaly_auroc(-values["elbo"], is_anomaly))
     if self.config.eval.fid_extractor:
       metrics.update(self._sample_fid(sampler, rng))
     if self.config.eval.ppca_loglik:
@@ -249,6 +246,10 @@ class VAEExperiment(Experiment):
       metrics["true_loglik"] = float(np.mean(self.info.log_prob(self.points[self.eval_split])))
     metrics["num_test_examples"] = int(nll.shape[0])
     return metrics
+
+  def anomaly_score(self, results: Dict[str, np.ndarray]) -> np.ndarray:
+    """-ELBO (nats)."""
+    return -results["elbo"]
 
   def _bits_per_dim(self, nll: np.ndarray):
     """Mean test bits/dim of the IWAE bound for images of more than 2 levels, in the Glow
