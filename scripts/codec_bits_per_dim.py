@@ -17,7 +17,6 @@ Needs Debian's ``dataset-fashion-mnist``, ``xz-utils``, ``zstd``, ``p7zip-full``
 """
 
 import argparse
-import io
 import json
 import os
 import shutil
@@ -29,6 +28,7 @@ import numpy as np
 from PIL import Image
 
 from jaxgen.data import idx
+from jaxgen.eval.codelength import png_bytes
 
 TILES = 100  # 100 x 100 tiles of 28x28: the 10,000 test images in one 2800x2800 picture
 
@@ -43,12 +43,6 @@ def test_images() -> np.ndarray:
 def tiled(images: np.ndarray) -> np.ndarray:
   n, h, w = images.shape
   return images.reshape(TILES, n // TILES, h, w).transpose(0, 2, 1, 3).reshape(TILES * h, -1)
-
-
-def png_bytes(image: np.ndarray) -> int:
-  buffer = io.BytesIO()
-  Image.fromarray(image).save(buffer, format="PNG", optimize=True)
-  return buffer.tell()
 
 
 def command_bytes(command: list, output: str) -> int | None:

@@ -99,5 +99,10 @@ def test_anomaly_metrics_count_the_labels_training_excluded_as_anomalies():
   assert auroc == pytest.approx(roc_auc_score(labels != 3, scores), rel=1e-12)
   held_out = samples.anomaly_metrics(scores, results, (9,))["anomaly_auroc"]
   assert held_out == pytest.approx(roc_auc_score(labels == 9, scores), rel=1e-12)
+  codelengths = rng.normal(100.0, 10.0, 200)  # bits; scores are nats
+  corrected = samples.anomaly_metrics(scores, results, (9,), codelengths)
+  assert corrected["anomaly_auroc"] == held_out
+  assert corrected["anomaly_auroc_complexity"] == pytest.approx(
+      roc_auc_score(labels == 9, scores / np.log(2) - codelengths), rel=1e-12)
   assert samples.anomaly_metrics(scores, results, ()) == {}
   assert samples.anomaly_metrics(None, results, (9,)) == {}

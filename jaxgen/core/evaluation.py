@@ -23,6 +23,7 @@ import numpy as np
 from jaxgen import data as data_lib
 from jaxgen.core import sharding
 from jaxgen.eval.anomaly import anomaly_auroc
+from jaxgen.eval.codelength import png_bits
 from jaxgen.eval.kernel import mmd2
 from jaxgen.eval.manifold import precision_recall
 from jaxgen.eval.modes import mode_coverage
@@ -167,16 +168,36 @@ def image_sample_metrics(images: np.ndarray, dataset: str, eval_config,
 
 
 def anomaly_metrics(scores: Optional[np.ndarray], results: Dict[str, np.ndarray],
-                    exclude_labels: Sequence[int]) -> Dict[str, float]:
+                    exclude_labels: Sequence[int],
+                    codelengths: Optional[np.ndarray] = None) -> Dict[str, float]:
   """The anomaly protocol: ``anomaly_auroc`` of per-example ``scores: [N]`` (higher: more
   anomalous) over a split whose ``results["label"]: [N]`` in ``exclude_labels`` (the labels
   training never saw) are the anomalies: one held-out class (train on 0-8, the 9s anomalous) or,
   with every label but one excluded, the one-class protocol (``jaxgen one-class``). {} when
-  training excluded nothing or the family has no score."""
+  training excluded nothing or the family has no score.
+
+  Given ``codelengths: [N]``, a lossless codec's bits for each example, and ``scores`` that are
+  negative log-likelihoods in nats, also ``anomaly_auroc_complexity``: the AUROC of
+  ``scores / ln 2 - codelengths`` (Serra et al. 2020), which discounts how compressible an
+  image is on its own.
+  """
   if scores is None or not exclude_labels or "label" not in results:
     return {}
   is_anomaly = np.isin(results["label"], np.asarray(exclude_labels, np.float64))
-  return {"anomaly_auroc": float(anomaly_auroc(scores, is_anomaly))}
+  metrics = {"anomaly_auroc": float(anomaly_auroc(scores, is_anomaly))}
+  if codelengths is not None:
+    corrected = np.asarray(scores) / math.log(2) - np.asarray(codelengths)
+    metrics["anomaly_auroc_complexity"] = float(anomaly_auroc(corrected, is_anomaly))
+  return metrics
+
+
+def split_png_bits(dataset: str, split: str) -> np.ndarray:
+  """[N] PNG codelengths in bits of ``split``'s images in stored order (the order of the
+  runner's pass), their levels written as 8-bit grey or RGB (``eval.codelength``)."""
+  info = data_lib.dataset_info(dataset)
+  images = split_images(dataset, split, info.num_examples[split], scale="0_1")
+  levels = np.rint(images * (info.num_levels - 1)) * (255 / (info.num_levels - 1))
+  return png_bits(np.rint(levels).astype(np.uint8))
 
 
 def default_cache_dir() -> str:

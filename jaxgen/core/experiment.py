@@ -68,6 +68,7 @@ class Experiment:
   grid_columns: Optional[int] = None
   compute_dtypes: Tuple[str, ...] = ("float32",)
   eval_split: str = "validation"
+  anomaly_score_is_nll: bool = False
 
   def __init__(self, config: ml_collections.ConfigDict):
     self.config = config
@@ -138,7 +139,9 @@ class Experiment:
   def anomaly_score(self, results: Dict[str, np.ndarray]) -> Optional[np.ndarray]:
     """[N] anomaly scores (higher: more anomalous) of ``evaluate``'s ``results``, which the
     runner turns into ``anomaly_auroc`` when training excluded labels (``data.exclude_labels``;
-    ``jaxgen.core.evaluation.anomaly_metrics``). None: the family scores no anomalies."""
+    ``jaxgen.core.evaluation.anomaly_metrics``). None: the family scores no anomalies. A family
+    whose score is a negative log-likelihood in nats (or a bound on one) sets
+    ``anomaly_score_is_nll``, and images also get the complexity-corrected AUROC."""
     return None
 
 

@@ -591,8 +591,12 @@ def evaluate(workdir: str, which: str = "latest", overrides: Sequence[str] = (),
   pass_key, sample_key = jax.random.split(rng)
   results = run.split_pass(run.evaluate_step_fn, state, pass_key)
   metrics = dict(run.experiment.evaluate(state, results, run.sampler(state), sample_key))
-  metrics.update(evaluation.anomaly_metrics(run.experiment.anomaly_score(results), results,
-                                            tuple(run.config.data.exclude_labels)))
+  exclude_labels = tuple(run.config.data.exclude_labels)
+  scores = run.experiment.anomaly_score(results)
+  codelengths = (evaluation.split_png_bits(run.config.data.name, split)
+                 if scores is not None and exclude_labels and run.experiment.anomaly_score_is_nll
+                 and run.info.kind == "image" else None)
+  metrics.update(evaluation.anomaly_metrics(scores, results, exclude_labels, codelengths))
   metrics["step"] = int(state.step)
   if sharding.is_main_process():
     with open(os.path.join(workdir, eval_file(split)), "w") as f:

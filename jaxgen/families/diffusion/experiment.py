@@ -18,6 +18,7 @@ configured sampler and ``fid_ddim<N>_eta<e>`` for N in ``eval.fid_vs_steps`` and
 """
 
 import json
+import math
 import os
 from typing import Dict, Optional
 
@@ -58,6 +59,7 @@ def _mlp(c: ml_collections.ConfigDict, out_channels: int, num_classes: Optional[
 
 class DiffusionExperiment(Experiment):
   """Implements the Experiment protocol (jaxgen.core.experiment) for diffusion models."""
+  anomaly_score_is_nll = True  # anomaly_score: nats, so images get the complexity-corrected AUROC
   compute_dtypes = ("float32", "bfloat16")
 
   def __init__(self, config: ml_collections.ConfigDict):
@@ -225,11 +227,11 @@ class DiffusionExperiment(Experiment):
     return jnp.clip(x, -1.0, 1.0) if self.images else x
 
   def anomaly_score(self, results: Dict[str, np.ndarray]) -> Optional[np.ndarray]:
-    """The T-term bound (bits/dim) where ``eval.bits_per_dim`` computed it, else its unbiased
-    one-term estimate (a noisier score); None for points."""
+    """The T-term bound on -log p(x) in nats where ``eval.bits_per_dim`` computed it, else its
+    unbiased one-term estimate (a noisier score); None for points."""
     for name in ("bits_per_dim", "bound_estimate"):
       if name in results:
-        return results[name]
+        return results[name] * np.prod(self.info.shape) * math.log(2)
     return None
 
   def evaluate(self, state: TrainState, results: Dict[str, np.ndarray], sampler: Sampler,

@@ -44,6 +44,7 @@ GRID_INTERPOLATIONS = 4
 
 class FlowExperiment(Experiment):
   """Implements the Experiment protocol (jaxgen.core.experiment) for normalizing flows."""
+  anomaly_score_is_nll = True  # anomaly_score: nats, so images get the complexity-corrected AUROC
   grid_columns = GRID_COLUMNS
 
   def __init__(self, config: ml_collections.ConfigDict):

@@ -44,6 +44,7 @@ GRID_COMPLETIONS = 2  # completions drawn per held-out image
 
 class PixelCNNExperiment(Experiment):
   """Implements the Experiment protocol (jaxgen.core.experiment) for PixelCNNs."""
+  anomaly_score_is_nll = True  # anomaly_score: nats, so images get the complexity-corrected AUROC
   grid_columns = GRID_COLUMNS
 
   def __init__(self, config: ml_collections.ConfigDict):

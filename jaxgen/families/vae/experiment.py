@@ -35,6 +35,7 @@ ACTIVE_UNIT_THRESHOLD = 0.01  # Burda et al. 2016: Var_x E_q[z_u | x] above this
 
 class VAEExperiment(Experiment):
   """Implements the Experiment protocol (jaxgen.core.experiment) for VAEs."""
+  anomaly_score_is_nll = True  # anomaly_score: nats, so images get the complexity-corrected AUROC
   grid_columns = GRID_COLUMNS
 
   def __init__(self, config: ml_collections.ConfigDict):
