@@ -14,12 +14,13 @@ from jaxgen.results import tables
 from jaxgen.results.workdir import CONFIG_FILE, EVAL_FILE, read_json
 
 # bits_per_dim_iwae: the VAE family's likelihood is an IWAE bound estimate (an upper bound on the
-# NLL), kept apart from the exact (flows, PixelCNN) and variational (DDPM) bits_per_dim. FID is
-# biased upwards at small sample counts, so fid_num_samples stands beside it.
-METRICS = ("bits_per_dim", "bits_per_dim_iwae", "nll", "fid", "fid_num_samples", "kid",
-           "precision", "recall", "modes_captured",
-           "high_quality_frac", "mmd2", "num_classes_generated", "label_accuracy",
-           "samples_per_sec")
+# NLL), kept apart from the exact (flows, PixelCNN) and variational (DDPM) bits_per_dim;
+# bound_estimate is DDPM's unbiased one-term estimate of that bound. FID is biased upwards at
+# small sample counts, so fid_num_samples stands beside it.
+METRICS = ("bits_per_dim", "bits_per_dim_iwae", "bound_estimate", "nll", "fid", "fid_num_samples",
+           "kid", "precision", "recall", "modes_captured", "high_quality_frac", "mmd2",
+           "num_classes_generated", "min_class_frac", "max_class_frac", "label_accuracy",
+           "recon_mse", "anomaly_auroc", "samples_per_sec")
 IDENTITY = ("run", "family", "data", "description")
 
 
