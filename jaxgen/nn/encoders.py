@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxgen.errors import ConfigError
+from jaxgen.nn import conv
 
 CODE_ACTIVATIONS = {"linear": lambda z: z, "sigmoid": nn.sigmoid, "tanh": jnp.tanh, "relu": nn.relu}
 
@@ -51,7 +52,7 @@ class ConvEncoder(nn.Module):
   def __call__(self, x: jax.Array) -> jax.Array:
     h = x
     for width in self.features:
-      h = nn.relu(nn.Conv(width, (3, 3), strides=(2, 2), padding="SAME")(h))
+      h = nn.relu(conv.Conv(width, 3, stride=2)(h))
     h = h.reshape(h.shape[0], -1)
     return CODE_ACTIVATIONS[self.code_activation](nn.Dense(self.latent_dim)(h))
 
@@ -68,8 +69,8 @@ class ConvDecoder(nn.Module):
     start = (height // factor, width // factor, self.features[-1])
     h = nn.relu(nn.Dense(math.prod(start))(z)).reshape(z.shape[0], *start)
     for size in reversed(self.features):
-      h = nn.relu(nn.ConvTranspose(size, (3, 3), strides=(2, 2), padding="SAME")(h))
-    return nn.Conv(channels, (3, 3), padding="SAME")(h)
+      h = nn.relu(conv.ConvTranspose(size, 3)(h))
+    return conv.Conv(channels, 3)(h)
 
 
 def check_conv_image_shape(features: Sequence[int], data_shape: Sequence[int]) -> None:

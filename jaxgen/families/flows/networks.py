@@ -17,13 +17,6 @@ import jax.numpy as jnp
 from jaxgen.nn import conv
 
 
-class Conv(conv.Conv2D):
-  """flax's ``nn.Conv(features, (k, k), padding="SAME")``, as im2col + matmul on the CPU
-  (``jaxgen/nn/conv.py``): the coupling networks run inside the ``lax.scan`` of a scale's repeated
-  steps, where XLA:CPU's convolution gradients are 20-30x slower. Named ``Conv`` so that its
-  parameters keep nn.Conv's names (``Conv_0``, ...) and checkpoints written before still load."""
-
-
 class ZeroConv(nn.Module):
   """Glow's ``conv2d_zeros``: a convolution with zero-initialised kernel and bias whose output is
   multiplied by ``exp(log_scale_factor * s)``, s a learned per-channel vector starting at 0 (the
@@ -35,7 +28,8 @@ class ZeroConv(nn.Module):
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
-    h = Conv(self.features, self.kernel_size, kernel_init=nn.initializers.zeros, impl=self.conv)(x)
+    h = conv.Conv(self.features, self.kernel_size, kernel_init=nn.initializers.zeros,
+                  impl=self.conv)(x)
     log_scale = self.param("log_scale", nn.initializers.zeros, (self.features,))
     return h * jnp.exp(self.log_scale_factor * log_scale)
 
@@ -76,8 +70,8 @@ class ConvNet(nn.Module):
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
-    h = nn.relu(Conv(self.features, 3, impl=self.conv)(x))
-    h = nn.relu(Conv(self.features, 1, impl=self.conv)(h))
+    h = nn.relu(conv.Conv(self.features, 3, impl=self.conv)(x))
+    h = nn.relu(conv.Conv(self.features, 1, impl=self.conv)(h))
     out = ZeroConv(x.shape[-1] * self.outputs_per_element, conv=self.conv)(h)
     return out.reshape(*x.shape, self.outputs_per_element)
 
@@ -93,7 +87,7 @@ class ResNet(nn.Module):
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
-    conv3x3 = lambda: Conv(self.features, 3, impl=self.conv)
+    conv3x3 = lambda: conv.Conv(self.features, 3, impl=self.conv)
     h = conv3x3()(x)
     for _ in range(self.num_blocks):
       residual = conv3x3()(nn.relu(h))
