@@ -11,6 +11,7 @@ import time
 
 import jax
 import numpy as np
+from jax.experimental.compilation_cache import compilation_cache as jax_cache
 import pytest
 
 from conftest import REPO, run_python, train_inspectable
@@ -223,3 +224,24 @@ def test_eval_pass_means_every_test_example_once_and_wants_one_value_each():
   run.eval_step_fn = lambda state, batch, rng: {"pair": flat(batch[key])[:, :2]}
   with pytest.raises(ValueError, match=r"metric 'pair' has shape \(2,\) per example; expected one"):
     run.eval_pass(state, jax.random.PRNGKey(1))
+
+
+def test_a_second_launch_loads_its_compiled_steps_from_the_persistent_cache(tmp_path,
+                                                                            monkeypatch):
+  monkeypatch.setenv("JAXGEN_COMPILATION_CACHE_DIR", str(tmp_path / "xla"))
+  previous = (jax.config.jax_compilation_cache_dir,
+              jax.config.jax_persistent_cache_min_compile_time_secs)
+  jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+  try:
+    rows = []
+    for name in ("first", "second"):  # a new Run each time: nothing is reused in memory
+      runner.train(small_config("train.num_steps=2", "log_every=2", "eval_every=100"),
+                   str(tmp_path / name))
+      rows.append(logging_lib.read_metrics(str(tmp_path / name))[0])
+  finally:
+    jax.config.update("jax_compilation_cache_dir", previous[0])
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", previous[1])
+    jax_cache.reset_cache()
+  assert os.listdir(tmp_path / "xla")  # the compiled steps, on disk
+  assert rows[0]["compile_cache_misses"] >= 1
+  assert rows[1]["compile_cache_hits"] > rows[0]["compile_cache_hits"]  # (counts per process)

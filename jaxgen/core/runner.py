@@ -31,6 +31,7 @@ import jaxgen
 from jaxgen import data as data_lib
 from jaxgen import registry
 from jaxgen.core import checkpoint as checkpoint_lib
+from jaxgen.core import compilation_cache
 from jaxgen.core import config as config_lib
 from jaxgen.core import evaluation
 from jaxgen.core import logging as logging_lib
@@ -419,8 +420,9 @@ class _Training:
     now = time.perf_counter()
     logged = self.interval.means()
     logged["steps_per_sec"] = self.interval.steps / max(now - self.last_log, 1e-9)
-    if step - self.interval.steps == self.start:
+    if step - self.interval.steps == self.start:  # the launch: its start-up and compilations
       logged["first_step_seconds"] = self.first_step_seconds
+      logged.update({f"compile_cache_{k}": float(v) for k, v in compilation_cache.counts().items()})
     self.writer.write(step, "train", logged)
     self.progress.set_postfix(loss=f"{logged['loss']:.4g}")
     self.status.loss = logged["loss"]
@@ -533,6 +535,7 @@ def train(config: ml_collections.ConfigDict, workdir: str) -> TrainState:
   SIGINT/SIGTERM stop it after the current step (initialisation and compilation included): the
   step reached is saved and ``TrainingInterrupted`` raised."""
   sharding.initialize_distributed(config.distributed)
+  compilation_cache.enable()
   check_workdir_version(workdir)
   check_same_run(workdir, config)
   with _stop_on_signals() as stop:
@@ -557,6 +560,7 @@ def restore(workdir: str, which: str = "latest", overrides: Sequence[str] = (),
   temperature or an evaluation sample count; the workdir's ``config.json`` is not touched.
   """
   config = load_workdir_config(workdir)
+  compilation_cache.enable()
   check_workdir_version(workdir)
   config_lib.apply_overrides(config, overrides)
   sharding.initialize_distributed(config.distributed)
