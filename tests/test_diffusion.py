@@ -355,6 +355,11 @@ def test_evaluate_step_adds_the_full_bound_and_evaluate_averages_the_pass():
       (30, {"sampler": "ddim", "num_steps": 10, "eta": 0.0}),
       (30, {"sampler": "ancestral", "num_steps": 50, "eta": None})]
   assert calls[0][0] != calls[1][0] and calls[1][0] == calls[2][0] == calls[3][0]
+  # The anomaly score: -log p(x) in nats, from the full bound where it was computed.
+  np.testing.assert_allclose(experiment.anomaly_score(results),
+                             results["bits_per_dim"] * 64 * math.log(2))
+  estimate = {"bound_estimate": np.array([2.0])}
+  np.testing.assert_allclose(without.anomaly_score(estimate), 2.0 * 64 * math.log(2))
 
 
 @pytest.mark.parametrize("compute_dtype", ["float32", "bfloat16"])
