@@ -36,6 +36,7 @@ class DatasetInfo:
   mode_centres: np.ndarray | None = None  # [K, 2] mixture means
   mode_std: float | None = None  # per-coordinate std of each mixture component
   entropy: float | None = None  # true differential entropy in nats
+  class_names: tuple | None = None  # what labels 0..num_classes-1 mean, where they are not digits
 
   def value_range(self, scale: str) -> tuple[float, float]:
     """The (low, high) of the images ``load(..., scale=scale)`` delivers."""

@@ -27,12 +27,18 @@ CARVED_VALIDATION = 5_000
 
 
 def _image_info(name: str, shape: tuple, num_levels: int, num_classes: int | None,
-                num_examples: dict) -> DatasetInfo:
+                num_examples: dict, class_names: tuple | None = None) -> DatasetInfo:
   if "validation" not in num_examples:
     num_examples = {"train": num_examples["train"] - CARVED_VALIDATION,
                     "validation": CARVED_VALIDATION, "test": num_examples["test"]}
   return DatasetInfo(name=name, kind="image", key="image", shape=shape, num_levels=num_levels,
-                     num_classes=num_classes, num_examples=num_examples)
+                     num_classes=num_classes, num_examples=num_examples, class_names=class_names)
+
+
+FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                         "Sneaker", "Bag", "Ankle boot")
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
+                   "truck")
 
 
 TFDS_DATASETS = {
@@ -40,8 +46,10 @@ TFDS_DATASETS = {
         _image_info("mnist", (28, 28, 1), 256, 10, {"train": 60_000, "test": 10_000}),
         _image_info("binarized_mnist", (28, 28, 1), 2, None,
                     {"train": 50_000, "validation": 10_000, "test": 10_000}),
-        _image_info("fashion_mnist", (28, 28, 1), 256, 10, {"train": 60_000, "test": 10_000}),
-        _image_info("cifar10", (32, 32, 3), 256, 10, {"train": 50_000, "test": 10_000}),
+        _image_info("fashion_mnist", (28, 28, 1), 256, 10, {"train": 60_000, "test": 10_000},
+                    FASHION_MNIST_CLASSES),
+        _image_info("cifar10", (32, 32, 3), 256, 10, {"train": 50_000, "test": 10_000},
+                    CIFAR10_CLASSES),
         _image_info("celeb_a", (64, 64, 3), 256, None,
                     {"train": 162_770, "validation": 19_867, "test": 19_962}),
         _image_info("svhn_cropped", (32, 32, 3), 256, 10, {"train": 73_257, "test": 26_032}),

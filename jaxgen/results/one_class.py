@@ -26,8 +26,8 @@ RESULT_FILE = "one_class.json"
 def one_class(config_path: str, root: str, classes: Optional[Sequence[int]] = None,
               overrides: Sequence[str] = ()) -> dict:
   """Trains and evaluates ``config_path`` once per class (see the module docstring); returns
-  ``{"config", "overrides", "per_class": {k: auroc}, "mean", "sd"}`` and writes it with the
-  table."""
+  ``{"config", "overrides", "per_class": {k: auroc}, "class_names": {k: name}, "mean", "sd"}``
+  (sd over the classes) and writes it with the table."""
   from jaxgen import data as data_lib
   from jaxgen.core import config as config_lib
   from jaxgen.core import runner  # Imported here: the command line starts without JAX.
@@ -54,7 +54,9 @@ def one_class(config_path: str, root: str, classes: Optional[Sequence[int]] = No
       raise ConfigError(f"family {config.family!r} scores no anomalies (Experiment.anomaly_score)")
     per_class[k] = metrics["anomaly_auroc"]
   values = np.array(list(per_class.values()))
+  names = data_lib.dataset_info(base.data.name).class_names
   result = {"config": config_path, "overrides": list(overrides), "per_class": per_class,
+            "class_names": {k: names[k] for k in classes} if names else {},
             "mean": float(values.mean()), "sd": float(values.std(ddof=1)) if len(values) > 1 else 0.0}
   os.makedirs(root, exist_ok=True)
   with open(os.path.join(root, RESULT_FILE), "w") as f:
@@ -66,7 +68,9 @@ def one_class(config_path: str, root: str, classes: Optional[Sequence[int]] = No
 
 def table(result: dict) -> str:
   """The per-class AUROCs and their mean (± sd over classes) as Markdown."""
-  rows = [[str(k), tables.format_number(auroc)] for k, auroc in result["per_class"].items()]
+  names = result.get("class_names", {})
+  rows = [[f"{k} ({names[k]})" if k in names else str(k), tables.format_number(auroc)]
+          for k, auroc in result["per_class"].items()]
   rows.append(["mean", f"{tables.format_number(result['mean'])} ± "
                        f"{tables.format_number(result['sd'])}"])
   return tables.markdown_table(["normal class", "AUROC"], rows)
