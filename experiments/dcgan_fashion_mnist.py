@@ -1,7 +1,8 @@
 """DCGAN on Fashion-MNIST 28x28 with Radford et al.'s hyper-parameters (as dcgan_mnist).
 
 G 100 -> 7x7x128 -> 14x14x64 -> 28x28x1, D its mirror, batch norm in both, Adam 2e-4
-(beta1 0.5), batch 64, 10,000 steps (~12 epochs), non-saturating loss.
+(beta1 0.5), batch 64, 10,000 steps (~12 epochs), non-saturating loss; 1.6 steps/s measured on
+2 CPU cores shared with two other runs.
 
 Launch:   jaxgen train --config experiments/dcgan_fashion_mnist.py --workdir runs/dcgan_fmnist
 Evaluate: jaxgen eval --workdir runs/dcgan_fmnist

@@ -1,7 +1,8 @@
 """Glow on Fashion-MNIST, multi-scale: 28x28x1 -> 14x14x4 -> 7x7x8, 8 steps per scale.
 
 Actnorm, LU 1x1 convolutions, affine couplings of width 128, learned priors; uniform
-dequantization; Adam 1e-3 cosine, batch 64, 20,000 steps (~23 epochs).
+dequantization; Adam 1e-3 cosine, batch 64, 8,000 steps (~9 epochs): 0.44 steps/s measured on
+2 CPU cores shared with two other runs.
 
 Launch:   jaxgen train --config experiments/glow_fashion_mnist.py --workdir runs/glow_fmnist
 Evaluate: jaxgen eval --workdir runs/glow_fmnist
@@ -22,7 +23,7 @@ def get_config(arg=None):
   config.eval.fid_extractor = "fashion_mnist"
   config.eval.batch_size = 500
   if arg != "smoke":
-    config.train.num_steps = 20_000
+    config.train.num_steps = 8000
     config.eval.num_image_samples = 10_000
     config.eval_every = 5000
     config.checkpoint_every = 2000
