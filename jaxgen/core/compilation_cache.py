@@ -5,9 +5,9 @@ them again.
 The directory is ``$JAXGEN_COMPILATION_CACHE_DIR``, else JAX's own setting
 (``$JAX_COMPILATION_CACHE_DIR``), else ``<$JAXGEN_CACHE_DIR or ~/.cache/jaxgen>/xla``; ``off``
 turns it off. Each launch's first train row in ``metrics.jsonl`` says how it went
-(``compile_cache_hits``, ``compile_cache_misses``, ``first_step_seconds``). JAX keys each entry on the program, the
-devices and the compiler's version, so an entry is used only where it is the same executable; a
-different machine or jaxlib just misses. JAX runs what the cache holds: keep the directory private
+(``compile_cache_hits``, ``compile_cache_misses``, ``first_step_seconds``). JAX keys each entry
+on the program, the devices and the compiler's version, so an entry is used only where it is the
+same executable; a different machine or jaxlib just misses. JAX runs what the cache holds: keep the directory private
 to its user (JAX's own warning). Programs that compile in under a second are not stored.
 """
 

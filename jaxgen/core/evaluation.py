@@ -273,10 +273,10 @@ def fid_against_reference(samples, dataset: str, split: str, extractor,
     if moments is None:
       raise DataError(f"eval.fid_reference_stats={reference_stats!r}: expected a .npz with "
                       f"arrays mu and sigma (pytorch-fid's format)")
-    statistics, _ = stream_statistics(array_batches(samples, batch_size), extractor)
-    if len(moments[0]) != extractor.feature_dim:
+    if len(moments[0]) != extractor.feature_dim:  # before the samples' features are computed
       raise DataError(f"{reference_stats!r}: expected statistics of {extractor.feature_dim} "
                       f"{extractor.name} features, got {len(moments[0])}")
+    statistics, _ = stream_statistics(array_batches(samples, batch_size), extractor)
     return {"fid": frechet_distance(statistics.mean, statistics.covariance, *moments),
             **made, "fid_num_samples": statistics.count,
             "fid_reference": f"{reference_stats} (sha256 {file_hash(reference_stats)})"}

@@ -18,7 +18,7 @@ import numpy as np
 
 from jaxgen.errors import ConfigError
 from jaxgen.results import tables
-from jaxgen.results.workdir import EVAL_FILE, read_json
+from jaxgen.results.workdir import eval_of_step
 
 RESULT_FILE = "one_class.json"
 
@@ -34,7 +34,8 @@ def one_class(config_path: str, root: str, classes: Optional[Sequence[int]] = No
 
   base = config_lib.load_config(config_path)
   config_lib.apply_overrides(base, overrides)
-  num_classes = data_lib.dataset_info(base.data.name).num_classes
+  info = data_lib.dataset_info(base.data.name)
+  num_classes = info.num_classes
   if not num_classes:
     raise ConfigError(f"one-class needs a labelled dataset; {base.data.name!r} has no labels")
   classes = list(range(num_classes)) if classes is None else list(classes)
@@ -42,19 +43,16 @@ def one_class(config_path: str, root: str, classes: Optional[Sequence[int]] = No
     raise ConfigError(f"--classes must be labels in 0..{num_classes - 1}, got {classes}")
   per_class = {}
   for k in classes:
-    config = config_lib.load_config(config_path)
-    config_lib.apply_overrides(config, overrides)
+    config = base.copy_and_resolve_references()
     config.data.exclude_labels = tuple(c for c in range(num_classes) if c != k)
     workdir = os.path.join(root, f"class_{k}")
     step = int(runner.train(config, workdir).step)
-    found = (read_json(workdir, EVAL_FILE)
-             if os.path.isfile(os.path.join(workdir, EVAL_FILE)) else {})
-    metrics = found if found.get("step") == step else runner.evaluate(workdir)
+    metrics = eval_of_step(workdir, step) or runner.evaluate(workdir)
     if "anomaly_auroc" not in metrics:
       raise ConfigError(f"family {config.family!r} scores no anomalies (Experiment.anomaly_score)")
     per_class[k] = metrics["anomaly_auroc"]
   values = np.array(list(per_class.values()))
-  names = data_lib.dataset_info(base.data.name).class_names
+  names = info.class_names
   result = {"config": config_path, "overrides": list(overrides), "per_class": per_class,
             "class_names": {k: names[k] for k in classes} if names else {},
             "mean": float(values.mean()), "sd": float(values.std(ddof=1)) if len(values) > 1 else 0.0}

@@ -28,7 +28,7 @@ import ml_collections
 
 from jaxgen.errors import ConfigError
 from jaxgen.results import tables
-from jaxgen.results.workdir import EVAL_FILE, REPRODUCE_FILE, read_json
+from jaxgen.results.workdir import EVAL_FILE, REPRODUCE_FILE, eval_of_step, read_json
 
 FIELDS = ("targets", "source", "paper", "protocol", "compute")
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -214,9 +214,8 @@ def reproduce(name: str, workdir: str, overrides: Sequence[str] = (),
     raise ConfigError(f"experiment {name!r} declares no config.reproduce targets; those that do: "
                       f"{', '.join(declared) or 'none'}")
   step = int(runner.train(config, workdir).step)
-  found = (read_json(workdir, EVAL_FILE)
-           if reuse_eval and os.path.isfile(os.path.join(workdir, EVAL_FILE)) else {})
-  if found.get("step") == step:
+  found = eval_of_step(workdir, step) if reuse_eval else None
+  if found is not None:
     record = result_record(reproduction, found, "reused")
   else:
     record = result_record(reproduction, runner.evaluate(workdir))

@@ -20,6 +20,14 @@ _WRITTEN_BY = {
 }
 
 
+def eval_of_step(workdir: str, step: int) -> dict | None:
+  """``workdir``'s ``eval.json`` when it was written for ``step`` (the trained step), else None."""
+  if not os.path.isfile(os.path.join(workdir, EVAL_FILE)):
+    return None
+  found = read_json(workdir, EVAL_FILE)
+  return found if found.get("step") == step else None
+
+
 def read_json(workdir: str, name: str) -> dict:
   """``workdir/name`` parsed; a missing or malformed file is a WorkdirError naming its writer."""
   path = os.path.join(workdir, name)
