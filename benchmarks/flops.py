@@ -57,7 +57,7 @@ def unet_forward_flops(batch: int, size: int, in_ch: int, out_ch: int, ch: int,
                        ch_mult: Sequence[int], num_res_blocks: int,
                        attn_resolutions: Sequence[int], padding_taps: bool = True) -> tuple[int, int]:
   """-> (forward FLOPs of jaxgen's ``UNet`` on [batch, size, size, in_ch], those of its first
-  convolution). Walks ``jaxgen/families/diffusion/unet.py``'s layers in the same order;
+  convolution). Walks ``jaxgen/nn/unet.py``'s layers in the same order;
   ``padding_taps``: count the taps on the convolutions' zero padding (``taps``)."""
   conv = lambda h, c_in, c_out, stride=1: conv_flops(batch, h, c_in, c_out, 3, stride, padding_taps)
   temb = 4 * ch

@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import pytest
 
 from benchmarks import flops
-from jaxgen.families.diffusion.unet import UNet
+from jaxgen.nn.unet import UNet
 
 
 def test_dense_and_conv_counts_are_what_xla_counts():

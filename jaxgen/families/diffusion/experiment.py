@@ -33,9 +33,9 @@ from jaxgen.core.optim import make_optimizer
 from jaxgen.registry import Registry
 from jaxgen.errors import ConfigError
 from jaxgen.families.diffusion import likelihood, losses, samplers
-from jaxgen.families.diffusion.mlp import MLPDenoiser
+from jaxgen.nn.mlp_denoiser import MLPDenoiser
 from jaxgen.families.diffusion.schedules import make_schedule
-from jaxgen.families.diffusion.unet import UNet
+from jaxgen.nn.unet import UNet
 
 NETWORKS = Registry("diffusion network")
 SAMPLERS = ("ancestral", "ddim")

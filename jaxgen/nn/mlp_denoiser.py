@@ -1,4 +1,4 @@
-"""An MLP denoiser for points (the 2-D toys): residual blocks conditioned on the timestep."""
+"""A time-conditioned residual MLP for points (the 2-D toys): a denoiser or a velocity field."""
 
 from typing import Any, Optional
 
@@ -6,7 +6,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxgen.families.diffusion.unet import ConditioningEmbedding
+from jaxgen.nn.unet import ConditioningEmbedding
 
 
 class ResidualMLPBlock(nn.Module):
