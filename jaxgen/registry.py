@@ -71,6 +71,7 @@ FAMILIES = {
     "flows": "jaxgen.families.flows.experiment",
     "pixelcnn": "jaxgen.families.pixelcnn.experiment",
     "diffusion": "jaxgen.families.diffusion.experiment",
+    "flow_matching": "jaxgen.families.flow_matching.experiment",
 }
 
 

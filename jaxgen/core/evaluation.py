@@ -42,10 +42,11 @@ PRECISION_RECALL_SAMPLES = 10_000
 def draw(sample_fn: Callable[[jax.Array, int], jax.Array], rng: jax.Array, num: int,
          chunk: int) -> np.ndarray:
   """``num`` samples of ``sample_fn(rng, chunk)`` on the host, drawn ``chunk`` at a time with keys
-  ``fold_in(rng, i)`` (every call has the same shape, so a jitted sampler compiles once)."""
-  parts = [np.asarray(sharding.to_host(sample_fn(jax.random.fold_in(rng, i), chunk)))
+  ``fold_in(rng, i)`` (every call has the same shape, so a jitted sampler compiles once). A
+  sampler that returns a pytree of [chunk, ...] arrays gives that pytree of [num, ...] arrays."""
+  parts = [sharding.to_host(sample_fn(jax.random.fold_in(rng, i), chunk))
            for i in range(math.ceil(num / chunk))]
-  return np.concatenate(parts)[:num]
+  return jax.tree.map(lambda *leaves: np.concatenate([np.asarray(a) for a in leaves])[:num], *parts)
 
 
 def chunk_labels(num: int, chunk: int, num_classes: int) -> np.ndarray:

@@ -1,0 +1,197 @@
+"""Flow matching: paths and targets against closed forms, the solvers' orders of accuracy and exact
+NFE counts, and the probability-flow likelihood, all on Gaussian data, whose probability flow is
+linear with a known solution (no network needed)."""
+
+import functools
+import math
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import pytest
+from scipy import stats
+
+from jaxgen.eval.ode_likelihood import normal_log_density, ode_log_likelihood
+from jaxgen.families.flow_matching import losses, samplers
+from jaxgen.families.flow_matching.paths import PATHS
+
+DATA_STD = 0.5  # the Gaussian data distribution N(0, DATA_STD^2 I)
+
+
+def path_config(**overrides):
+  c = ml_collections.ConfigDict(dict(name="ot", t_min=0.0, sigma_min=0.0, sigma_max=4.0,
+                                     beta_min=0.1, beta_max=20.0))
+  c.update(overrides)
+  return c
+
+
+PATH_CONFIGS = {"ot": path_config(), "vp": path_config(name="vp", t_min=1e-3),
+                "ve": path_config(name="ve", sigma_min=0.01)}
+
+
+def make_path(name):
+  return PATHS.get(name)(PATH_CONFIGS[name])
+
+
+def sample_config(**overrides):
+  c = ml_collections.ConfigDict(dict(max_noise_ratio=80.0, snr=0.16, rtol=1e-6, atol=1e-6,
+                                     max_steps=4096))
+  c.update(overrides)
+  return c
+
+
+def gaussian_denoiser(path, counter=None):
+  """The exact (x0_hat, eps_hat) = E[(x_0, eps) | x_t] for data N(0, DATA_STD^2 I): both linear in
+  x_t. ``counter`` (a list) counts the evaluations at run time."""
+
+  def denoise(x, t):
+    if counter is not None:
+      jax.debug.callback(lambda: counter.append(1))
+    alpha, sigma = (v.reshape(-1, *([1] * (x.ndim - 1))) for v in (path.alpha(t), path.sigma(t)))
+    variance = jnp.square(alpha * DATA_STD) + jnp.square(sigma)
+    return alpha * DATA_STD**2 / variance * x, sigma / variance * x
+
+  return denoise
+
+
+def marginal_std(path, t):
+  return math.sqrt(float(path.alpha(jnp.float32(t))) ** 2 * DATA_STD**2 + float(path.sigma(jnp.float32(t))) ** 2)
+
+
+@pytest.mark.parametrize("name", ["ot", "vp", "ve"])
+def test_path_derivatives_and_sde_match_closed_forms(name):
+  path = make_path(name)
+  t = jnp.linspace(0.05, 0.95, 7)
+  np.testing.assert_allclose(path.d_alpha(t), jax.vmap(jax.grad(path.alpha))(t), rtol=1e-5, atol=1e-6)
+  np.testing.assert_allclose(path.d_sigma(t), jax.vmap(jax.grad(path.sigma))(t), rtol=1e-5, atol=1e-6)
+  drift, diffusion_sq = path.drift_diffusion(t)
+  c = PATH_CONFIGS[name]
+  if name == "vp":  # Song et al. eq. 11: f = -beta(t) / 2, g^2 = beta(t)
+    beta = c.beta_min + t * (c.beta_max - c.beta_min)
+    np.testing.assert_allclose(drift, -beta / 2, rtol=1e-5)
+    np.testing.assert_allclose(diffusion_sq, beta, rtol=1e-4)
+    np.testing.assert_allclose(path.alpha(t) ** 2 + path.sigma(t) ** 2, 1.0, rtol=1e-6)
+  if name == "ve":  # eq. 9: f = 0, g^2 = d sigma^2 / dt = 2 sigma^2 log(sigma_max / sigma_min)
+    np.testing.assert_allclose(drift, 0.0)
+    np.testing.assert_allclose(diffusion_sq, 2 * path.sigma(t) ** 2 * math.log(c.sigma_max / c.sigma_min),
+                               rtol=1e-5)
+  ratios = path.noise_ratio(t)
+  np.testing.assert_allclose(path.t_of_noise_ratio(ratios), t, atol=1e-5)
+
+
+def test_ot_path_is_the_straight_line_and_its_target_is_eps_minus_x0():
+  path = make_path("ot")
+  x0, noise = jax.random.normal(jax.random.key(0), (2, 5, 3))
+  t = jnp.array([0.0, 0.25, 0.5, 0.75, 1.0])
+  np.testing.assert_allclose(path.sample(x0, t, noise), (1 - t[:, None]) * x0 + t[:, None] * noise,
+                             rtol=1e-6)
+  target = losses.PARAMETERISATIONS.get("velocity").target(path, x0, t, noise)
+  np.testing.assert_allclose(target, noise - x0, rtol=1e-6)
+  # rectified flow: one Euler step of the exact velocity maps noise to data along the line
+  np.testing.assert_allclose(noise - 1.0 * target, x0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["ot", "vp", "ve"])
+@pytest.mark.parametrize("parameterisation", ["velocity", "epsilon", "x0", "v"])
+def test_every_parameterisation_recovers_x0_and_eps(name, parameterisation):
+  path = make_path(name)
+  x0, noise = jax.random.normal(jax.random.key(1), (2, 4, 3))
+  t = jnp.array([0.1, 0.4, 0.6, 0.9])
+  param = losses.PARAMETERISATIONS.get(parameterisation)
+  x_t = path.sample(x0, t, noise)
+  x0_hat, eps_hat = param.denoised(path, x_t, t, param.target(path, x0, t, noise))
+  np.testing.assert_allclose(x0_hat, x0, atol=2e-4)
+  np.testing.assert_allclose(eps_hat, noise, atol=2e-4)
+  np.testing.assert_allclose(losses.ode_velocity(path, x0_hat, eps_hat, t),
+                             path.velocity(x0, t, noise), atol=2e-3)
+
+
+def solve(sampler, path_name, num_steps, counter=None, **config):
+  """Samples of ``sampler`` with the exact Gaussian denoiser from x_start, and the exact
+  solution of the probability flow there: x(t_min) = x_start std(t_min) / std(t0)."""
+  path, c = make_path(path_name), sample_config(**config)
+  t0 = float(samplers.initial_time(path, sampler, num_steps, c))
+  x_start = marginal_std(path, t0) * jax.random.normal(jax.random.key(2), (256, 2))
+  run = jax.jit(functools.partial(samplers.run, sampler, gaussian_denoiser(path, counter), path,
+                                  num_steps=num_steps, c=c))
+  x, nfe = run(x_start, jax.random.key(3))
+  exact = x_start * marginal_std(path, path.t_min) / marginal_std(path, t0)
+  return np.asarray(x), int(nfe), np.asarray(exact)
+
+
+@pytest.mark.parametrize("sampler,order", [("euler", 1), ("heun", 2), ("dpmpp_2m", 2)])
+@pytest.mark.parametrize("path_name", ["ot", "vp"])
+def test_ode_solvers_converge_at_their_order(sampler, order, path_name):
+  errors = []
+  for steps in (16, 32):
+    x, _, exact = solve(sampler, path_name, steps)
+    errors.append(np.max(np.abs(x - exact)))
+  observed = math.log2(errors[0] / errors[1])
+  assert order - 0.35 < observed < order + 0.6, (errors, observed)
+
+
+def test_dopri5_meets_its_tolerance():
+  x, nfe, exact = solve("dopri5", "ot", 0, rtol=1e-6, atol=1e-6)
+  np.testing.assert_allclose(x, exact, atol=1e-4)
+  assert nfe > 6
+
+
+@pytest.mark.parametrize("sampler,steps", [("euler", 3), ("heun", 4), ("dpmpp_2m", 5),
+                                           ("dopri5", 0), ("euler_maruyama", 6), ("pc", 3)])
+def test_nfe_counts_the_network_evaluations(sampler, steps):
+  counter = []
+  _, nfe, _ = solve(sampler, "vp", steps, counter=counter, rtol=1e-4, atol=1e-4)
+  assert nfe == len(counter)
+  if samplers.nfe(sampler, steps) is not None:
+    assert nfe == samplers.nfe(sampler, steps)
+
+
+@pytest.mark.parametrize("sampler", ["euler_maruyama", "pc"])
+def test_sde_samplers_reach_the_data_distribution(sampler):
+  path = make_path("vp")
+  c = sample_config()
+  x_start = jax.random.normal(jax.random.key(4), (4000, 2))
+  x, _ = jax.jit(functools.partial(samplers.run, sampler, gaussian_denoiser(path), path,
+                                   num_steps=200, c=c))(x_start, jax.random.key(5))
+  x = np.asarray(x).ravel()
+  assert abs(np.mean(x)) < 0.03
+  assert abs(np.std(x) - DATA_STD) < 0.03, np.std(x)
+
+
+@pytest.mark.parametrize("path_name", ["ot", "vp", "ve"])
+def test_ode_likelihood_of_gaussian_data_is_exact(path_name):
+  """The probability flow of the exact score carries N(0, std_1^2) back to the data's density."""
+  path = make_path(path_name)
+  velocity = samplers.probability_flow(gaussian_denoiser(path), path)
+  x = DATA_STD * jax.random.normal(jax.random.key(6), (64, 2))
+  prior_std = marginal_std(path, 1.0)
+  log_p, nfe = jax.jit(lambda x: ode_log_likelihood(
+      velocity, x, lambda y: normal_log_density(y, prior_std), path.t_min, 1.0, jax.random.key(0),
+      "exact", 1e-6, 1e-6))(x)
+  true = stats.norm(0, marginal_std(path, path.t_min)).logpdf(np.asarray(x)).sum(axis=1)
+  np.testing.assert_allclose(log_p, true, atol=2e-3)
+  assert nfe > 6
+
+
+def test_hutchinson_likelihood_is_unbiased():
+  """Data N(0, S) with a correlated S: the flow's Jacobian is not diagonal, so each Rademacher
+  probe errs, and their mean is the exact log-density."""
+  path = make_path("ot")
+  factor = np.random.default_rng(0).normal(size=(4, 4)) / 2
+  covariance = factor @ factor.T + 0.1 * np.eye(4)
+
+  def denoise(x, t):  # E[x_0 | x_t] = a S (a^2 S + s^2 I)^-1 x_t, E[eps | x_t] = s (...)^-1 x_t
+    alpha, sigma = path.alpha(t[0]), path.sigma(t[0])
+    inverse = jnp.linalg.inv(alpha**2 * covariance + sigma**2 * jnp.eye(4))
+    return x @ (alpha * covariance @ inverse).T, x @ (sigma * inverse).T
+
+  velocity = samplers.probability_flow(denoise, path)
+  point = np.random.default_rng(1).multivariate_normal(np.zeros(4), covariance)
+  x = jnp.broadcast_to(jnp.asarray(point, jnp.float32), (512, 4))
+  hutchinson = np.asarray(jax.jit(lambda: ode_log_likelihood(
+      velocity, x, normal_log_density, 0.0, 1.0, jax.random.key(8), "hutchinson", 1e-6, 1e-6)[0])())
+  true = stats.multivariate_normal(np.zeros(4), covariance).logpdf(point)
+  standard_error = hutchinson.std(ddof=1) / math.sqrt(len(hutchinson))
+  assert hutchinson.std() > 0.05  # the probes vary: each estimate errs
+  assert abs(hutchinson.mean() - true) < 4 * standard_error, (hutchinson.mean(), true, standard_error)
