@@ -136,6 +136,44 @@ def test_discretized_gaussian_is_a_distribution_over_the_levels():
                                np.maximum(edges[:, 1] - edges[:, 0], 1e-12), rtol=1e-4, atol=1e-7)
 
 
+def test_discretized_gaussian_interior_bins_are_exact_in_both_tails():
+  """Interior bins 4 to 7.5 standard deviations from the mean, where float32's Phi rounds to 1 (or
+  0): against SciPy's float64 survival function. 1/255 with mean 1/255 - 0.06 and scale 0.01 is
+  -18.405 nats (the plain CDF difference rounded it to the 1e-12 floor, -27.63)."""
+  rng = np.random.default_rng(0)
+  levels, half_width = 256, 1 / 255
+  x = (rng.integers(1, 255, 4000) / 255 * 2 - 1).astype(np.float32)
+  scale = rng.uniform(0.002, 0.02, 4000)
+  offset = rng.choice([-1, 1], 4000) * rng.uniform(4, 7.5, 4000) * scale
+  mean = (x - offset).astype(np.float32)
+  log_p = losses.discretized_gaussian_log_likelihood(jnp.asarray(x), jnp.asarray(mean),
+                                                     jnp.asarray(np.log(scale), jnp.float32), levels)
+  upper, lower = (x - mean + half_width) / scale, (x - mean - half_width) / scale
+  tails = np.where(lower > 0, stats.norm.sf(lower) - stats.norm.sf(upper),
+                   stats.norm.cdf(upper) - stats.norm.cdf(lower))
+  expected = np.log(np.maximum(tails, 1e-12))
+  np.testing.assert_allclose(log_p, expected, rtol=1e-4, atol=1e-4)
+  assert (expected > -27.6).sum() > 2000  # most of them above the floor
+  one = losses.discretized_gaussian_log_likelihood(jnp.float32(1 / 255), jnp.float32(1 / 255 - 0.06),
+                                                   jnp.log(jnp.float32(0.01)), levels)
+  np.testing.assert_allclose(one, -18.4047, atol=1e-3)
+
+
+@pytest.mark.parametrize("spacing,expected", [
+    ("leading", lambda T, S: np.arange(0, S) * (T // S)),
+    ("trailing", lambda T, S: np.round(np.arange(T, 0, -T / S))[::-1] - 1),
+    ("linspace", lambda T, S: np.linspace(0, T - 1, S).round())])
+def test_ddim_timestep_spacings_are_diffusers_definitions(spacing, expected):
+  """diffusers' DDIMScheduler.set_timesteps (steps_offset 0), ascending; T = 1000, S = 30 does not
+  divide: leading ends 957, 924 (S's floor(i T / S) would give 966)."""
+  for T, S in ((1000, 30), (1000, 50), (1000, 7), (50, 5), (1000, 1000)):
+    timesteps = samplers.ddim_timesteps(T, S, spacing)
+    np.testing.assert_array_equal(timesteps, expected(T, S).astype(np.int64))
+    assert len(np.unique(timesteps)) == S and timesteps.min() >= 0 and timesteps.max() <= T - 1
+  np.testing.assert_array_equal(samplers.ddim_timesteps(1000, 30, "leading")[-2:][::-1], [957, 924])
+  np.testing.assert_array_equal(samplers.ddim_timesteps(1000, 30, "trailing")[-3:][::-1], [999, 966, 932])
+
+
 @pytest.mark.parametrize("variance", ["small", "large"])
 def test_bound_terms_match_numpy_and_sum_to_the_bound(variance):
   """Every term of Ho et al.'s eq. 5 for a toy denoiser, the chunked scan against a float64

@@ -6,7 +6,8 @@ Config groups: ``diffusion`` (``schedule`` by name, T = ``num_timesteps``, ``par
 epsilon | x0 | v, ``variance`` small | large | learned), ``model`` (``unet`` or ``mlp``,
 ``class_conditional`` with ``label_dropout``), ``loss`` (``losses.LOSSES``: simple, vlb, hybrid;
 ``weighting``), ``sample`` (``sampler`` ancestral | ddim, ``num_steps``, ``eta``,
-``guidance_scale``, ``clip_denoised``).
+``guidance_scale``, ``clip_denoised``, ``timestep_spacing`` of DDIM's subsequence: leading |
+trailing | linspace as diffusers names them).
 
 ``evaluate_step`` adds to ``eval_step``'s values the full T-term bound on each test image
 (``bits_per_dim`` with its decoder and prior terms, with ``eval.bits_per_dim``); ``evaluate``
@@ -74,6 +75,8 @@ class DiffusionExperiment(Experiment):
     self.objective = losses.LOSSES.get(config.loss.name)
     self.num_classes = self.info.num_classes if config.model.class_conditional else None
     self.grid_columns = self.num_classes  # conditional grids show one class per column
+    # A workdir written before the field existed sampled with what is now "leading".
+    self.timestep_spacing = config.sample.get("timestep_spacing", "leading")
     self._check(config)
     out_channels = losses.output_channels(self.info.shape[-1], self.variance)
     network = NETWORKS.get(config.model.name)
@@ -103,6 +106,9 @@ class DiffusionExperiment(Experiment):
       raise ConfigError(f"model.class_conditional needs a labelled dataset; {self.info.name!r} "
                         "has no labels")
     s = config.sample
+    if self.timestep_spacing not in samplers.TIMESTEP_SPACINGS:
+      raise ConfigError(f"sample.timestep_spacing {self.timestep_spacing!r} is unknown; valid: "
+                        f"{', '.join(samplers.TIMESTEP_SPACINGS)}")
     if s.sampler not in SAMPLERS:
       raise ConfigError(f"sample.sampler {s.sampler!r} is unknown; valid: {', '.join(SAMPLERS)}")
     T = self.schedule.num_timesteps
@@ -223,7 +229,7 @@ class DiffusionExperiment(Experiment):
                              self.variance, clip)
     else:
       x = samplers.ddim(denoise, self.schedule, x_T, steps_key, self.parameterisation, self.variance,
-                        num_steps, eta, clip)
+                        num_steps, eta, clip, self.timestep_spacing)
     return jnp.clip(x, -1.0, 1.0) if self.images else x
 
   def anomaly_score(self, results: Dict[str, np.ndarray]) -> Optional[np.ndarray]:

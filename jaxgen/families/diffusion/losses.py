@@ -19,7 +19,7 @@ import flax
 import jax
 import jax.numpy as jnp
 import ml_collections
-from jax.scipy.special import log_ndtr, ndtr
+from jax.scipy.special import log_ndtr
 
 from jaxgen.registry import Registry
 from jaxgen.families.diffusion.schedules import NoiseSchedule, take
@@ -105,20 +105,37 @@ def normal_kl(mean1, log_var1, mean2, log_var2) -> jax.Array:
                 + jnp.square(mean1 - mean2) * jnp.exp(-log_var2))
 
 
+def log_normal_interval(lower: jax.Array, upper: jax.Array) -> jax.Array:
+  """log(Phi(upper) - Phi(lower)) for lower < upper, elementwise, stable in both tails: an
+  interval above 0 is computed from the upper tail Phi(-lower) - Phi(-upper), one below 0 from the
+  lower tail, each as log Phi(a) + log(1 - Phi(b) / Phi(a)) (float32's Phi rounds to 1 beyond
+  ~5.6 standard deviations, where ``ndtr(upper) - ndtr(lower)`` is 0)."""
+  flip = lower > 0  # by symmetry Phi(u) - Phi(l) = Phi(-l) - Phi(-u)
+  high = jnp.where(flip, -lower, upper)
+  low = jnp.where(flip, -upper, lower)
+  log_ratio = jnp.minimum(log_ndtr(low) - log_ndtr(high), -1e-30)  # log Phi(b) / Phi(a) < 0
+  # log(1 - e^r): expm1 near 0, log1p beyond -log 2 (Maechler 2012's log1mexp).
+  log1mexp = jnp.where(log_ratio > -math.log(2.0), jnp.log(-jnp.expm1(log_ratio)),
+                       jnp.log1p(-jnp.exp(log_ratio)))
+  return log_ndtr(high) + log1mexp
+
+
 def discretized_gaussian_log_likelihood(x: jax.Array, mean: jax.Array, log_scale: jax.Array,
                                         num_levels: int) -> jax.Array:
   """log P(x) per element of data on ``num_levels`` evenly spaced levels in [-1, 1] under
   N(mean, exp(log_scale)^2) discretized to bins of half-width 1 / (levels - 1), the edge bins open
   to -inf / +inf (Ho et al. eq. 13), probabilities clamped at 1e-12. Uses the exact normal CDF
-  (their code uses a tanh approximation)."""
+  (their code uses a tanh approximation), the interior bins from the nearer tail
+  (``log_normal_interval``)."""
   half_width = 1.0 / (num_levels - 1)
   inverse_scale = jnp.exp(-log_scale)
   upper = inverse_scale * (x - mean + half_width)
   lower = inverse_scale * (x - mean - half_width)
-  inner = jnp.log(jnp.maximum(ndtr(upper) - ndtr(lower), LOG_PROB_FLOOR))
+  floor = math.log(LOG_PROB_FLOOR)
+  inner = jnp.maximum(log_normal_interval(lower, upper), floor)
   # The CDF of the open edge bins in log space: 1 - Phi(lower) underflows in the far tail.
-  bottom = jnp.maximum(log_ndtr(upper), math.log(LOG_PROB_FLOOR))
-  top = jnp.maximum(log_ndtr(-lower), math.log(LOG_PROB_FLOOR))
+  bottom = jnp.maximum(log_ndtr(upper), floor)
+  top = jnp.maximum(log_ndtr(-lower), floor)
   return jnp.where(x < -1.0 + half_width, bottom, jnp.where(x > 1.0 - half_width, top, inner))
 
 

@@ -38,20 +38,32 @@ def ancestral(denoise: Denoiser, schedule: NoiseSchedule, x_T: jax.Array, rng: j
   return x
 
 
-def ddim_timesteps(num_timesteps: int, num_steps: int) -> np.ndarray:
-  """The subsequence tau of DDIM (Song et al. 2021, App. D.2, "linear"): S indices evenly spaced
-  from 0, floor(i T / S), ascending; every (T / S)-th index when S divides T. -> [S]."""
+TIMESTEP_SPACINGS = ("leading", "trailing", "linspace")
+
+
+def ddim_timesteps(num_timesteps: int, num_steps: int, spacing: str = "leading") -> np.ndarray:
+  """The S = ``num_steps`` indices of DDIM's subsequence tau, ascending, by diffusers' named
+  ``timestep_spacing``: ``leading`` i (T // S) (Song et al.'s App. D.2 "linear" when S divides T),
+  ``trailing`` round(T - i T / S) - 1 (Lin et al. 2024: it ends on the last index T - 1),
+  ``linspace`` round(linspace(0, T - 1, S)). -> [S] int."""
   if not 1 <= num_steps <= num_timesteps:
     raise ValueError(f"DDIM needs 1 <= num_steps <= T = {num_timesteps}, got {num_steps}")
-  return np.arange(num_steps) * num_timesteps // num_steps
+  if spacing == "leading":
+    return np.arange(num_steps) * (num_timesteps // num_steps)
+  if spacing == "trailing":
+    return np.round(np.arange(num_timesteps, 0, -num_timesteps / num_steps)).astype(np.int64)[::-1] - 1
+  if spacing == "linspace":
+    return np.round(np.linspace(0, num_timesteps - 1, num_steps)).astype(np.int64)
+  raise ValueError(f"timestep spacing must be one of {TIMESTEP_SPACINGS}, got {spacing!r}")
 
 
-def ddim_coefficients(schedule: NoiseSchedule, num_steps: int, eta: float) -> dict:
+def ddim_coefficients(schedule: NoiseSchedule, num_steps: int, eta: float,
+                      spacing: str = "leading") -> dict:
   """Per DDIM step, from the last to the first (float64 NumPy, stored float32): the index t, and
   alpha_bar_t, alpha_bar_prev (1 at the end), sigma_t = eta sqrt((1 - a_prev)/(1 - a_t))
   sqrt(1 - a_t / a_prev) (Song et al. eq. 16), and the weight sqrt(1 - a_prev - sigma_t^2) of the
   predicted noise in eq. 12."""
-  timesteps = ddim_timesteps(schedule.num_timesteps, num_steps)
+  timesteps = ddim_timesteps(schedule.num_timesteps, num_steps, spacing)
   alphas_cumprod = np.cumprod(1.0 - np.asarray(schedule.betas, np.float64))
   alpha = alphas_cumprod[timesteps]
   alpha_prev = np.append(1.0, alpha[:-1])
@@ -64,8 +76,8 @@ def ddim_coefficients(schedule: NoiseSchedule, num_steps: int, eta: float) -> di
 
 def ddim(denoise: Denoiser, schedule: NoiseSchedule, x_T: jax.Array, rng: jax.Array,
          parameterisation: str, variance: str, num_steps: int, eta: float = 0.0,
-         clip_x0: bool = True) -> jax.Array:
-  """DDIM (Song et al. 2021, eq. 12) over ``num_steps`` of the T timesteps:
+         clip_x0: bool = True, spacing: str = "leading") -> jax.Array:
+  """DDIM (Song et al. 2021, eq. 12) over ``num_steps`` of the T timesteps (``spacing``):
 
       x_prev = sqrt(a_prev) x0_hat + sqrt(1 - a_prev - sigma_t^2) eps_hat + sigma_t z,
 
@@ -73,7 +85,7 @@ def ddim(denoise: Denoiser, schedule: NoiseSchedule, x_T: jax.Array, rng: jax.Ar
   eps_hat is recomputed from the (clipped) x0_hat so the two stay consistent. A learned variance
   is ignored (DDIM fixes sigma_t). x_T: [B, ...] -> x_0 [B, ...]."""
   shape = x_T.shape
-  coefficients = ddim_coefficients(schedule, num_steps, eta)
+  coefficients = ddim_coefficients(schedule, num_steps, eta, spacing)
 
   def step(x, c):
     t_batch = jnp.full(shape[:1], c["t"])
