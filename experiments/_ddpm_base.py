@@ -72,6 +72,11 @@ def get_config(arg=None):
   config.eval.fid_vs_steps_samples = 1000  # samples per fid_vs_steps entry
   config.eval.bits_per_dim = True  # the T-term bound: T network passes per test image
   config.eval.bound_chunk = 100  # timesteps of the bound evaluated at once (divides T)
+  # the probability-flow ODE's bits/dim of dequantized test images (Song et al. 2021), tolerances
+  config.eval.ode_likelihood = False
+  config.eval.ode_t_min = 1e-5
+  config.eval.ode_rtol = 1e-5
+  config.eval.ode_atol = 1e-5
 
   config.log_every = 250
   config.eval_every = 1000

@@ -40,7 +40,8 @@ def get_config(arg=None):
 
   del config.eval.fid_vs_steps, config.eval.fid_vs_steps_etas
   del config.eval.fid_vs_steps_ancestral, config.eval.fid_vs_steps_samples
-  del config.eval.bits_per_dim, config.eval.bound_chunk
+  del config.eval.bits_per_dim, config.eval.bound_chunk, config.eval.ode_likelihood
+  del config.eval.ode_t_min, config.eval.ode_rtol, config.eval.ode_atol
   # (sampler, steps) rows of fid_vs_nfe; dopri5's steps are unused
   config.eval.fid_vs_nfe = (("euler", 10), ("euler", 50), ("heun", 5), ("heun", 10),
                             ("dpmpp_2m", 5), ("dpmpp_2m", 10), ("dpmpp_2m", 20), ("dopri5", 0))

@@ -469,3 +469,26 @@ def test_compute_dtype_errors_name_the_valid_choices():
   config_lib.apply_overrides(config, ["train.compute_dtype=bfloat16"])
   with pytest.raises(ConfigError, match="not supported by the 'vae' family"):
     runner.Run(config)
+
+
+@pytest.mark.parametrize("schedule_name", ["linear", "cosine"])
+def test_ode_likelihood_of_the_exact_epsilon_network_is_the_data_density(schedule_name):
+  """The DDPM in continuous time (log alpha_bar linear between the timesteps): with the exact
+  epsilon of Gaussian data N(0, 0.5^2), the probability flow returns the density at t_min."""
+  schedule = make_schedule(schedule_name, 1000)
+  coefficients, index_of = likelihood.continuous_alpha_sigma(schedule)
+  t_of_index = lambda index: (index[0] + 1.0) / schedule.num_timesteps
+
+  def exact_epsilon(x, index):
+    alpha, sigma, _, _ = coefficients(t_of_index(index))
+    return sigma / (alpha**2 * 0.25 + sigma**2) * x
+
+  np.testing.assert_allclose(t_of_index(jnp.array([index_of(0.3)])), 0.3, rtol=1e-6)
+  x = 0.5 * jax.random.normal(jax.random.key(0), (32, 2, 2, 1))
+  log_p, nfe = jax.jit(lambda x: likelihood.ode_log_likelihood(
+      exact_epsilon, schedule, "epsilon", "small", x, jax.random.key(1), 1e-5, 1e-6, 1e-6))(x)
+  _, sigma_min, _, _ = coefficients(1e-5)
+  true = stats.norm(0, math.sqrt(0.25 * (1 - sigma_min**2) + sigma_min**2)).logpdf(
+      np.asarray(x)).reshape(32, -1).sum(axis=1)
+  np.testing.assert_allclose(log_p, true, atol=2e-3)
+  assert nfe > 6

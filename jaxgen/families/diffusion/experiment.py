@@ -10,7 +10,8 @@ epsilon | x0 | v, ``variance`` small | large | learned), ``model`` (``unet`` or 
 trailing | linspace as diffusers names them).
 
 ``evaluate_step`` adds to ``eval_step``'s values the full T-term bound on each test image
-(``bits_per_dim`` with its decoder and prior terms, with ``eval.bits_per_dim``); ``evaluate``
+(``bits_per_dim`` with its decoder and prior terms, with ``eval.bits_per_dim``) and, with
+``eval.ode_likelihood``, the probability-flow ODE's ``ode_bits_per_dim``; ``evaluate``
 reports their means and, for images, the ``jaxgen.core.evaluation`` image metrics of the
 configured sampler and ``fid_ddim<N>_eta<e>`` for N in ``eval.fid_vs_steps`` and e in
 ``eval.fid_vs_steps_etas`` (and ``fid_ancestral<T>``); for points, mode coverage and MMD.
@@ -210,7 +211,25 @@ class DiffusionExperiment(Experiment):
                                      bound_key, self.num_levels, self.config.eval.bound_chunk)
       metrics.update(bits_per_dim=bound["total"], bits_per_dim_decoder=bound["terms"][:, 0],
                      bits_per_dim_prior=bound["prior"])
+    if self.images and self.config.eval.get("ode_likelihood", False):
+      metrics.update(self.ode_bits_per_dim(state, batch[self.key], jax.random.fold_in(bound_key, 1)))
     return metrics
+
+  def ode_bits_per_dim(self, state: TrainState, x0: jax.Array, rng: jax.Array) -> Dict[str, jax.Array]:
+    """``ode_bits_per_dim``: the probability-flow ODE's likelihood (``likelihood.ode_log_likelihood``)
+    of x0 dequantized uniformly within its level's bin of width 2 / (L - 1), plus log L-bins'
+    volume: an upper bound on the discrete bits/dim like ``bits_per_dim``; ``ode_nfe``."""
+    e = self.config.eval
+    noise_key, probe_key = jax.random.split(rng)
+    width = 2.0 / (self.num_levels - 1)
+    x = x0 + (jax.random.uniform(noise_key, x0.shape) - 0.5) * width
+    labels = jnp.full(x0.shape[:1], self.num_classes) if self.num_classes else None
+    log_p, nfe = likelihood.ode_log_likelihood(
+        lambda x_t, index: self.denoise(state.eval_params, x_t, index, labels), self.schedule,
+        self.parameterisation, self.variance, x, probe_key, e.ode_t_min, e.ode_rtol, e.ode_atol)
+    num_dims = math.prod(x0.shape[1:])
+    bits = -(log_p + num_dims * math.log(width)) / (num_dims * math.log(2.0))
+    return {"ode_bits_per_dim": bits, "ode_nfe": jnp.full(x0.shape[:1], nfe, jnp.float32)}
 
   def sample(self, state: TrainState, rng: jax.Array, num: int, *, sampler: Optional[str] = None,
              num_steps: Optional[int] = None, eta: Optional[float] = None) -> jax.Array:
