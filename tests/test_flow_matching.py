@@ -120,8 +120,8 @@ def solve(sampler, path_name, num_steps, counter=None, **config):
   return np.asarray(x), int(nfe), np.asarray(exact)
 
 
-@pytest.mark.parametrize("sampler,order", [("euler", 1), ("heun", 2), ("dpmpp_2m", 2)])
-@pytest.mark.parametrize("path_name", ["ot", "vp"])
+@pytest.mark.parametrize("sampler,order,path_name", [
+    ("euler", 1, "ot"), ("heun", 2, "ot"), ("dpmpp_2m", 2, "ot"), ("dpmpp_2m", 2, "vp")])
 def test_ode_solvers_converge_at_their_order(sampler, order, path_name):
   errors = []
   for steps in (16, 32):
@@ -131,20 +131,19 @@ def test_ode_solvers_converge_at_their_order(sampler, order, path_name):
   assert order - 0.35 < observed < order + 0.6, (errors, observed)
 
 
-def test_dopri5_meets_its_tolerance():
-  x, nfe, exact = solve("dopri5", "ot", 0, rtol=1e-6, atol=1e-6)
+def test_dopri5_meets_its_tolerance_and_counts_its_evaluations():
+  counter = []
+  x, nfe, exact = solve("dopri5", "ot", 0, counter=counter, rtol=1e-6, atol=1e-6)
   np.testing.assert_allclose(x, exact, atol=1e-4)
-  assert nfe > 6
+  assert nfe == len(counter) > 6
 
 
 @pytest.mark.parametrize("sampler,steps", [("euler", 3), ("heun", 4), ("dpmpp_2m", 5),
-                                           ("dopri5", 0), ("euler_maruyama", 6), ("pc", 3)])
+                                           ("euler_maruyama", 6), ("pc", 3)])
 def test_nfe_counts_the_network_evaluations(sampler, steps):
   counter = []
   _, nfe, _ = solve(sampler, "vp", steps, counter=counter, rtol=1e-4, atol=1e-4)
-  assert nfe == len(counter)
-  if samplers.nfe(sampler, steps) is not None:
-    assert nfe == samplers.nfe(sampler, steps)
+  assert nfe == len(counter) == samplers.nfe(sampler, steps)
 
 
 @pytest.mark.parametrize("sampler", ["euler_maruyama", "pc"])
@@ -159,7 +158,7 @@ def test_sde_samplers_reach_the_data_distribution(sampler):
   assert abs(np.std(x) - DATA_STD) < 0.03, np.std(x)
 
 
-@pytest.mark.parametrize("path_name", ["ot", "vp", "ve"])
+@pytest.mark.parametrize("path_name", ["ot", "vp"])
 def test_ode_likelihood_of_gaussian_data_is_exact(path_name):
   """The probability flow of the exact score carries N(0, std_1^2) back to the data's density."""
   path = make_path(path_name)
@@ -195,3 +194,17 @@ def test_hutchinson_likelihood_is_unbiased():
   standard_error = hutchinson.std(ddof=1) / math.sqrt(len(hutchinson))
   assert hutchinson.std() > 0.05  # the probes vary: each estimate errs
   assert abs(hutchinson.mean() - true) < 4 * standard_error, (hutchinson.mean(), true, standard_error)
+
+
+def test_guidance_mixes_conditional_and_unconditional_predictions_in_one_call():
+  calls = []
+
+  def network(x, t, labels):
+    calls.append(x.shape[0])
+    return x * (labels[:, None] + 1.0) + t[:, None]
+
+  x, t, labels = jnp.ones((3, 2)), jnp.full((3,), 0.5), jnp.array([0, 1, 2])
+  guided = samplers.guided(network, labels, null_label=10, scale=2.0)(x, t)
+  expected = 3.0 * network(x, t, labels) - 2.0 * network(x, t, jnp.full((3,), 10))
+  np.testing.assert_allclose(guided, expected, rtol=1e-6)
+  assert calls[0] == 6  # the doubled batch, one network call
