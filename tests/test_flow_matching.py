@@ -4,6 +4,8 @@ linear with a known solution (no network needed)."""
 
 import functools
 import math
+import os
+import re
 
 import jax
 import jax.numpy as jnp
@@ -12,6 +14,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from conftest import EXPERIMENTS
 from jaxgen.eval.ode_likelihood import normal_log_density, ode_log_likelihood
 from jaxgen.families.flow_matching import losses, samplers
 from jaxgen.families.flow_matching.paths import PATHS
@@ -208,3 +211,21 @@ def test_guidance_mixes_conditional_and_unconditional_predictions_in_one_call():
   expected = 3.0 * network(x, t, labels) - 2.0 * network(x, t, jnp.full((3,), 10))
   np.testing.assert_allclose(guided, expected, rtol=1e-6)
   assert calls[0] == 6  # the doubled batch, one network call
+
+
+def test_config_errors_name_the_fix():
+  from jaxgen import registry
+  from jaxgen.core import config as config_lib
+  from jaxgen.errors import ConfigError
+
+  cases = {"parameterisation=epsilon": "at t = 1 (use 'velocity')",
+           "parameterisation=x0": "at t = 0 (use 'velocity', or raise path.t_min)",
+           "sample.sampler=pc": "use an ODE sampler",
+           "path.name=vp": "needs path.t_min > 0",
+           "data.dequantize=False": "data.dequantize=True",
+           "sample.guidance_scale=1.0": "class_conditional=True"}
+  for override, message in cases.items():
+    config = config_lib.load_config(os.path.join(EXPERIMENTS, "flow_matching_digits.py") + ":smoke")
+    config_lib.apply_overrides(config, [override])
+    with pytest.raises(ConfigError, match=re.escape(message)):
+      registry.make_experiment(config)

@@ -106,14 +106,12 @@ class FlowMatchingExperiment(Experiment):
                           "(euler, heun, dpmpp_2m, dopri5) or the vp / ve path")
       if spec.nfe is not None and steps < 1:
         raise ConfigError(f"sampler {sampler!r} takes at least 1 step, got {steps}")
-    # The parameterisation gives (x0_hat, eps_hat) where its 2x2 system is regular.
-    a, b = self.parameterisation.coefficients(self.path, jnp.array([self.path.t_min, 1.0]))
-    determinant = self.path.alpha(jnp.array([self.path.t_min, 1.0])) * b - \
-        self.path.sigma(jnp.array([self.path.t_min, 1.0])) * a
-    if np.any(np.abs(np.asarray(determinant)) < 1e-6):
-      raise ConfigError(f"parameterisation {config.parameterisation!r} cannot be inverted on the "
-                        f"{config.path.name!r} path at t = {self.path.t_min} or 1 (use 'velocity', or "
-                        "raise path.t_min)")
+    ends = np.asarray([self.path.t_min, 1.0])
+    singular = np.abs(np.asarray(self.parameterisation.determinant(self.path, jnp.asarray(ends)))) < 1e-6
+    if singular.any():
+      raise ConfigError(f"parameterisation {config.parameterisation!r} does not determine x_0 and eps "
+                        f"on the {config.path.name!r} path at t = {ends[singular][0]:g} (use 'velocity'"
+                        f"{', or raise path.t_min' if singular[0] else ''})")
     if self.images and (config.data.scale != "-1_1" or not config.data.dequantize):
       raise ConfigError("flow matching models images uniformly dequantized in [-1, 1]: set "
                         "data.scale='-1_1' and data.dequantize=True")

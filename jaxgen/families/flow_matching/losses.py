@@ -38,13 +38,19 @@ class Parameterisation:
     a, b = self.coefficients(path, t)
     return expand(a, x0) * x0 + expand(b, x0) * noise
 
+  def determinant(self, path: GaussianPath, t: jax.Array) -> jax.Array:
+    """alpha b - sigma a of the 2x2 system (x_t, prediction) = M (x_0, eps): [B]; where it
+    vanishes the prediction does not determine x_0 and eps."""
+    a, b = self.coefficients(path, t)
+    return path.alpha(t) * b - path.sigma(t) * a
+
   def denoised(self, path: GaussianPath, x_t: jax.Array, t: jax.Array,
                prediction: jax.Array) -> tuple[jax.Array, jax.Array]:
     """(x0_hat, eps_hat) from x_t = alpha x0 + sigma eps and prediction = a x0 + b eps, [B, ...]
-    each: Cramer's rule on the 2x2 system (determinant alpha b - sigma a, nonzero on the path)."""
+    each, by Cramer's rule."""
     a, b = (expand(c, x_t) for c in self.coefficients(path, t))
     alpha, sigma = expand(path.alpha(t), x_t), expand(path.sigma(t), x_t)
-    determinant = alpha * b - sigma * a
+    determinant = expand(self.determinant(path, t), x_t)
     return (b * x_t - sigma * prediction) / determinant, (alpha * prediction - a * x_t) / determinant
 
 
