@@ -1,14 +1,16 @@
 """Conditional flow matching (Lipman et al. 2023) on the ring of 8 Gaussians, the residual MLP.
 
 The optimal-transport path, velocity target; its log-likelihood by the probability-flow ODE
-(exact divergence), beside nsf_ring8's spline flow (kl_gap 0.012).
+(exact divergence), beside nsf_ring8's spline flow (kl_gap 0.012). Samples by Dormand-Prince.
 
 Launch:   jaxgen train --config experiments/flow_matching_ring8.py --workdir runs/fm_ring8
 Evaluate: jaxgen eval --workdir runs/fm_ring8
-Expected: filled in from the measured run.
+Expected (seed 0, 10,000 steps, 11 min on 2 busy CPU cores; evaluation ~25 min): kl_gap 0.011
+nats on the 10,000 test points (278 NFE), 8/8 modes, high_quality_frac 0.97 (2,500 samples).
 """
 
 import _flow_matching_base
+from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
@@ -35,4 +37,8 @@ def get_config(arg=None):
   config.log_every = 500
   config.eval_every = 2500
   config.checkpoint_every = 2500
+  reproduce(config, ('kl_gap <= 0.3', 'modes_captured == 8', 'high_quality_frac >= 0.90'),
+            source='issue #32 floor: the ODE likelihood within 0.3 nats of the true entropy',
+            protocol='10,000 test points (exact divergence, Dormand-Prince 1e-5); 2,500 samples',
+            compute='about 35 min on 2 busy CPU cores')
   return config
