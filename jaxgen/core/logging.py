@@ -150,3 +150,23 @@ def save_scatter(points: np.ndarray, path: str, reference: Optional[np.ndarray] 
   os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
   figure.savefig(path)
   plt.close(figure)
+
+
+def save_curves(path: str, curves: dict, xlabel: str, ylabel: str) -> None:
+  """Writes a PNG of ``curves`` {label: [(x, y), ...]} against a logarithmic x axis; a curve of
+  one point is drawn as a square marker."""
+  import matplotlib
+  matplotlib.use("Agg")
+  import matplotlib.pyplot as plt
+
+  figure, axes = plt.subplots(figsize=(5, 3.5))
+  for label, points in curves.items():
+    if points:
+      axes.plot(*zip(*sorted(points)), "o-" if len(points) > 1 else "s", label=label)
+  axes.set_xscale("log")
+  axes.set_xlabel(xlabel)
+  axes.set_ylabel(ylabel)
+  axes.legend()
+  figure.tight_layout()
+  figure.savefig(path, dpi=100)
+  plt.close(figure)

@@ -30,6 +30,7 @@ import ml_collections
 import numpy as np
 
 from jaxgen.core import evaluation, precision
+from jaxgen.core import logging as logging_lib
 from jaxgen.core.experiment import Experiment, Sampler, TrainState, init_train_state
 from jaxgen.core.optim import make_optimizer
 from jaxgen.registry import Registry
@@ -327,24 +328,12 @@ class DiffusionExperiment(Experiment):
               for name, steps, eta, fid in rows]
     with open(os.path.join(workdir, f"{FID_VS_STEPS}.md"), "w") as f:
       f.write("\n".join(lines) + "\n")
-    import matplotlib  # Imported here: only reports need it.
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    figure, axes = plt.subplots(figsize=(5, 3.5))
-    for eta in e.fid_vs_steps_etas:
-      points = [(steps, fid) for name, steps, row_eta, fid in rows if name == "ddim" and row_eta == eta]
-      if points:
-        axes.plot(*zip(*points), "o-", label=f"DDIM, eta={eta:g}")
-    points = [(steps, fid) for name, steps, _, fid in rows if name == "ancestral"]
-    if points:
-      axes.plot(*zip(*points), "s", label="ancestral")
-    axes.set_xscale("log")
-    axes.set_xlabel("sampling steps")
-    axes.set_ylabel(f"FID ({e.fid_extractor} features)")
-    axes.legend()
-    figure.tight_layout()
-    figure.savefig(os.path.join(workdir, f"{FID_VS_STEPS}.png"), dpi=100)
-    plt.close(figure)
+    curves = {f"DDIM, eta={eta:g}": [(steps, fid) for name, steps, row_eta, fid in rows
+                                     if name == "ddim" and row_eta == eta]
+              for eta in e.fid_vs_steps_etas}
+    curves["ancestral"] = [(steps, fid) for name, steps, _, fid in rows if name == "ancestral"]
+    logging_lib.save_curves(os.path.join(workdir, f"{FID_VS_STEPS}.png"), curves, "sampling steps",
+                            f"FID ({e.fid_extractor} features)")
 
 
 def fid_vs_steps_key(sampler: str, steps: int, eta: Optional[float]) -> str:

@@ -28,6 +28,7 @@ import numpy as np
 
 from jaxgen import eval as eval_lib
 from jaxgen.core import evaluation, precision
+from jaxgen.core import logging as logging_lib
 from jaxgen.core.experiment import Experiment, Sampler, TrainState, init_train_state
 from jaxgen.core.optim import make_optimizer
 from jaxgen.errors import ConfigError
@@ -291,20 +292,10 @@ class FlowMatchingExperiment(Experiment):
     lines += [f"| {name} | {steps} | {nfe:g} | {fid:.3f} |" for name, steps, nfe, fid in rows]
     with open(os.path.join(workdir, f"{FID_VS_NFE}.md"), "w") as f:
       f.write("\n".join(lines) + "\n")
-    import matplotlib  # Imported here: only reports need it.
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    figure, axes = plt.subplots(figsize=(5, 3.5))
-    for name in dict.fromkeys(row[0] for row in rows):
-      points = sorted((nfe, fid) for row_name, _, nfe, fid in rows if row_name == name)
-      axes.plot(*zip(*points), "o-", label=name)
-    axes.set_xscale("log")
-    axes.set_xlabel("network evaluations (NFE)")
-    axes.set_ylabel(f"FID ({e.fid_extractor} features)")
-    axes.legend()
-    figure.tight_layout()
-    figure.savefig(os.path.join(workdir, f"{FID_VS_NFE}.png"), dpi=100)
-    plt.close(figure)
+    curves = {name: [(nfe, fid) for row_name, _, nfe, fid in rows if row_name == name]
+              for name in dict.fromkeys(row[0] for row in rows)}
+    logging_lib.save_curves(os.path.join(workdir, f"{FID_VS_NFE}.png"), curves,
+                            "network evaluations (NFE)", f"FID ({e.fid_extractor} features)")
 
 
 def make_experiment(config: ml_collections.ConfigDict) -> FlowMatchingExperiment:
