@@ -49,6 +49,18 @@ def draw(sample_fn: Callable[[jax.Array, int], jax.Array], rng: jax.Array, num: 
   return jax.tree.map(lambda *leaves: np.concatenate([np.asarray(a) for a in leaves])[:num], *parts)
 
 
+def drawn_image_metrics(samples: np.ndarray, dataset: str, eval_config,
+                        value_range: tuple[float, float],
+                        num_classes: Optional[int] = None) -> Dict[str, float]:
+  """``image_sample_metrics`` of samples in ``value_range`` from the runner's sampler (``draw``,
+  ``eval_config.batch_size`` at a time), whose conditioning labels, with ``num_classes``, cycle
+  0, ..., K-1 within each call (``chunk_labels``)."""
+  labels = chunk_labels(len(samples), eval_config.batch_size, num_classes) if num_classes else None
+  low, high = value_range
+  images = np.clip((samples - low) / (high - low), 0.0, 1.0)
+  return image_sample_metrics(images, dataset, eval_config, labels)
+
+
 def chunk_labels(num: int, chunk: int, num_classes: int) -> np.ndarray:
   """The conditioning labels of ``num`` samples drawn ``chunk`` at a time (``draw``, the runner's
   sampler) by a ``sample`` whose labels cycle 0, 1, ..., K-1 within each call: [num] int."""

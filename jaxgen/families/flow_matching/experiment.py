@@ -266,11 +266,9 @@ class FlowMatchingExperiment(Experiment):
     return metrics
 
   def image_metrics(self, samples: np.ndarray) -> Dict[str, float]:
-    labels = None
-    if self.num_classes:
-      labels = evaluation.chunk_labels(len(samples), self.config.eval.batch_size, self.num_classes)
-    return evaluation.image_sample_metrics((samples + 1.0) / 2.0, self.config.data.name,
-                                           self.config.eval, labels)
+    """Sample metrics of the runner's samples in [-1, 1] (labels cycling through the classes)."""
+    return evaluation.drawn_image_metrics(samples, self.config.data.name, self.config.eval,
+                                          (-1.0, 1.0), self.num_classes)
 
   def report(self, metrics: Dict[str, float], workdir: str) -> None:
     """FID against NFE: ``fid_vs_nfe.json``, ``.md`` (a table) and ``.png`` (FID against NFE, one

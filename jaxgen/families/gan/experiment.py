@@ -310,13 +310,9 @@ class GanExperiment(Experiment):
                if name != "label"}
     if not e.fid_extractor:
       return metrics
-    samples = sampler(rng, e.num_image_samples)
-    # ``sample`` cycles the classes within each of the sampler's eval.batch_size chunks.
-    labels = (evaluation.chunk_labels(len(samples), e.batch_size, self.num_classes)
-              if self.num_classes else None)
-    low, high = self.info.value_range(self.config.data.scale)
-    images = np.clip((samples - low) / (high - low), 0.0, 1.0)
-    metrics.update(evaluation.image_sample_metrics(images, self.config.data.name, e, labels))
+    metrics.update(evaluation.drawn_image_metrics(
+        sampler(rng, e.num_image_samples), self.config.data.name, e,
+        self.info.value_range(self.config.data.scale), self.num_classes))
     return metrics
 
 

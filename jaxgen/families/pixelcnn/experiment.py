@@ -235,14 +235,11 @@ class PixelCNNExperiment(Experiment):
     metrics["num_test_examples"] = len(results["nll"])
     e = self.config.eval
     if e.fid_extractor:
-      samples = sampler(rng, e.num_image_samples)
-      labels = None
-      if self.num_classes and not self.config.model.label_mixture:  # each chunk cycles the labels
-        labels = evaluation.chunk_labels(len(samples), e.batch_size, self.num_classes)
-      low, high = self.value_range
-      images = np.clip((samples - low) / (high - low), 0.0, 1.0)
-      metrics.update(evaluation.image_sample_metrics(images, self.config.data.name, e,
-                                                     labels))
+      # Sampled with given labels unless the model is the mixture over them.
+      given_labels = self.num_classes if not self.config.model.label_mixture else None
+      metrics.update(evaluation.drawn_image_metrics(
+          sampler(rng, e.num_image_samples), self.config.data.name, e, self.value_range,
+          given_labels))
     return metrics
 
 

@@ -277,9 +277,8 @@ class VAEExperiment(Experiment):
     against the ``eval.fid_reference`` train split, in the features of ``eval.fid_extractor``.
     Samples are mapped to [0, 1] as the extractors expect."""
     e = self.config.eval
-    low, high = self.value_range
-    images = np.clip((sampler(rng, e.num_image_samples) - low) / (high - low), 0.0, 1.0)
-    return evaluation.image_sample_metrics(images, e.fid_reference, e)
+    return evaluation.drawn_image_metrics(sampler(rng, e.num_image_samples), e.fid_reference, e,
+                                          self.value_range)
 
   def _ppca_loglik(self) -> float:
     """Held-out log-likelihood of the maximum-likelihood probabilistic PCA with q =
