@@ -38,6 +38,13 @@ def timestep_embedding(t: jax.Array, dim: int, max_period: float = 10_000.0) -> 
   return jnp.pad(embedding, ((0, 0), (0, dim % 2)))
 
 
+def drop_labels(rng: jax.Array, labels: jax.Array, probability: float, null_label: int) -> jax.Array:
+  """Each label replaced by ``null_label`` (``ConditioningEmbedding``'s extra class) with
+  ``probability``: classifier-free guidance training (Ho & Salimans 2022, Alg. 1). labels: [B]."""
+  dropped = jax.random.bernoulli(rng, probability, labels.shape)
+  return jnp.where(dropped, null_label, labels)
+
+
 class ConditioningEmbedding(nn.Module):
   """Timestep (and label) -> the [B, 4 ch] vector every residual block sees."""
   ch: int

@@ -38,7 +38,7 @@ from jaxgen.errors import ConfigError
 from jaxgen.families.diffusion import likelihood, losses, samplers
 from jaxgen.nn.mlp_denoiser import MLPDenoiser
 from jaxgen.families.diffusion.schedules import make_schedule
-from jaxgen.nn.unet import UNet
+from jaxgen.nn.unet import UNet, drop_labels
 
 NETWORKS = Registry("diffusion network")
 SAMPLERS = ("ancestral", "ddim")
@@ -165,8 +165,7 @@ class DiffusionExperiment(Experiment):
     noise = jax.random.normal(noise_key, x0.shape)
     labels = None
     if self.num_classes:
-      dropped = jax.random.bernoulli(label_key, label_dropout, x0.shape[:1])
-      labels = jnp.where(dropped, self.num_classes, batch["label"])
+      labels = drop_labels(label_key, batch["label"], label_dropout, self.num_classes)
     return x0, t, noise, self.schedule.q_sample(x0, t, noise), labels
 
   # -- the Experiment protocol -----------------------------------------------------------------

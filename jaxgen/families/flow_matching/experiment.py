@@ -36,7 +36,7 @@ from jaxgen.eval.ode_likelihood import normal_log_density, ode_log_likelihood
 from jaxgen.families.flow_matching import losses, samplers
 from jaxgen.families.flow_matching.paths import PATHS
 from jaxgen.nn.mlp_denoiser import MLPDenoiser
-from jaxgen.nn.unet import UNet
+from jaxgen.nn.unet import UNet, drop_labels
 from jaxgen.registry import Registry
 
 NETWORKS = Registry("flow matching network")
@@ -154,8 +154,7 @@ class FlowMatchingExperiment(Experiment):
     noise = jax.random.normal(noise_key, x0.shape)
     labels = None
     if self.num_classes:
-      dropped = jax.random.bernoulli(label_key, label_dropout, x0.shape[:1])
-      labels = jnp.where(dropped, self.num_classes, batch["label"])
+      labels = drop_labels(label_key, batch["label"], label_dropout, self.num_classes)
     return x0, t, noise, self.path.sample(x0, t, noise), labels
 
   def sample_labels(self, num: int) -> Optional[jax.Array]:
