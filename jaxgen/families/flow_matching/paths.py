@@ -59,10 +59,6 @@ class GaussianPath:
     """x_t for x0, noise [B, ...] and t [B]."""
     return expand(self.alpha(t), x0) * x0 + expand(self.sigma(t), x0) * noise
 
-  def velocity(self, x0: jax.Array, t: jax.Array, noise: jax.Array) -> jax.Array:
-    """The conditional velocity d x_t / dt = alpha'_t x_0 + sigma'_t eps, [B, ...]."""
-    return expand(self.d_alpha(t), x0) * x0 + expand(self.d_sigma(t), x0) * noise
-
   def drift_diffusion(self, t: jax.Array) -> tuple[jax.Array, jax.Array]:
     """(f_t, g_t^2) of the forward SDE dx = f x dt + g dW."""
     drift = self.d_alpha(t) / self.alpha(t)
