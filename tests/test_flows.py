@@ -52,6 +52,11 @@ def perturbed(variables, scale=0.2, seed=1):
   return {**variables, "params": jax.tree.unflatten(tree, moved)}
 
 
+def initialised(module, x, method, seed=0):
+  """``module.init`` compiled once: eager, a flow's init compiles each of its hundreds of ops."""
+  return jax.jit(lambda x: module.init(jax.random.PRNGKey(seed), x, method=method))(x)
+
+
 def data(shape, batch=2, seed=0):
   """Inputs in (0.05, 0.95): valid for the logit transform, generic for the others."""
   return jax.random.uniform(jax.random.PRNGKey(seed), (batch, *shape), minval=0.05, maxval=0.95)
@@ -106,7 +111,7 @@ def test_bijector_inverts_exactly_and_its_log_det_is_the_jacobians(name):
   make, shape = BIJECTORS[name]
   bijector = make()
   x = data(shape)
-  variables = bijector.init(jax.random.PRNGKey(0), x, method=bijector.forward)
+  variables = initialised(bijector, x, bijector.forward)
   if "params" in variables:
     variables = perturbed(variables)
   check_bijection(lambda v: bijector.apply(variables, v, method=bijector.forward),
@@ -139,7 +144,7 @@ def test_whole_flow_inverts_exactly_and_its_log_det_is_the_jacobians(name):
   config, shape = FLOWS[name]
   flow = build_flow(config, shape)
   x = data(shape)
-  variables = perturbed(flow.init(jax.random.PRNGKey(0), x, method=flow.log_prob), scale=0.05)
+  variables = perturbed(initialised(flow, x, flow.log_prob), scale=0.05)
   encode = lambda v: flow.apply(variables, v, method=flow.encode)
   check_bijection(encode, lambda z: flow.apply(variables, z, method=lambda m, z: m.bijector.inverse(z)), x)
   assert encode(x)[0].shape == x.shape  # the multi-scale code has the data's shape
@@ -152,8 +157,8 @@ def test_whole_flow_inverts_exactly_and_its_log_det_is_the_jacobians(name):
 def test_flow_density_integrates_to_one_and_is_the_change_of_variables(config):
   """exp(log p) of a perturbed 2-D flow on a fine grid sums to 1; log p = log N(f(x)) + log_det."""
   flow = build_flow(config, (2,))
-  variables = perturbed(flow.init(jax.random.PRNGKey(0), jax.random.normal(jax.random.PRNGKey(1), (64, 2)),
-                                  method=flow.log_prob), scale=0.1)
+  variables = perturbed(initialised(flow, jax.random.normal(jax.random.PRNGKey(1), (64, 2)),
+                                    flow.log_prob), scale=0.1)
   step = 0.02
   axis = jnp.arange(-8.0, 8.0, step) + step / 2
   grid = jnp.stack(jnp.meshgrid(axis, axis), -1).reshape(-1, 2)
@@ -219,12 +224,19 @@ def test_spline_coupling_starts_as_the_identity_and_checks_its_fields():
 
 def test_sampling_at_temperature_decodes_scaled_base_draws():
   flow = build_flow(flow_config("glow"), IMAGE)
-  variables = perturbed(flow.init(jax.random.PRNGKey(0), data(IMAGE, 8), method=flow.log_prob), 0.05)
+  variables = perturbed(initialised(flow, data(IMAGE, 8), flow.log_prob), 0.05)
   rng = jax.random.PRNGKey(3)
-  samples = flow.apply(variables, rng, 5, 0.7, method=flow.sample)
-  z = 0.7 * base_sample(rng, (5, *IMAGE), "normal")
-  np.testing.assert_allclose(samples, flow.apply(variables, z, method=flow.decode), atol=1e-6)
-  np.testing.assert_allclose(flow.apply(variables, samples, method=flow.encode)[0], z, atol=1e-4)
+
+  @jax.jit
+  def sample_decode_encode(rng):
+    samples = flow.apply(variables, rng, 5, 0.7, method=flow.sample)
+    z = 0.7 * base_sample(rng, (5, *IMAGE), "normal")
+    return (samples, z, flow.apply(variables, z, method=flow.decode),
+            flow.apply(variables, samples, method=flow.encode)[0])
+
+  samples, z, decoded, encoded = sample_decode_encode(rng)
+  np.testing.assert_allclose(samples, decoded, atol=1e-6)
+  np.testing.assert_allclose(encoded, z, atol=1e-4)
 
 
 def test_masks_and_squeeze_follow_their_definitions():
@@ -319,7 +331,7 @@ def tiny_glow_experiment(*overrides):
   """A tiny Glow on digits and its state, every parameter moved off its initialisation."""
   from jaxgen.families.flows.experiment import FlowExperiment
   experiment = FlowExperiment(load_config("glow_digits", *TINY_GLOW, *overrides))
-  state = experiment.init(jax.random.PRNGKey(0), {"image": data((8, 8, 1), 16)})
+  state = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": data((8, 8, 1), 16)})
   moved = perturbed({"params": state.params["flow"]}, scale=0.05)["params"]
   return experiment, state.replace(params={"flow": moved})
 
@@ -330,20 +342,24 @@ def test_experiment_loss_is_the_change_of_variables_in_bits_and_samples_decode_s
   experiment, state = tiny_glow_experiment("sample.temperature=0.7")
   flow, variables = experiment.flow, {"params": state.params["flow"], **state.model_state}
   x = data((8, 8, 1), 4, seed=2)
-  loss, terms = experiment.loss(state.params, state.model_state, {"image": x},
-                                jax.random.PRNGKey(1), 0)
-  z, log_det = flow.apply(variables, x, method=flow.encode)
+  loss, terms = jax.jit(experiment.loss)(state.params, state.model_state, {"image": x},
+                                         jax.random.PRNGKey(1), 0)
+  z, log_det = jax.jit(lambda x: flow.apply(variables, x, method=flow.encode))(x)
   log_p = -0.5 * jnp.sum(z.reshape(4, -1) ** 2 + math.log(2 * math.pi), axis=1) + log_det
   np.testing.assert_allclose(loss, (-log_p + 64 * math.log(17)) / (64 * math.log(2)), rtol=1e-5)
   np.testing.assert_allclose(terms["log_prob_base"] + terms["log_det"], log_p, rtol=1e-5)
 
   rng = jax.random.PRNGKey(3)
-  samples = experiment.sample(state, rng, 5, temperature=0.5)
-  z = 0.5 * base_sample(rng, (5, 8, 8, 1), "normal")
-  decoded = flow.apply(variables, z, method=flow.decode)
+
+  @jax.jit
+  def samples_and_decoded(rng):
+    z = 0.5 * base_sample(rng, (5, 8, 8, 1), "normal")
+    return (experiment.sample(state, rng, 5, temperature=0.5), flow.apply(variables, z, method=flow.decode),
+            experiment.sample(state, rng, 5), experiment.sample(state, rng, 5, temperature=0.7))
+
+  samples, decoded, at_default, at_07 = samples_and_decoded(rng)
   np.testing.assert_allclose(samples, np.clip(decoded, 0.0, 1.0), atol=1e-6)
-  np.testing.assert_array_equal(experiment.sample(state, rng, 5),
-                                experiment.sample(state, rng, 5, temperature=0.7))
+  np.testing.assert_array_equal(at_default, at_07)
 
 
 def test_prepare_keeps_held_out_images_and_the_grid_interpolates_between_their_codes():
@@ -354,13 +370,14 @@ def test_prepare_keeps_held_out_images_and_the_grid_interpolates_between_their_c
   asked = []
   experiment.prepare(lambda split, num: asked.append((split, num)) or {"image": images})
   assert asked == [("validation", 256)]
-  grid = experiment.sample_grid(state, jax.random.PRNGKey(5))
+  grid, samples = jax.jit(lambda rng: (experiment.sample_grid(state, rng),
+                                       experiment.sample(state, rng, 20, temperature=0.5)))(
+                                           jax.random.PRNGKey(5))
   assert grid.shape == (2 * 20 + 4 * 10, 8, 8, 1) and experiment.grid_columns == 10
   interpolations = np.asarray(grid[40:]).reshape(4, 10, 8, 8, 1)
   np.testing.assert_allclose(interpolations[:, 0], images[:4], atol=1e-4)
   np.testing.assert_allclose(interpolations[:, -1], images[10:14], atol=1e-4)
-  np.testing.assert_allclose(grid[:20], experiment.sample(state, jax.random.PRNGKey(5), 20,
-                                                          temperature=0.5), atol=1e-6)
+  np.testing.assert_allclose(grid[:20], samples, atol=1e-6)
 
 
 class RecordingSampler:

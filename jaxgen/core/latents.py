@@ -49,3 +49,13 @@ def interpolate(z_a: jax.Array, z_b: jax.Array, num_steps: int, method: str = "l
   if method not in INTERPOLATIONS:
     raise UnknownNameError(f"unknown interpolation {method!r}; valid: {', '.join(INTERPOLATIONS)}")
   return INTERPOLATIONS[method](z_a, z_b, jnp.linspace(0.0, 1.0, num_steps))
+
+
+def paths(codes_a: jax.Array, codes_b: jax.Array, num_steps: int, method: str = "linear") -> jax.Array:
+  """``interpolate`` for P pairs at once, so a grid decodes all its paths in one call.
+
+  codes_a, codes_b: [P, *code] -> [P * num_steps, *code], pair i's path in rows i * num_steps...
+  """
+  flat = jax.vmap(lambda a, b: interpolate(a, b, num_steps, method))(
+      codes_a.reshape(codes_a.shape[0], -1), codes_b.reshape(codes_b.shape[0], -1))
+  return flat.reshape(-1, *codes_a.shape[1:])

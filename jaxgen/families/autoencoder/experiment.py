@@ -70,9 +70,10 @@ class AutoencoderExperiment(Experiment):
     return self.activation(logits)
 
   def interpolate(self, params, x_a: jax.Array, x_b: jax.Array, num_steps: int) -> jax.Array:
-    """Decodes ``(1 - t) f(x_a) + t f(x_b)`` for t evenly in [0, 1]. x_a, x_b: [*shape]."""
-    z = self.encode(params, jnp.stack([x_a, x_b]))
-    path = latents.interpolate(z[0], z[1], num_steps, "linear")
+    """Decodes ``(1 - t) f(x_a[i]) + t f(x_b[i])`` for t evenly in [0, 1].
+    x_a, x_b: [P, *shape] -> [P * num_steps, *shape], pair by pair."""
+    z = self.encode(params, jnp.concatenate([x_a, x_b]))
+    path = latents.paths(z[:len(x_a)], z[len(x_a):], num_steps, "linear")
     return self.activation(self.model.apply({"params": params}, path, method=self.model.decode))
 
   def objective(self, params, x: jax.Array, rng: jax.Array) -> tuple[jax.Array, Dict[str, jax.Array]]:
@@ -138,9 +139,8 @@ class AutoencoderExperiment(Experiment):
       originals = corrupt(originals, rng, c.noise, c.noise_level)
       rows.append(originals)
     rows.append(self.reconstruct(params, originals))
-    for pair in range(4):
-      rows.append(self.interpolate(params, self.held_out[pair], self.held_out[GRID_COLUMNS + pair],
-                                   GRID_COLUMNS))
+    rows.append(self.interpolate(params, self.held_out[:4], self.held_out[GRID_COLUMNS:GRID_COLUMNS + 4],
+                                 GRID_COLUMNS))
     return jnp.concatenate(rows)
 
   def grid_rows(self):

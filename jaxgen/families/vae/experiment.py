@@ -125,10 +125,10 @@ class VAEExperiment(Experiment):
 
   def interpolate(self, params, x_a: jax.Array, x_b: jax.Array, num_steps: int,
                   method: str = "linear") -> jax.Array:
-    """Decoder means along a path between the posterior means of x_a and x_b (``linear`` or
-    ``spherical``, jaxgen.core.latents). x_a, x_b: [*shape] -> [num_steps, *shape]."""
-    mean, _ = self.encode(params, jnp.stack([x_a, x_b]))
-    return self.decode_mean(params, latents.interpolate(mean[0], mean[1], num_steps, method))
+    """Decoder means along paths between the posterior means of x_a[i] and x_b[i] (``linear``
+    or ``spherical``, jaxgen.core.latents). x_a, x_b: [P, *shape] -> [P * num_steps, *shape]."""
+    mean, _ = self.encode(params, jnp.concatenate([x_a, x_b]))
+    return self.decode_mean(params, latents.paths(mean[:len(x_a)], mean[len(x_a):], num_steps, method))
 
   def terms(self, params, x: jax.Array, rng: jax.Array, num_samples: int) -> losses.Terms:
     """The Monte Carlo terms of ``num_samples`` reparameterized z_s ~ q(z|x). x: [B, *shape]."""
@@ -187,9 +187,8 @@ class VAEExperiment(Experiment):
     rows = [self.sample(state, sample_key, 2 * GRID_COLUMNS), originals,
             self.reconstruct(params, originals)]
     for method in ("linear", "spherical"):
-      for pair in range(2):
-        rows.append(self.interpolate(params, self.held_out[pair], self.held_out[GRID_COLUMNS + pair],
-                                     GRID_COLUMNS, method))
+      rows.append(self.interpolate(params, self.held_out[:2], self.held_out[GRID_COLUMNS:GRID_COLUMNS + 2],
+                                   GRID_COLUMNS, method))
     c = self.config.sample
     if c.noise:
       corrupted = jnp.clip(corrupt(originals, corrupt_key, c.noise, c.noise_level),
