@@ -364,6 +364,20 @@ def test_lerp_and_slerp_paths():
     latents.interpolate(z_a, z_b, 3, "cubic")
 
 
+def test_paths_interpolate_each_pair_and_pair_ends_fill_a_small_split():
+  codes = np.asarray(jax.random.normal(jax.random.PRNGKey(0), (5, 2, 3)))
+  starts, ends = latents.pair_ends(codes, 3, 2)
+  np.testing.assert_array_equal(starts, codes[:3])
+  np.testing.assert_array_equal(ends, codes[[2, 3, 4]])
+  np.testing.assert_array_equal(latents.pair_ends(codes, 3, 3)[1], codes[[3, 4, 4]])  # the last, again
+  for method in ("linear", "spherical"):
+    rows = latents.paths(starts, ends, 4, method)
+    assert rows.shape == (12, 2, 3)
+    for i in range(3):
+      one = latents.interpolate(starts[i].ravel(), ends[i].ravel(), 4, method).reshape(4, 2, 3)
+      np.testing.assert_allclose(rows[4 * i:4 * i + 4], one, rtol=1e-6)
+
+
 # -- the experiment on the runner -----------------------------------------------------------------
 
 def test_train_step_compiles_exactly_once(tmp_path):

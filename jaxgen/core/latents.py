@@ -59,3 +59,12 @@ def paths(codes_a: jax.Array, codes_b: jax.Array, num_steps: int, method: str = 
   flat = jax.vmap(lambda a, b: interpolate(a, b, num_steps, method))(
       codes_a.reshape(codes_a.shape[0], -1), codes_b.reshape(codes_b.shape[0], -1))
   return flat.reshape(-1, *codes_a.shape[1:])
+
+
+def pair_ends(examples: jax.Array, num_pairs: int, offset: int) -> tuple[jax.Array, jax.Array]:
+  """(examples[i], examples[offset + i]) for i < num_pairs, the ends of a grid's paths; indices
+  past the last example take the last one, so a split smaller than the grid still fills it.
+  examples: [N, ...] -> [num_pairs, ...] twice."""
+  index = jnp.arange(num_pairs)
+  return (jnp.take(examples, index, axis=0, mode="clip"),
+          jnp.take(examples, offset + index, axis=0, mode="clip"))

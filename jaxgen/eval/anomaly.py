@@ -1,7 +1,5 @@
 """Anomaly-detection AUROC from per-example anomaly scores."""
 
-from scipy.stats import rankdata
-
 from jaxgen.errors import DataError
 from jaxgen.eval.checks import as_binary_labels, as_vector
 
@@ -26,5 +24,8 @@ def anomaly_auroc(scores, labels) -> float:
   if num_anomalies == 0 or num_normal == 0:
     raise DataError(f"labels: expected both anomalies (1) and normal examples (0), got "
                     f"{num_anomalies} and {num_normal}")
+  # Imported here: scipy.stats costs every jaxgen process ~1 s of start-up (it pulls in
+  # scipy.optimize, .interpolate, ...), and only this metric needs it.
+  from scipy.stats import rankdata
   rank_sum = rankdata(scores)[anomalous].sum()
   return float((rank_sum - num_anomalies * (num_anomalies + 1) / 2) / (num_anomalies * num_normal))

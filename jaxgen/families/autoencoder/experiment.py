@@ -139,7 +139,7 @@ class AutoencoderExperiment(Experiment):
       originals = corrupt(originals, rng, c.noise, c.noise_level)
       rows.append(originals)
     rows.append(self.reconstruct(params, originals))
-    rows.append(self.interpolate(params, self.held_out[:4], self.held_out[GRID_COLUMNS:GRID_COLUMNS + 4],
+    rows.append(self.interpolate(params, *latents.pair_ends(self.held_out, 4, GRID_COLUMNS),
                                  GRID_COLUMNS))
     return jnp.concatenate(rows)
 

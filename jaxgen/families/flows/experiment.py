@@ -197,8 +197,8 @@ class FlowExperiment(Experiment):
                         self.flow.base)
     rows = [t * noise for t in self.config.eval.temperatures]
     rows.append(self.interpolation_codes(
-        state.eval_params, state.model_state, self.held_out[:GRID_INTERPOLATIONS],
-        self.held_out[GRID_COLUMNS:GRID_COLUMNS + GRID_INTERPOLATIONS], GRID_COLUMNS))
+        state.eval_params, state.model_state,
+        *latents.pair_ends(self.held_out, GRID_INTERPOLATIONS, GRID_COLUMNS), GRID_COLUMNS))
     return self.decode(state.eval_params, state.model_state, jnp.concatenate(rows))
 
   def grid_rows(self):

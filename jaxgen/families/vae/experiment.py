@@ -187,7 +187,7 @@ class VAEExperiment(Experiment):
     rows = [self.sample(state, sample_key, 2 * GRID_COLUMNS), originals,
             self.reconstruct(params, originals)]
     for method in ("linear", "spherical"):
-      rows.append(self.interpolate(params, self.held_out[:2], self.held_out[GRID_COLUMNS:GRID_COLUMNS + 2],
+      rows.append(self.interpolate(params, *latents.pair_ends(self.held_out, 2, GRID_COLUMNS),
                                    GRID_COLUMNS, method))
     c = self.config.sample
     if c.noise:
