@@ -56,6 +56,10 @@ def test_per_example_keeps_the_real_examples_in_order_with_their_extras():
   assert values["double"].dtype == np.float64 and len(values["noise"]) == 10
   for i, key in enumerate(keys):
     np.testing.assert_array_equal(key, jax.random.fold_in(rng, i))
+  keys.clear()  # a limit of 6: the first 6 values, and no call after the batch that reaches them
+  limited = samples.per_example(fn, batches, rng, extras=("label",), limit=6)
+  np.testing.assert_array_equal(limited["double"], 2 * data[:6])
+  assert len(limited["noise"]) == 6 and len(keys) == 2
   with pytest.raises(ValueError, match=r"metric 'mean' has shape \(\); expected one row per "
                                        r"example, \[4, ...\]"):
     samples.per_example(lambda batch, key: {"mean": jnp.mean(batch["x"])}, batches, rng)

@@ -209,6 +209,7 @@ def test_a_workdir_of_another_format_is_a_one_line_error_naming_both(tmp_path, c
     ("keep_checkpoints=0", "'keep_checkpoints' must be an int > 0, got 0"),
     ("optimizer.learning_rate=-0.1", "'optimizer.learning_rate' must be a number > 0, got -0.1"),
     ("eval.batch_size=-4", "'eval.batch_size' must be an int > 0, got -4"),
+    ("eval.num_examples=-1", "'eval.num_examples' must be an int >= 0 (0: the whole split), got -1"),
     ("data.scale='0_255'", "scale"),
     ("data.binarize='fixed'", "binarize"),  # Conflicts with dequantize=True below.
 ])

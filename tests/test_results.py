@@ -46,11 +46,11 @@ def get_config(arg=None):
   config.loss.contractive_weight = 0.0
   smoke(config)
   config.reproduce = ml_collections.ConfigDict()
-  config.reproduce.targets = ("recon_mse <= 1.0", "num_test_examples == 300",
+  config.reproduce.targets = ("recon_mse <= 1.0", "num_test_examples == 128",
                               "anomaly_auroc ~= 0.5 +- 0.5", "recon_mse >= 0")
   config.reproduce.source = "jaxgen baseline"
   config.reproduce.paper = ""
-  config.reproduce.protocol = "300 test digits"
+  config.reproduce.protocol = "the first 128 test digits (smoke)"
   config.reproduce.compute = "seconds on a CPU"
   return config
 '''
@@ -172,7 +172,7 @@ def test_reproduce_list_shows_only_configs_with_targets(tmp_path, capsys):
   assert cli.main(["reproduce", "--list", "--dir", str(tmp_path)]) == 0
   lines = capsys.readouterr().out.splitlines()
   assert lines[0] == "| experiment | targets | source | compute |"
-  assert lines[2:] == ["| `ae_tiny` | recon_mse <= 1.0; num_test_examples == 300; "
+  assert lines[2:] == ["| `ae_tiny` | recon_mse <= 1.0; num_test_examples == 128; "
                        "anomaly_auroc ~= 0.5 +- 0.5; recon_mse >= 0 | jaxgen baseline | "
                        "seconds on a CPU |"]
   (tmp_path / "broken.py").write_text(REPRODUCIBLE_CONFIG.replace('"recon_mse >= 0"', '"recon_mse > 0"'))
@@ -215,11 +215,11 @@ def test_reproduce_trains_evaluates_checks_and_reuses_its_workdir(tmp_path, caps
     metrics = json.load(f)
   assert metrics["step"] == 4 and record["step"] == 4 and record["pass"] is True
   assert [(t["metric"], t["value"]) for t in record["targets"]] == [
-      ("recon_mse", metrics["recon_mse"]), ("num_test_examples", 300),
+      ("recon_mse", metrics["recon_mse"]), ("num_test_examples", 128),
       ("anomaly_auroc", metrics["anomaly_auroc"]), ("recon_mse", metrics["recon_mse"])]
   assert (record["source"], record["paper"], record["protocol"]) == ("jaxgen baseline", "",
-                                                                     "300 test digits")
-  assert "| `ae_tiny` | 4 | num_test_examples | 300 | == 300 |  | pass |" in out.splitlines()
+                                                                     "the first 128 test digits (smoke)")
+  assert "| `ae_tiny` | 4 | num_test_examples | 128 | == 128 |  | pass |" in out.splitlines()
   assert "all targets met" in out
   trained = open(os.path.join(workdir, "metrics.jsonl")).read()
 
@@ -261,7 +261,7 @@ def test_reproduce_offline_runs_every_experiment_on_embedded_data_and_writes_the
   printed = capsys.readouterr().out
   assert sorted(os.listdir(root)) == ["ae_tiny"]
   table = out.read_text()
-  assert table in printed and "| `ae_tiny` | 12 | num_test_examples | 300 | == 300 |  | pass |" in table
+  assert table in printed and "| `ae_tiny` | 12 | num_test_examples | 128 | == 128 |  | pass |" in table
   assert "ae_mnist" not in table
 
 

@@ -93,6 +93,7 @@ def base_config() -> ml_collections.ConfigDict:
 
   config.eval = ml_collections.ConfigDict()
   config.eval.batch_size = 256
+  config.eval.num_examples = 0  # the eval pass reads the split's first N examples; 0: all of them
   config.eval.num_samples = 64  # sample grid size at each eval.
   config.eval.early_stopping_metric = ""  # an eval_step metric; "" disables early stopping.
   config.eval.early_stopping_mode = "min"
@@ -264,6 +265,7 @@ def smoke(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
   config.train.num_steps = 12
   config.train.batch_size = 32
   config.eval.batch_size = 64
+  config.eval.num_examples = 128
   config.eval.num_samples = 16
   config.log_every = 4
   config.eval_every = 6

@@ -68,12 +68,16 @@ def chunk_labels(num: int, chunk: int, num_classes: int) -> np.ndarray:
 
 
 def per_example(fn: Callable[[dict, jax.Array], Dict[str, jax.Array]], batches: Iterable[dict],
-                rng: jax.Array, extras: Sequence[str] = ()) -> Dict[str, np.ndarray]:
+                rng: jax.Array, extras: Sequence[str] = (), limit: int = 0) -> Dict[str, np.ndarray]:
   """``fn(batch, fold_in(rng, i))``'s per-example values ``{name: [B, ...]}`` over the batches, with
   the batch fields ``extras`` (e.g. ``label``), on the host as float64 arrays [N, ...] of the real
-  examples (the padding that ``batch["mask"]`` marks dropped), in the batches' order."""
+  examples (the padding that ``batch["mask"]`` marks dropped), in the batches' order. ``limit``
+  > 0: the first ``limit`` examples only, and no batch after the one that reaches them."""
   columns: Dict[str, list] = {}
+  count = 0
   for i, batch in enumerate(batches):
+    if limit and count >= limit:
+      break
     values = fn(batch, jax.random.fold_in(rng, i))
     for name, value in values.items():
       if value.shape[:1] != batch["mask"].shape:
@@ -84,7 +88,8 @@ def per_example(fn: Callable[[dict, jax.Array], Dict[str, jax.Array]], batches: 
     keep = np.asarray(host.pop("mask")) > 0
     for name, value in host.items():
       columns.setdefault(name, []).append(np.asarray(value, np.float64)[keep])
-  return {name: np.concatenate(parts) for name, parts in columns.items()}
+    count += int(keep.sum())
+  return {name: np.concatenate(parts)[:limit or None] for name, parts in columns.items()}
 
 
 def class_coverage(predicted: np.ndarray, num_classes: int) -> Dict[str, float]:

@@ -77,6 +77,10 @@ class Run:
       raise ConfigError(f"split {eval_split!r} is not one of {config.data.name!r}'s: "
                         f"{', '.join(self.info.num_examples)}")
     self.eval_split = eval_split
+    limit = config.eval.get("num_examples", 0)  # absent from the configs of older workdirs
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+      raise ConfigError(f"config field 'eval.num_examples' must be an int >= 0 (0: the whole "
+                        f"split), got {limit!r}")
     self.experiment: Experiment = registry.make_experiment(config)
     self.experiment.eval_split = eval_split
     precision.check(config, self.experiment)
@@ -131,10 +135,12 @@ class Run:
     return self.init_fn(init_key, example)
 
   def split_pass(self, step_fn: Callable, state: TrainState, rng: jax.Array) -> Dict[str, np.ndarray]:
-    """``step_fn``'s per-example values over the whole ``eval_split``, with the labels where there
-    are any: {name: float64 [N, ...]} on the host, the padding of the last batch left out."""
+    """``step_fn``'s per-example values over ``eval_split`` (its first ``eval.num_examples``; 0:
+    all), with the labels where there are any: {name: float64 [N, ...]} on the host, the padding
+    of the last batch left out."""
     return evaluation.per_example(lambda batch, key: step_fn(state, batch, key),
-                                  self.eval_batches(), rng, extras=("label",))
+                                  self.eval_batches(), rng, extras=("label",),
+                                  limit=self.config.eval.get("num_examples", 0))
 
   def eval_pass(self, state: TrainState, rng: jax.Array) -> Dict[str, float]:
     """Means of ``eval_step``'s per-example metrics over the whole ``eval_split`` (float64)."""
@@ -597,10 +603,12 @@ def evaluate(workdir: str, which: str = "latest", overrides: Sequence[str] = (),
   metrics = dict(run.experiment.evaluate(state, results, run.sampler(state), sample_key))
   exclude_labels = tuple(run.config.data.exclude_labels)
   scores = run.experiment.anomaly_score(results)
-  codelengths = (evaluation.split_png_bits(run.config.data.name, split)
+  codelengths = (evaluation.split_png_bits(run.config.data.name, split)[:len(scores)]
                  if scores is not None and exclude_labels and run.experiment.anomaly_score_is_nll
                  and run.info.kind == "image" else None)
   metrics.update(evaluation.anomaly_metrics(scores, results, exclude_labels, codelengths))
+  if run.config.eval.get("num_examples", 0):  # a part of the split: say how much
+    metrics["eval_examples"] = len(next(iter(results.values())))
   metrics["step"] = int(state.step)
   if sharding.is_main_process():
     with open(os.path.join(workdir, eval_file(split)), "w") as f:
