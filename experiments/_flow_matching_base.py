@@ -37,6 +37,11 @@ def get_config(arg=None):
   config.sample.rtol = 1e-5  # dopri5
   config.sample.atol = 1e-5
   config.sample.max_steps = 4096
+  config.sample.with_noise = False  # `jaxgen sample` also writes each draw's z: reflow's pairs
+
+  config.reflow = ml_collections.ConfigDict()
+  config.reflow.pairs = ""  # an .npz of (noise, samples) to train on instead of (data, fresh noise)
+  config.reflow.time_grid = 0  # k > 0: distil for k Euler steps, t in {1/k, ..., 1}
 
   del config.eval.fid_vs_steps, config.eval.fid_vs_steps_etas
   del config.eval.fid_vs_steps_ancestral, config.eval.fid_vs_steps_samples

@@ -52,8 +52,14 @@ def mock_records(max_value, num=128):
   return as_data_source
 
 
-def data_context(config):
-  """tfds.testing.mock_data for configs on TFDS datasets, else nothing."""
+def data_context(config, tmp_path):
+  """tfds.testing.mock_data for configs on TFDS datasets, else nothing. A config that trains on
+  another run's reflow pairs gets a stand-in file of random pairs of the data's shape."""
+  if config.get("reflow") and config.reflow.pairs:
+    shape = data_lib.dataset_info(config.data.name).shape
+    config.reflow.pairs = str(tmp_path / "pairs.npz")
+    np.savez(config.reflow.pairs, noise=np.zeros((8, *shape), np.float32),
+             samples=np.zeros((8, *shape), np.float32))
   if config.data.name in tfds_sources.TFDS_DATASETS:
     import tensorflow_datasets as tfds
     levels = tfds_sources.TFDS_DATASETS[config.data.name].num_levels
@@ -70,10 +76,10 @@ def test_config_docstring_gives_a_launch_command(name):
 
 @pytest.mark.parametrize("arg", ["", ":smoke"])
 @pytest.mark.parametrize("name", CONFIGS)
-def test_experiment_traces_at_full_size_and_smoke(name, arg):
+def test_experiment_traces_at_full_size_and_smoke(name, arg, tmp_path):
   """init -> train_step -> eval_step, sample: shapes and dtypes line up, with no compile."""
   config = config_lib.load_config(os.path.join(EXPERIMENTS, f"{name}.py") + arg)
-  with data_context(config):  # some experiments read data statistics when they are built
+  with data_context(config, tmp_path):  # some experiments read data statistics when they are built
     run = runner.Run(config)
   b, info = config.train.batch_size, run.info
   batch = {info.key: jax.ShapeDtypeStruct((b, *info.shape), jnp.float32)}
@@ -103,7 +109,7 @@ def test_experiment_runs_end_to_end_with_smoke(name, tmp_path, capsys):
   path = os.path.join(EXPERIMENTS, f"{name}.py")
   config = config_lib.load_config(path + ":smoke")
   workdir = str(tmp_path / name)
-  with data_context(config):
+  with data_context(config, tmp_path):
     assert cli.main(["train", "--config", path + ":smoke", "--workdir", workdir]) == 0
     assert cli.main(["eval", "--workdir", workdir]) == 0
     assert cli.main(["sample", "--workdir", workdir, "--num", "8",

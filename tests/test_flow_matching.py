@@ -224,9 +224,82 @@ def test_config_errors_name_the_fix():
            "sample.sampler=pc": "use an ODE sampler",
            "path.name=vp": "needs path.t_min > 0",
            "data.dequantize=False": "data.dequantize=True",
-           "sample.guidance_scale=1.0": "class_conditional=True"}
+           "sample.guidance_scale=1.0": "class_conditional=True",
+           "reflow.time_grid=2": "set reflow.pairs",
+           "reflow.time_grid=-1": "an int >= 0",
+           "sample.with_noise=True": "starts at t = 0.987"}  # dpmpp_2m's Karras grid
   for override, message in cases.items():
     config = config_lib.load_config(os.path.join(EXPERIMENTS, "flow_matching_digits.py") + ":smoke")
     config_lib.apply_overrides(config, [override])
     with pytest.raises(ConfigError, match=re.escape(message)):
       registry.make_experiment(config)
+
+
+# -- reflow and distillation ------------------------------------------------------------------
+
+def tiny_experiment(*overrides):
+  """flow_matching_ring8's MLP experiment (the OT path: rectified flow), without dropout."""
+  from jaxgen import registry
+  from jaxgen.core import config as config_lib
+  config = config_lib.load_config(os.path.join(EXPERIMENTS, "flow_matching_ring8.py") + ":smoke")
+  config_lib.apply_overrides(config, ["model.dropout=0.0", "model.width=16", *overrides])
+  experiment = registry.make_experiment(config)
+  experiment.prepare(None)
+  state = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"point": jnp.zeros((4, 2))})
+  return experiment, state
+
+
+def test_pairs_load_with_one_line_errors_and_distillation_times_lie_on_the_grid(tmp_path):
+  from jaxgen.errors import ConfigError, DataError
+  from jaxgen.families.flow_matching import reflow
+  with pytest.raises(ConfigError, match="no file .*jaxgen sample --workdir TEACHER"):
+    reflow.load_pairs(str(tmp_path / "absent.npz"), (2,))
+  np.savez(tmp_path / "x.npz", samples=np.zeros((3, 2)))
+  with pytest.raises(DataError, match="lacks noise"):
+    reflow.load_pairs(str(tmp_path / "x.npz"), (2,))
+  np.savez(tmp_path / "x.npz", samples=np.zeros((3, 2)), noise=np.zeros((3, 3)))
+  with pytest.raises(DataError, match=r"must both be \[N, 2\]"):
+    reflow.load_pairs(str(tmp_path / "x.npz"), (2,))
+  grid = np.asarray(reflow.times(jax.random.PRNGKey(0), 4000, 0.0, 4))
+  assert set(np.unique(grid)) == {0.25, 0.5, 0.75, 1.0}
+  assert abs(np.mean(grid == 1.0) - 0.25) < 0.03  # uniform over the grid
+  uniform = np.asarray(reflow.times(jax.random.PRNGKey(0), 4000, 0.1, 0))
+  assert uniform.min() >= 0.1 and uniform.max() <= 1.0 and len(np.unique(uniform)) == 4000
+
+
+def test_reflow_trains_on_the_pairs_straight_line_and_one_euler_step_inverts_it(tmp_path):
+  """One stored pair (z, x) and time_grid 1: every draw is x_t = z at t = 1 and the loss is
+  |v(z, 1) - (z - x)|^2; a one-step Euler sample from z is z - v(z, 1), and sample.with_noise
+  returns that z with it."""
+  z, x = np.array([[0.3, -1.2]], np.float32), np.array([[2.0, 0.5]], np.float32)
+  np.savez(tmp_path / "pairs.npz", noise=z, samples=x)
+  experiment, state = tiny_experiment(f"reflow.pairs='{tmp_path / 'pairs.npz'}'", "reflow.time_grid=1",
+                                      "sample.sampler=euler", "sample.num_steps=1",
+                                      "sample.with_noise=True")
+  params = jax.tree.map(lambda p: p + 0.1, state.params)  # off the zero-initialised output layer
+  loss, _ = jax.jit(experiment.loss)(params, None, {"point": jnp.zeros((5, 2))},
+                                     jax.random.PRNGKey(1), 0)
+  velocity = experiment.predict(params, jnp.asarray(z), jnp.ones(1))
+  np.testing.assert_allclose(loss, np.full(5, np.mean(np.square(velocity - (z - x)))), rtol=1e-5)
+
+  drawn = jax.jit(lambda state, key: experiment.sample(state, key, 3))(
+      state.replace(params=params, ema_params=params), jax.random.PRNGKey(2))
+  step = experiment.predict(params, drawn["noise"], jnp.ones(3))
+  np.testing.assert_allclose(drawn["samples"], drawn["noise"] - step, atol=1e-4)  # via (x0, eps)
+
+
+def test_jaxgen_sample_writes_pairs_that_a_reflow_run_trains_on(tmp_path):
+  from jaxgen import cli
+  config = os.path.join(EXPERIMENTS, "flow_matching_ring8.py") + ":smoke"
+  small = ["--config.model.width=16", "--config.eval.likelihood=False"]
+  teacher, pairs = str(tmp_path / "teacher"), str(tmp_path / "pairs.npz")
+  assert cli.main(["train", "--config", config, "--workdir", teacher, *small]) == 0
+  assert cli.main(["sample", "--workdir", teacher, "--num", "40", "--out", pairs,
+                   "--config.sample.with_noise=True", "--config.sample.sampler=euler"]) == 0
+  stored = np.load(pairs)
+  assert stored["noise"].shape == stored["samples"].shape == (40, 2)
+  assert np.all(np.isfinite(stored["samples"])) and abs(np.std(stored["noise"]) - 1.0) < 0.3
+  student = str(tmp_path / "student")
+  assert cli.main(["train", "--config", config, "--workdir", student, *small,
+                   f"--config.reflow.pairs={pairs}", f"--config.init_from={teacher}"]) == 0
+  assert os.path.exists(os.path.join(student, "init_from.json"))

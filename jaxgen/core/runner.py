@@ -347,7 +347,8 @@ def _init_from(state: TrainState, source_workdir: str, workdir: str) -> TrainSta
       json.dump(report, f, indent=2)
   print(f"init_from {source_workdir}: loaded {len(taken)} arrays, initialised {len(initialised)}"
         + (f" ({', '.join(initialised[:8])}{' ...' if len(initialised) > 8 else ''})" if initialised else ""))
-  ema = None if state.ema_params is None else params
+  # The EMA starts at the loaded params, in buffers of its own: the train step donates both.
+  ema = None if state.ema_params is None else jax.tree.map(jnp.copy, params)
   return state.replace(params=params, ema_params=ema)
 
 
@@ -625,17 +626,20 @@ def eval_file(split: str) -> str:
 
 def sample(workdir: str, num: int, out: str, seed: int = 0, which: str = "latest",
            overrides: Sequence[str] = ()) -> np.ndarray:
-  """Writes ``num`` samples to ``out``: a ``.png`` grid or a ``.npz`` with the array ``samples``."""
+  """Writes ``num`` samples to ``out``: a ``.png`` grid or a ``.npz`` with the array ``samples``
+  (and the other arrays of a ``sample`` that returns a dict, e.g. flow matching's ``noise``)."""
   if num <= 0:
     raise ConfigError(f"--num must be a positive number of samples, got {num}")
   extension = os.path.splitext(out)[1].lower()
   if extension not in (".png", ".npz"):
     raise ConfigError(f"--out {out!r} must end in .png (a grid) or .npz (the array 'samples')")
   run, state = restore(workdir, which, overrides)
-  samples = run.sampler(state)(jax.random.PRNGKey(seed), num)
+  drawn = run.sampler(state)(jax.random.PRNGKey(seed), num)
+  arrays = drawn if isinstance(drawn, dict) else {"samples": drawn}
+  samples = arrays["samples"]
   if sharding.is_main_process():
     if extension == ".npz":  # value_range: what `jaxgen fid` maps to [0, 1]
-      np.savez(out, samples=samples, value_range=np.asarray(run.value_range, np.float32))
+      np.savez(out, **arrays, value_range=np.asarray(run.value_range, np.float32))
     elif run.info.kind == "image":
       logging_lib.save_image_grid(samples, out, run.value_range)
     else:

@@ -6,7 +6,9 @@ t ~ U[t_min, 1], one network (the DDPM U-Net or the residual MLP of ``jaxgen.nn`
 Config groups: ``path`` (``paths.PATHS``: ot, vp, ve; ``t_min``), ``parameterisation`` (velocity |
 epsilon | x0 | v), ``model`` (``unet`` | ``mlp``, ``class_conditional`` with ``label_dropout``),
 ``loss`` (``losses.LOSSES``, ``weighting``), ``sample`` (``samplers.SAMPLERS`` by name,
-``num_steps``, ``guidance_scale``, ``max_noise_ratio``, ``snr``, ``rtol`` / ``atol``).
+``num_steps``, ``guidance_scale``, ``max_noise_ratio``, ``snr``, ``rtol`` / ``atol``,
+``with_noise`` for reflow's pairs), ``reflow`` (``pairs``, ``time_grid``: training on a coupling,
+``reflow.py``).
 
 ``evaluate_step`` adds the probability-flow ODE's exact log-likelihood (``eval.likelihood``):
 ``nll`` in nats for points (exact divergence), ``bits_per_dim`` of the uniformly dequantized
@@ -33,7 +35,7 @@ from jaxgen.core.experiment import Experiment, Sampler, TrainState, init_train_s
 from jaxgen.core.optim import make_optimizer
 from jaxgen.errors import ConfigError
 from jaxgen.eval.ode_likelihood import normal_log_density, ode_log_likelihood
-from jaxgen.families.flow_matching import losses, samplers
+from jaxgen.families.flow_matching import losses, reflow, samplers
 from jaxgen.families.flow_matching.paths import PATHS
 from jaxgen.nn.mlp_denoiser import MLPDenoiser
 from jaxgen.nn.unet import UNet, drop_labels
@@ -84,6 +86,7 @@ class FlowMatchingExperiment(Experiment):
     self.train_network = network(config.model, channels, self.num_classes,
                                  precision.compute_dtype(config.train.compute_dtype))
     self.optimizer = make_optimizer(config.optimizer, config.train.num_steps)
+    self.pairs: Optional[reflow.Pairs] = None
 
   @staticmethod
   def _check_path(c: ml_collections.ConfigDict) -> None:
@@ -124,6 +127,18 @@ class FlowMatchingExperiment(Experiment):
       raise ConfigError("sample.guidance_scale needs model.class_conditional=True")
     if e.fid_extractor and not self.images:
       raise ConfigError(f"eval.fid_extractor needs image data; {self.info.name!r} is points (set it to '')")
+    r = config.get("reflow")
+    if r and (not isinstance(r.time_grid, int) or r.time_grid < 0):
+      raise ConfigError(f"reflow.time_grid must be an int >= 0 (0: t ~ U[t_min, 1]), got {r.time_grid!r}")
+    if r and r.pairs and self.num_classes:
+      raise ConfigError("reflow.pairs trains an unconditional flow: the pairs carry no labels")
+    if r and r.time_grid and not r.pairs:
+      raise ConfigError("reflow.time_grid distils a flow on its pairs: set reflow.pairs")
+    start = float(samplers.initial_time(self.path, s.sampler, s.num_steps, s))
+    if s.get("with_noise") and (start != 1.0 or self.num_classes):
+      raise ConfigError(f"sample.with_noise writes reflow's pairs (z at t = 1, x): sampler "
+                        f"{s.sampler!r} starts at t = {start:g}{' and the model is conditional' if self.num_classes else ''}; "
+                        "use an unconditional model and euler or dopri5")
 
   # -- the model as functions of params --------------------------------------------------------
 
@@ -147,11 +162,17 @@ class FlowMatchingExperiment(Experiment):
 
   def noised(self, batch: dict, rng: jax.Array, label_dropout: float):
     """(x_0, t ~ U[t_min, 1], eps, x_t, labels); each label becomes the null label with
-    probability ``label_dropout`` (classifier-free guidance training)."""
+    probability ``label_dropout`` (classifier-free guidance training). With ``reflow.pairs``,
+    (x_0, eps) is a drawn pair (the batch gives only its size) and ``reflow.time_grid`` > 0
+    draws t from distillation's grid."""
     x0 = batch[self.key]
     t_key, noise_key, label_key = jax.random.split(rng, 3)
-    t = jax.random.uniform(t_key, x0.shape[:1], minval=self.path.t_min, maxval=1.0)
-    noise = jax.random.normal(noise_key, x0.shape)
+    if self.pairs is None:
+      t = jax.random.uniform(t_key, x0.shape[:1], minval=self.path.t_min, maxval=1.0)
+      noise = jax.random.normal(noise_key, x0.shape)
+    else:
+      t = reflow.times(t_key, x0.shape[0], self.path.t_min, self.config.reflow.time_grid)
+      x0, noise = self.pairs.draw(noise_key, x0.shape[0])
     labels = None
     if self.num_classes:
       labels = drop_labels(label_key, batch["label"], label_dropout, self.num_classes)
@@ -161,6 +182,12 @@ class FlowMatchingExperiment(Experiment):
     return jnp.arange(num) % self.num_classes if self.num_classes else None
 
   # -- the Experiment protocol -----------------------------------------------------------------
+
+  def prepare(self, examples) -> None:
+    """Loads ``reflow.pairs`` onto the device, where the config names them."""
+    r = self.config.get("reflow")
+    if r and r.pairs:
+      self.pairs = reflow.load_pairs(r.pairs, tuple(self.info.shape))
 
   def init(self, rng: jax.Array, example_batch: dict) -> TrainState:
     x = example_batch[self.key]
@@ -212,18 +239,22 @@ class FlowMatchingExperiment(Experiment):
              num_steps: Optional[int] = None, with_nfe: bool = False):
     """``num`` samples by ``sampler`` over ``num_steps`` (by default ``config.sample``'s), from
     x = sigma_t0 z at the sampler's first time t0; conditional models cycle the labels through
-    the classes, guided by ``sample.guidance_scale``. -> [num, *shape], or with ``with_nfe``
-    {"samples": [num, *shape], "nfe": [num]}."""
+    the classes, guided by ``sample.guidance_scale``. -> [num, *shape], or a dict of
+    {"samples": [num, *shape]} with ``"nfe"`` [num] (``with_nfe``) and ``"noise"`` z
+    [num, *shape] (``sample.with_noise``: reflow's pairs)."""
     s = self.config.sample
     sampler, num_steps = sampler or s.sampler, num_steps or s.num_steps
     start_key, sampler_key = jax.random.split(rng)
     t0 = samplers.initial_time(self.path, sampler, num_steps, s)
-    x = self.path.sigma(t0) * jax.random.normal(start_key, (num,) + tuple(self.info.shape))
+    z = jax.random.normal(start_key, (num,) + tuple(self.info.shape))
     denoise = self.denoiser(state.eval_params, self.sample_labels(num), s.guidance_scale)
-    x, nfe = samplers.run(sampler, denoise, self.path, x, sampler_key, num_steps, s)
+    x, nfe = samplers.run(sampler, denoise, self.path, self.path.sigma(t0) * z, sampler_key,
+                          num_steps, s)
     if self.images:
       x = jnp.clip(x, -1.0, 1.0)
-    return {"samples": x, "nfe": jnp.full((num,), nfe)} if with_nfe else x
+    extras = {**({"nfe": jnp.full((num,), nfe)} if with_nfe else {}),
+              **({"noise": z} if s.get("with_noise") else {})}
+    return {"samples": x, **extras} if extras else x
 
   def anomaly_score(self, results: Dict[str, np.ndarray]) -> Optional[np.ndarray]:
     """The ODE negative log-likelihood in nats, where ``eval.likelihood`` computed it."""
@@ -235,6 +266,8 @@ class FlowMatchingExperiment(Experiment):
     mean, probes and examples), then points: ``kl_gap`` = nll - the true entropy and the
     ``point_sample_metrics`` of ``eval.num_mode_samples`` samples; images: the sample metrics of
     ``eval.num_image_samples`` samples and ``fid_vs_nfe``."""
+    if self.config.sample.get("with_noise"):
+      raise ConfigError("sample.with_noise is for `jaxgen sample` (reflow's pairs); evaluate without it")
     metrics = {name: float(np.mean(value)) for name, value in results.items() if name != "label"}
     if "bits_per_dim" in results:
       metrics["bits_per_dim_se"] = float(np.std(results["bits_per_dim"], ddof=1)
