@@ -6,7 +6,9 @@ ODE; reflow trains on those pairs from its weights, straightening its paths for 
 Pairs:    jaxgen sample --workdir runs/fm_digits --num 10000 --out runs/fm_digits/pairs.npz \
             --config.sample.with_noise=True --config.sample.sampler=dopri5 --seed 1
 Launch:   jaxgen train --config experiments/rectified_flow_reflow_digits.py --workdir runs/reflow_digits
-Evaluate: jaxgen eval --workdir runs/reflow_digits   (FID against NFE down to one Euler step)
+Evaluate: jaxgen eval --workdir runs/reflow_digits
+Expected (seed 0; pairs 23 min, 2,000 steps 5 min, evaluation 3 min on 2 CPU cores): FID of 1,000
+Euler samples at 1 / 2 / 4 steps 1.94 / 0.99 / 0.74 (flow_matching_digits: 85.7 / 7.5 / 2.0).
 """
 
 import _flow_matching_base
