@@ -61,6 +61,14 @@ def paths(codes_a: jax.Array, codes_b: jax.Array, num_steps: int, method: str = 
   return flat.reshape(-1, *codes_a.shape[1:])
 
 
+def encoded_paths(encode, x_a: jax.Array, x_b: jax.Array, num_steps: int,
+                  method: str = "linear") -> jax.Array:
+  """``paths`` between the codes of x_a[i] and x_b[i], every end encoded in one call of ``encode``
+  ([B, *shape] -> [B, *code]). x_a, x_b: [P, *shape] -> [P * num_steps, *code]."""
+  z = encode(jnp.concatenate([x_a, x_b]))
+  return paths(z[:len(x_a)], z[len(x_a):], num_steps, method)
+
+
 def pair_ends(examples: jax.Array, num_pairs: int, offset: int) -> tuple[jax.Array, jax.Array]:
   """(examples[i], examples[offset + i]) for i < num_pairs, the ends of a grid's paths; indices
   past the last example take the last one, so a split smaller than the grid still fills it.

@@ -77,10 +77,11 @@ class Run:
       raise ConfigError(f"split {eval_split!r} is not one of {config.data.name!r}'s: "
                         f"{', '.join(self.info.num_examples)}")
     self.eval_split = eval_split
-    limit = config.eval.get("num_examples", 0)  # absent from the configs of older workdirs
-    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+    # The eval pass's first N examples (0: all); absent from the configs of older workdirs.
+    self.eval_limit = config.eval.get("num_examples", 0)
+    if not isinstance(self.eval_limit, int) or isinstance(self.eval_limit, bool) or self.eval_limit < 0:
       raise ConfigError(f"config field 'eval.num_examples' must be an int >= 0 (0: the whole "
-                        f"split), got {limit!r}")
+                        f"split), got {self.eval_limit!r}")
     self.experiment: Experiment = registry.make_experiment(config)
     self.experiment.eval_split = eval_split
     precision.check(config, self.experiment)
@@ -140,7 +141,7 @@ class Run:
     of the last batch left out."""
     return evaluation.per_example(lambda batch, key: step_fn(state, batch, key),
                                   self.eval_batches(), rng, extras=("label",),
-                                  limit=self.config.eval.get("num_examples", 0))
+                                  limit=self.eval_limit)
 
   def eval_pass(self, state: TrainState, rng: jax.Array) -> Dict[str, float]:
     """Means of ``eval_step``'s per-example metrics over the whole ``eval_split`` (float64)."""
@@ -608,7 +609,7 @@ def evaluate(workdir: str, which: str = "latest", overrides: Sequence[str] = (),
                  if scores is not None and exclude_labels and run.experiment.anomaly_score_is_nll
                  and run.info.kind == "image" else None)
   metrics.update(evaluation.anomaly_metrics(scores, results, exclude_labels, codelengths))
-  if run.config.eval.get("num_examples", 0):  # a part of the split: say how much
+  if run.eval_limit:  # a part of the split: say how much
     metrics["eval_examples"] = len(next(iter(results.values())))
   metrics["step"] = int(state.step)
   if sharding.is_main_process():

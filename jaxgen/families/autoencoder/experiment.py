@@ -72,8 +72,7 @@ class AutoencoderExperiment(Experiment):
   def interpolate(self, params, x_a: jax.Array, x_b: jax.Array, num_steps: int) -> jax.Array:
     """Decodes ``(1 - t) f(x_a[i]) + t f(x_b[i])`` for t evenly in [0, 1].
     x_a, x_b: [P, *shape] -> [P * num_steps, *shape], pair by pair."""
-    z = self.encode(params, jnp.concatenate([x_a, x_b]))
-    path = latents.paths(z[:len(x_a)], z[len(x_a):], num_steps, "linear")
+    path = latents.encoded_paths(lambda x: self.encode(params, x), x_a, x_b, num_steps)
     return self.activation(self.model.apply({"params": params}, path, method=self.model.decode))
 
   def objective(self, params, x: jax.Array, rng: jax.Array) -> tuple[jax.Array, Dict[str, jax.Array]]:

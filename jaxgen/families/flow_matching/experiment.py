@@ -87,6 +87,7 @@ class FlowMatchingExperiment(Experiment):
                                  precision.compute_dtype(config.train.compute_dtype))
     self.optimizer = make_optimizer(config.optimizer, config.train.num_steps)
     self.pairs: Optional[reflow.Pairs] = None
+    self.time_grid = config.reflow.time_grid if config.get("reflow") else 0
 
   @staticmethod
   def _check_path(c: ml_collections.ConfigDict) -> None:
@@ -134,11 +135,12 @@ class FlowMatchingExperiment(Experiment):
       raise ConfigError("reflow.pairs trains an unconditional flow: the pairs carry no labels")
     if r and r.time_grid and not r.pairs:
       raise ConfigError("reflow.time_grid distils a flow on its pairs: set reflow.pairs")
-    start = float(samplers.initial_time(self.path, s.sampler, s.num_steps, s))
-    if s.get("with_noise") and (start != 1.0 or self.num_classes):
-      raise ConfigError(f"sample.with_noise writes reflow's pairs (z at t = 1, x): sampler "
-                        f"{s.sampler!r} starts at t = {start:g}{' and the model is conditional' if self.num_classes else ''}; "
-                        "use an unconditional model and euler or dopri5")
+    if s.get("with_noise"):
+      start = float(samplers.initial_time(self.path, s.sampler, s.num_steps, s))
+      if start != 1.0 or self.num_classes:
+        raise ConfigError(f"sample.with_noise writes reflow's pairs (z at t = 1, x): sampler "
+                          f"{s.sampler!r} starts at t = {start:g}{' and the model is conditional' if self.num_classes else ''}; "
+                          "use an unconditional model and euler or dopri5")
 
   # -- the model as functions of params --------------------------------------------------------
 
@@ -167,11 +169,10 @@ class FlowMatchingExperiment(Experiment):
     draws t from distillation's grid."""
     x0 = batch[self.key]
     t_key, noise_key, label_key = jax.random.split(rng, 3)
+    t = reflow.times(t_key, x0.shape[0], self.path.t_min, self.time_grid)
     if self.pairs is None:
-      t = jax.random.uniform(t_key, x0.shape[:1], minval=self.path.t_min, maxval=1.0)
       noise = jax.random.normal(noise_key, x0.shape)
     else:
-      t = reflow.times(t_key, x0.shape[0], self.path.t_min, self.config.reflow.time_grid)
       x0, noise = self.pairs.draw(noise_key, x0.shape[0])
     labels = None
     if self.num_classes:

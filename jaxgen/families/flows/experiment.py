@@ -140,8 +140,8 @@ class FlowExperiment(Experiment):
                           num_steps: int) -> jax.Array:
     """The codes ``(1 - t) f(x_a[i]) + t f(x_b[i])`` for t evenly in [0, 1], to decode.
     x_a, x_b: [P, *shape] -> [P * num_steps, *shape], pair by pair."""
-    z = self.encode(params, model_state, self.continuous(jnp.concatenate([x_a, x_b])))
-    return latents.paths(z[:len(x_a)], z[len(x_a):], num_steps, "linear")
+    return latents.encoded_paths(lambda x: self.encode(params, model_state, self.continuous(x)),
+                                 x_a, x_b, num_steps)
 
   # -- the Experiment protocol -----------------------------------------------------------------
 

@@ -127,8 +127,8 @@ class VAEExperiment(Experiment):
                   method: str = "linear") -> jax.Array:
     """Decoder means along paths between the posterior means of x_a[i] and x_b[i] (``linear``
     or ``spherical``, jaxgen.core.latents). x_a, x_b: [P, *shape] -> [P * num_steps, *shape]."""
-    mean, _ = self.encode(params, jnp.concatenate([x_a, x_b]))
-    return self.decode_mean(params, latents.paths(mean[:len(x_a)], mean[len(x_a):], num_steps, method))
+    posterior_mean = lambda x: self.encode(params, x)[0]
+    return self.decode_mean(params, latents.encoded_paths(posterior_mean, x_a, x_b, num_steps, method))
 
   def terms(self, params, x: jax.Array, rng: jax.Array, num_samples: int) -> losses.Terms:
     """The Monte Carlo terms of ``num_samples`` reparameterized z_s ~ q(z|x). x: [B, *shape]."""
