@@ -72,6 +72,7 @@ FAMILIES = {
     "pixelcnn": "jaxgen.families.pixelcnn.experiment",
     "diffusion": "jaxgen.families.diffusion.experiment",
     "flow_matching": "jaxgen.families.flow_matching.experiment",
+    "sequence": "jaxgen.families.sequence.experiment",
 }
 
 

@@ -37,7 +37,7 @@ CONFIGS = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(EXPERI
 # One per family, plus one on (mock) TFDS data; every family's own tests train the others.
 # (vae_binarized_mnist runs on mock TFDS data; the conditional image models cover the label paths.)
 END_TO_END = ["autoencoder_digits", "vae_binarized_mnist", "gan_ring8", "realnvp_ring8",
-              "cond_gated_pixelcnn_digits", "cond_ddpm_digits"]
+              "cond_gated_pixelcnn_digits", "cond_ddpm_digits", "transformer_markov_text"]
 
 
 def mock_records(max_value, num=128):
@@ -85,7 +85,8 @@ def test_experiment_traces_at_full_size_and_smoke(name, arg, tmp_path):
   with data_context(config, tmp_path):  # some experiments read data statistics when they are built
     run = runner.Run(config)
   b, info = config.train.batch_size, run.info
-  batch = {info.key: jax.ShapeDtypeStruct((b, *info.shape), jnp.float32)}
+  batch = {info.key: jax.ShapeDtypeStruct(
+      (b, *info.shape), jnp.int32 if info.kind == "sequence" else jnp.float32)}
   if info.num_classes:
     batch["label"] = jax.ShapeDtypeStruct((b,), jnp.int32)
   key = jax.random.PRNGKey(0)
@@ -134,3 +135,10 @@ def test_experiment_runs_end_to_end_with_smoke(name, tmp_path, capsys):
     np.testing.assert_allclose(images, (samples - low) / (high - low), atol=1e-6)
     if samples.shape[1:] == (8, 8, 1):
       assert cli.main(["fid", str(tmp_path / "samples.npz"), str(tmp_path / "samples.npz")]) == 0
+  info = data_lib.dataset_info(config.data.name)
+  if info.kind == "sequence":  # text: one sample per paragraph, the samples' tokens decoded
+    assert cli.main(["sample", "--workdir", workdir, "--num", "8",
+                     "--out", str(tmp_path / "samples.txt")]) == 0
+    text = (tmp_path / "samples.txt").read_text().rstrip("\n").split("\n\n")
+    assert text == [info.decode(row) for row in samples]
+    assert os.path.exists(os.path.join(workdir, "samples", f"step_{config.train.num_steps}.txt"))

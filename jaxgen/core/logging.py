@@ -6,7 +6,7 @@ Only process 0 writes; other processes get a writer that does nothing.
 import json
 import math
 import os
-from typing import Mapping, Optional, Sequence
+from typing import Callable, Mapping, Optional, Sequence
 
 import numpy as np
 from PIL import Image
@@ -36,13 +36,18 @@ class MetricWriter:
       self._tensorboard.add_scalar(f"{split}/{name}", float(value), int(step))
     self._tensorboard.flush()
 
-  def image(self, step: int, tag: str, path: str) -> None:
-    """Mirrors the PNG at ``path`` (a sample grid or scatter plot) to TensorBoard's images."""
+  def samples(self, step: int, tag: str, path: str) -> None:
+    """Mirrors the samples at ``path`` to TensorBoard: a PNG (a sample grid or scatter plot) as
+    an image, a ``.txt`` (text samples) as text."""
     if not self.enabled:
       return
-    with Image.open(path) as picture:
-      pixels = np.asarray(picture.convert("RGB"))
-    self._tensorboard.add_image(tag, pixels, int(step), dataformats="HWC")
+    if path.endswith(".txt"):
+      with open(path) as f:
+        self._tensorboard.add_text(tag, f.read(), int(step))
+    else:
+      with Image.open(path) as picture:
+        pixels = np.asarray(picture.convert("RGB"))
+      self._tensorboard.add_image(tag, pixels, int(step), dataformats="HWC")
     self._tensorboard.flush()
 
   def close(self) -> None:
@@ -132,6 +137,13 @@ def _captioned(picture: Image.Image, captions: Sequence[tuple[str, int]],
     draw.text((4, row * row_height + 4), text, fill="black", font=font)
     row += rows
   return framed
+
+
+def save_text(tokens: np.ndarray, path: str, decode: Callable[[np.ndarray], str]) -> None:
+  """Writes sequences ``tokens: [N, T]`` as text, ``decode``d, one per paragraph."""
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  with open(path, "w") as f:
+    f.write("\n\n".join(decode(row) for row in tokens) + "\n")
 
 
 def save_scatter(points: np.ndarray, path: str, reference: Optional[np.ndarray] = None) -> None:

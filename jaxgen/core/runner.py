@@ -176,16 +176,22 @@ class Run:
 
     return draw
 
-  def save_sample_grid(self, state: TrainState, rng: jax.Array, path: str) -> None:
-    images = sharding.to_host(self.grid_fn(state, rng))
+  def save_sample_grid(self, state: TrainState, rng: jax.Array, stem: str) -> str:
+    """Writes ``sample_grid``'s output to ``stem`` + ``.png`` (images: a grid; points: a scatter
+    plot over the data) or ``.txt`` (sequences: the decoded text); -> the path."""
+    drawn = sharding.to_host(self.grid_fn(state, rng))
+    path = stem + (".txt" if self.info.kind == "sequence" else ".png")
     if not sharding.is_main_process():
-      return
+      return path
     if self.info.kind == "image":
-      logging_lib.save_image_grid(images, path, self.value_range, self.experiment.grid_columns,
+      logging_lib.save_image_grid(drawn, path, self.value_range, self.experiment.grid_columns,
                                   captions=self.experiment.grid_rows())
+    elif self.info.kind == "sequence":
+      logging_lib.save_text(drawn, path, self.info.decode)
     else:
       reference = self.examples(self.eval_split, 2000)[self.info.key]
-      logging_lib.save_scatter(images, path, reference)
+      logging_lib.save_scatter(drawn, path, reference)
+    return path
 
 
 class _IntervalMetrics:
@@ -444,9 +450,9 @@ class _Training:
     metrics = self.run.eval_pass(self.state, eval_rng)
     self.writer.write(step, "eval", metrics)
     self.status.eval = ", ".join(f"{name} {value:.4g}" for name, value in list(metrics.items())[:3])
-    grid = os.path.join(self.workdir, "samples", f"step_{step}.png")
-    self.run.save_sample_grid(self.state, eval_rng, grid)
-    self.writer.image(step, "samples", grid)
+    grid = self.run.save_sample_grid(self.state, eval_rng,
+                                     os.path.join(self.workdir, "samples", f"step_{step}"))
+    self.writer.samples(step, "samples", grid)
     self.stop_early(step, metrics)
 
   def stop_early(self, step: int, metrics: Dict[str, float]) -> None:
@@ -627,14 +633,19 @@ def eval_file(split: str) -> str:
 
 def sample(workdir: str, num: int, out: str, seed: int = 0, which: str = "latest",
            overrides: Sequence[str] = ()) -> np.ndarray:
-  """Writes ``num`` samples to ``out``: a ``.png`` grid or a ``.npz`` with the array ``samples``
-  (and the other arrays of a ``sample`` that returns a dict, e.g. flow matching's ``noise``)."""
+  """Writes ``num`` samples to ``out``: a ``.png`` grid (a ``.txt`` of text for sequences) or a
+  ``.npz`` with the array ``samples`` (and the other arrays of a ``sample`` that returns a dict,
+  e.g. flow matching's ``noise``)."""
   if num <= 0:
     raise ConfigError(f"--num must be a positive number of samples, got {num}")
   extension = os.path.splitext(out)[1].lower()
-  if extension not in (".png", ".npz"):
-    raise ConfigError(f"--out {out!r} must end in .png (a grid) or .npz (the array 'samples')")
+  if extension not in (".png", ".txt", ".npz"):
+    raise ConfigError(f"--out {out!r} must end in .png (a grid), .txt (text, for sequences) or "
+                      ".npz (the array 'samples')")
   run, state = restore(workdir, which, overrides)
+  if (extension == ".txt") != (run.info.kind == "sequence") and extension != ".npz":
+    raise ConfigError(f"--out {out!r}: {run.info.name!r} samples are written as "
+                      f"{'.txt' if run.info.kind == 'sequence' else '.png'} or .npz")
   drawn = run.sampler(state)(jax.random.PRNGKey(seed), num)
   arrays = drawn if isinstance(drawn, dict) else {"samples": drawn}
   samples = arrays["samples"]
@@ -643,6 +654,8 @@ def sample(workdir: str, num: int, out: str, seed: int = 0, which: str = "latest
       np.savez(out, **arrays, value_range=np.asarray(run.value_range, np.float32))
     elif run.info.kind == "image":
       logging_lib.save_image_grid(samples, out, run.value_range)
+    elif run.info.kind == "sequence":
+      logging_lib.save_text(samples, out, run.info.decode)
     else:
       logging_lib.save_scatter(samples, out)
   return samples

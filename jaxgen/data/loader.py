@@ -54,7 +54,7 @@ class ProcessRows(grain.MapDataset):
 @dataclasses.dataclass(frozen=True)
 class Stream:
   """``iter(stream)`` is a grain iterator (``get_state`` / ``set_state``) of this process's
-  batches: {info.key: float32 [b, *shape], "label": int32 [b] (labelled datasets), "mask":
+  batches: {info.key: float32 [b, *shape] (sequences: int32 tokens [b, T]), "label": int32 [b] (labelled datasets), "mask":
   float32 [b] (repeat=False only: 1 real, 0 padding)}. ``num_batches`` is None for an endless
   training stream."""
   info: sources.DatasetInfo
@@ -184,7 +184,11 @@ def load(name: str, split: str, batch_size: int, seed: int = 0, *,
     position, index = positions_and_indices
     examples, labels = _gather(records, index)
     epoch = position // num if repeat else np.zeros_like(position)
-    batch = {info.key: preprocess(examples, epoch, index) if preprocess else examples}
+    if preprocess:
+      examples = preprocess(examples, epoch, index)
+    elif info.kind == "sequence":  # tokens index embeddings
+      examples = examples.astype(np.int32)
+    batch = {info.key: examples}
     if labels is not None:
       batch["label"] = labels.astype(np.int32)
     if not repeat:

@@ -2,7 +2,7 @@
 
 A source reads one split as a random-access record source: ``len(records)`` and
 ``records[i] -> {"example": [*shape], "label": int}`` ("label" only in labelled datasets). Images
-are uint8 levels 0..num_levels-1, points float32. ``jaxgen.data.loader`` turns a split into a
+are uint8 levels 0..num_levels-1, sequences uint8 tokens 0..num_levels-1, points float32. ``jaxgen.data.loader`` turns a split into a
 grain stream of batches; nothing here batches, shuffles or shards.
 
 Every dataset has ``train``, ``validation`` and ``test`` splits: ``validation`` is carved from
@@ -25,18 +25,21 @@ SPLITS = ("train", "validation", "test")
 class DatasetInfo:
   """What a dataset is: every consumer (models, metrics, the CLI) reads it from here."""
   name: str
-  kind: str  # "image" or "points"
-  key: str  # batch key of the data: "image" or "point"
-  shape: tuple  # per-example shape: (H, W, C) for images, (2,) for points
-  num_levels: int | None  # stored grey levels: 17 digits, 2 binarized, 256 8-bit; None: points
+  kind: str  # "image", "points" or "sequence"
+  key: str  # batch key of the data: "image", "point" or "tokens"
+  shape: tuple  # per-example shape: (H, W, C) for images, (2,) for points, (T,) for sequences
+  # stored grey levels (17 digits, 2 binarized, 256 8-bit) or a sequence's vocabulary; None: points
+  num_levels: int | None
   num_classes: int | None  # labels 0..num_classes-1 come with each batch; None: no labels
   num_examples: dict  # split name -> number of examples, e.g. {"train": n, "validation": n, ...}
-  # Toys only (None for images); see jaxgen.data.toys for how each is computed.
-  log_prob: Callable | None = None  # exact log-density [N, 2] -> [N] in nats
+  # Where the true distribution is known (toys, ppca, markov_text): jaxgen.data.toys, markov.
+  log_prob: Callable | None = None  # exact log-density (log-probability) [N, *shape] -> [N] nats
   mode_centres: np.ndarray | None = None  # [K, 2] mixture means
   mode_std: float | None = None  # per-coordinate std of each mixture component
-  entropy: float | None = None  # true differential entropy in nats
+  entropy: float | None = None  # true (differential) entropy of an example in nats
   class_names: tuple | None = None  # what labels 0..num_classes-1 mean, where they are not digits
+  decode: Callable | None = None  # sequences: tokens [T] -> the text they spell
+  encode: Callable | None = None  # sequences: text -> its tokens (a prompt); DataError if it can't
 
   def value_range(self, scale: str) -> tuple[float, float]:
     """The (low, high) of the images ``load(..., scale=scale)`` delivers."""
@@ -136,7 +139,7 @@ def check_records(info: DatasetInfo, split: str, records: Records) -> None:
     first = records[0]
     examples = np.asarray(first["example"])[None]
     labels = None if "label" not in first else np.asarray([first["label"]])
-  dtype = np.uint8 if info.kind == "image" else np.float32
+  dtype = np.float32 if info.kind == "points" else np.uint8
   if not isinstance(examples, np.ndarray) or examples.dtype != dtype:
     raise DataError(f"{where}: expected {np.dtype(dtype).name} examples, got "
                     f"{getattr(examples, 'dtype', type(examples).__name__)}")
@@ -144,7 +147,7 @@ def check_records(info: DatasetInfo, split: str, records: Records) -> None:
     expected = ", ".join(map(str, info.shape))
     raise DataError(f"{where}: expected examples of shape [N, {expected}], got "
                     f"{list(examples.shape)}")
-  if info.kind == "image" and examples.max() >= info.num_levels:
+  if info.kind != "points" and examples.max() >= info.num_levels:
     raise DataError(f"{where}: expected levels 0..{info.num_levels - 1}, got a maximum of "
                     f"{examples.max()}")
   if info.kind == "points" and not np.isfinite(examples).all():

@@ -1,0 +1,120 @@
+"""The sequence family: the Markov data's exact entropy, causality, filtering, cached sampling."""
+
+import itertools
+import math
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from conftest import EXPERIMENTS
+from jaxgen import data
+from jaxgen.core import config as config_lib
+from jaxgen.data import markov
+from jaxgen.errors import JaxgenError
+from jaxgen.families.sequence import sampling
+from jaxgen.families.sequence.experiment import SequenceExperiment
+from jaxgen.families.sequence.model import shift_right
+
+
+def experiment(name, *overrides):
+  config = config_lib.load_config(os.path.join(EXPERIMENTS, f"{name}.py"))
+  config_lib.apply_overrides(config, ["model.width=16", *overrides])
+  return SequenceExperiment(config)
+
+
+MODELS = {"transformer": ("transformer_markov_text", "model.num_heads=2"),
+          "lstm": ("lstm_markov_text",)}
+
+
+def test_markov_windows_are_a_distribution_whose_entropy_is_the_closed_form():
+  """Every window of k + 1 = 4 symbols enumerated: the probabilities sum to 1 and their entropy
+  is H(pi) + H_rate; pi is stationary; sampled windows match those probabilities."""
+  chain = markov.MARKOV_CHAIN
+  windows = np.asarray(list(itertools.product(range(chain.num_symbols), repeat=chain.order + 1)))
+  log_p = chain.log_prob(windows)
+  assert abs(np.exp(log_p).sum() - 1.0) < 1e-12
+  assert abs(-np.sum(np.exp(log_p) * log_p) - chain.window_entropy(chain.order + 1)) < 1e-10
+  # Stationary: the context after one step is distributed as pi again.
+  contexts = np.arange(len(chain.stationary))
+  after = np.zeros_like(chain.stationary)
+  for symbol in range(chain.num_symbols):
+    np.add.at(after, chain.next_context(contexts, symbol),
+              chain.stationary * chain.transitions[:, symbol])
+  np.testing.assert_allclose(after, chain.stationary, atol=1e-14)
+  # The sampler draws from log_prob: the mean log-probability of its windows is minus the
+  # entropy, within 4 standard errors.
+  drawn = chain.log_prob(chain.sample(np.random.default_rng(0), 20_000, markov.WINDOW))
+  entropy = chain.window_entropy(markov.WINDOW)
+  assert abs(-drawn.mean() - entropy) < 4 * drawn.std() / math.sqrt(len(drawn))
+
+
+def test_markov_text_streams_int_tokens_and_its_alphabet_round_trips():
+  info = data.dataset_info("markov_text")
+  batch = next(iter(data.load("markov_text", "test", 8, repeat=False)))
+  assert batch["tokens"].dtype == np.int32 and batch["tokens"].shape == (8, markov.WINDOW)
+  text = info.decode(batch["tokens"][0])
+  assert info.encode(text) == batch["tokens"][0].tolist()
+  with pytest.raises(JaxgenError, match="alphabet is 'abcdefgh'; got 'xz'"):
+    info.encode("abzx")
+
+
+def test_filter_logits_keeps_the_top_k_and_the_nucleus():
+  rng = np.random.default_rng(0)
+  logits = rng.normal(size=(6, 20)).astype(np.float32)
+  for top_k, top_p, temperature in [(5, 1.0, 1.0), (0, 0.9, 0.7), (3, 0.5, 1.3), (0, 1.0, 2.0)]:
+    got = np.asarray(sampling.filter_logits(jnp.asarray(logits), temperature, top_k, top_p))
+    for row, kept in zip(logits / temperature, got):
+      keep = np.ones(len(row), bool)
+      if top_k:
+        keep &= row >= np.sort(row)[-top_k]
+      order = np.argsort(-row)  # the nucleus of what top-k left (as Hugging Face filters)
+      probs = np.where(keep[order], np.exp(row[order] - row.max()), 0.0)
+      probs /= probs.sum()
+      nucleus = order[:np.searchsorted(np.cumsum(probs), top_p) + 1] if top_p < 1 else order
+      keep &= np.isin(np.arange(len(row)), nucleus)
+      np.testing.assert_array_equal(np.isfinite(kept), keep)
+      np.testing.assert_allclose(kept[keep], row[keep], rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_each_output_depends_only_on_earlier_tokens_by_gradients(name):
+  """d logits_t / d (embedded input s) is zero for every s > t and not for s = t: output t sees
+  the start token and tokens < t only."""
+  e = experiment(*MODELS[name])
+  tokens = jax.random.randint(jax.random.PRNGKey(0), (2, e.length), 0, e.vocab_size)
+  inputs = shift_right(tokens, e.start_token)
+  variables = e.model.init(jax.random.PRNGKey(1), inputs)
+  perturbations = jax.tree.map(jnp.zeros_like, variables["perturbations"])
+
+  def output(perturbations, t):
+    logits, _ = e.model.apply({"params": variables["params"], "perturbations": perturbations},
+                              inputs)
+    return jnp.sum(logits[:, t] * jnp.arange(e.vocab_size))
+
+  outputs = jnp.asarray([0, 5, e.length - 1])
+  grads = jax.jit(jax.vmap(jax.grad(output), (None, 0)))(perturbations, outputs)["inputs"]
+  reach = np.asarray(jnp.abs(grads).sum((1, 3)))  # [outputs, T]
+  for t, row in zip(np.asarray(outputs), reach):
+    assert (row[t + 1:] == 0).all() and row[t] > 0
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_cached_sampling_draws_the_uncached_samplers_tokens(name):
+  """Same key: the cache (keys and values, LSTM states) changes nothing but the work; the prompt
+  is kept, and the samples' log-probabilities are the model's."""
+  e = experiment(*MODELS[name], "sample.prompt='abca'", "sample.top_k=6", "sample.top_p=0.95",
+                 "sample.temperature=0.9")
+  state = e.init(jax.random.PRNGKey(0), {"tokens": jnp.zeros((2, e.length), jnp.int32)})
+  draw = jax.jit(lambda rng, cached: e.sample(state, rng, 4, cached=cached), static_argnums=1)
+  cached, uncached = draw(jax.random.PRNGKey(3), True), draw(jax.random.PRNGKey(3), False)
+  np.testing.assert_array_equal(cached, uncached)
+  assert (np.asarray(cached[:, :4]) == np.asarray([0, 1, 2, 0])).all()
+  assert len({tuple(row) for row in np.asarray(cached)}) == 4  # the rows differ
+
+
+def test_a_prompt_as_long_as_the_window_is_a_one_line_error():
+  with pytest.raises(JaxgenError, match="sample.prompt has 64 tokens; a window holds 64"):
+    experiment("transformer_markov_text", f"sample.prompt='{'a' * 64}'")
