@@ -28,7 +28,7 @@ import numpy as np
 from PIL import Image
 
 from jaxgen.data import idx
-from jaxgen.eval.codelength import png_bytes
+from jaxgen.eval import codelength
 
 TILES = 100  # 100 x 100 tiles of 28x28: the 10,000 test images in one 2800x2800 picture
 
@@ -45,14 +45,13 @@ def tiled(images: np.ndarray) -> np.ndarray:
   return images.reshape(TILES, n // TILES, h, w).transpose(0, 2, 1, 3).reshape(TILES * h, -1)
 
 
-def command_bytes(command: list, output: str) -> int | None:
-  """Size of ``output`` after running ``command`` (None when the tool is not installed)."""
-  if shutil.which(command[0]) is None:
+def jpeg_xl_bytes(picture: str) -> int | None:
+  """Size of the lossless JPEG XL of the PNG at ``picture`` (None when cjxl is not installed)."""
+  if shutil.which("cjxl") is None:
     return None
-  subprocess.run(command, check=True, capture_output=True)
-  size = os.path.getsize(output)
-  os.remove(output)
-  return size
+  subprocess.run(["cjxl", "-d", "0", "-e", "9", picture, picture + ".jxl"], check=True,
+                 capture_output=True)
+  return os.path.getsize(picture + ".jxl")
 
 
 def main() -> None:
@@ -63,19 +62,15 @@ def main() -> None:
   dims = images.size
   sizes, seconds = {}, {}
   with tempfile.TemporaryDirectory() as work:
-    raw, picture = os.path.join(work, "pixels.raw"), os.path.join(work, "tiled.png")
-    images.tofile(raw)
+    pixels, picture = images.tobytes(), os.path.join(work, "tiled.png")
     Image.fromarray(tiled(images)).save(picture)
     jobs = {
-        "png_per_image": lambda: sum(png_bytes(image) for image in images),
-        "png_tiled": lambda: png_bytes(tiled(images)),
-        "xz": lambda: command_bytes(["xz", "-9e", "-k", "-T1", raw], raw + ".xz"),
-        "zstd": lambda: command_bytes(["zstd", "-q", "--ultra", "-22", raw, "-o", raw + ".zst"],
-                                      raw + ".zst"),
-        "ppmd": lambda: command_bytes(["7z", "a", "-bd", "-m0=PPMd:mem=256m:o=16", raw + ".7z",
-                                       raw], raw + ".7z"),
-        "jpeg_xl": lambda: command_bytes(["cjxl", "-d", "0", "-e", "9", picture, picture + ".jxl"],
-                                         picture + ".jxl"),
+        "png_per_image": lambda: sum(codelength.png_bytes(image) for image in images),
+        "png_tiled": lambda: codelength.png_bytes(tiled(images)),
+        "xz": lambda: codelength.command_bytes("xz", pixels),
+        "zstd": lambda: codelength.command_bytes("zstd", pixels),
+        "ppmd": lambda: codelength.command_bytes("ppmd_o16", pixels),
+        "jpeg_xl": lambda: jpeg_xl_bytes(picture),
     }
     for name, job in jobs.items():
       start = time.perf_counter()

@@ -3,6 +3,7 @@
 import itertools
 import math
 import os
+import re
 
 import jax
 import jax.numpy as jnp
@@ -12,7 +13,7 @@ import pytest
 from conftest import EXPERIMENTS
 from jaxgen import data
 from jaxgen.core import config as config_lib
-from jaxgen.data import markov
+from jaxgen.data import markov, text
 from jaxgen.errors import JaxgenError
 from jaxgen.families.sequence import sampling
 from jaxgen.families.sequence.experiment import SequenceExperiment
@@ -118,3 +119,18 @@ def test_cached_sampling_draws_the_uncached_samplers_tokens(name):
 def test_a_prompt_as_long_as_the_window_is_a_one_line_error():
   with pytest.raises(JaxgenError, match="sample.prompt has 64 tokens; a window holds 64"):
     experiment("transformer_markov_text", f"sample.prompt='{'a' * 64}'")
+
+
+def test_fortunes_splits_hold_disjoint_entries_in_whole_windows(tmp_path):
+  entries = [f"fortune number {i:03d}\n" + "a wise saying, " * (i % 7 + 3) for i in range(200)]
+  (tmp_path / "sayings").write_text("\n%\n".join(entries) + "\n%\n")
+  (tmp_path / "sayings.dat").write_bytes(b"\0" * 8)  # the package's index: not text
+  splits = {split: text.split_text(split, str(tmp_path)) for split in data.sources.SPLITS}
+  found = {split: {int(n) for n in re.findall(rb"number (\d{3})", t)} for split, t in splits.items()}
+  assert all(len(t) % text.WINDOW == 0 and t for t in splits.values())
+  assert not (found["train"] & found["test"] or found["train"] & found["validation"]
+              or found["test"] & found["validation"])
+  assert len(found["train"]) >= 170 and b"\n%\n" in splits["test"]
+  batch = next(iter(data.load("fortunes", "test", 2, repeat=False, data_dir=str(tmp_path))))
+  assert bytes(batch["tokens"][0].astype(np.uint8)) == splits["test"][:text.WINDOW]
+  assert text.decode(np.asarray(text.encode("café"))) == "café"

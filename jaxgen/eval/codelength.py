@@ -1,15 +1,42 @@
-"""Codelengths of images under a general-purpose lossless codec: the complexity term of Serra et
-al. 2020 ("Input complexity and out-of-distribution detection with likelihood-based generative
-models"), whose anomaly score is a model's codelength minus the codec's, -log2 p(x) - L(x).
+"""Codelengths under general-purpose lossless codecs: what a model's likelihood is set beside.
 
-PNG here (Pillow, ``optimize=True``): every image its own file, headers included, as
-``scripts/codec_bits_per_dim.py`` measures it for the whole test split.
+PNG (Pillow, ``optimize=True``) per image is the complexity term of Serra et al. 2020 ("Input
+complexity and out-of-distribution detection with likelihood-based generative models"), whose
+anomaly score is a model's codelength minus the codec's, -log2 p(x) - L(x): every image its own
+file, headers included, as ``scripts/codec_bits_per_dim.py`` measures it for the whole test
+split. ``command_bytes`` runs the command-line codecs (``COMMANDS``) on any bytes.
 """
 
 import io
+import os
+import shutil
+import subprocess
+import tempfile
 
 import numpy as np
 from PIL import Image
+
+# Codec name -> its command on (input file, output file); sizes include the container's headers.
+COMMANDS = {
+    "xz": lambda src, out: ["xz", "-9e", "-k", "-T1", "-c", src],  # to stdout
+    "zstd": lambda src, out: ["zstd", "-q", "--ultra", "-22", src, "-o", out],
+    "ppmd": lambda src, out: ["7z", "a", "-bd", "-m0=PPMd", out, src],
+    "ppmd_o16": lambda src, out: ["7z", "a", "-bd", "-m0=PPMd:mem=256m:o=16", out, src],
+}
+
+
+def command_bytes(codec: str, data: bytes) -> int | None:
+  """The size in bytes of ``data`` compressed by ``COMMANDS[codec]`` (None when its tool is not
+  installed)."""
+  with tempfile.TemporaryDirectory() as work:
+    src, out = os.path.join(work, "data.raw"), os.path.join(work, "data.out")
+    command = COMMANDS[codec](src, out)
+    if shutil.which(command[0]) is None:
+      return None
+    with open(src, "wb") as f:
+      f.write(data)
+    result = subprocess.run(command, check=True, capture_output=True)
+    return len(result.stdout) if codec == "xz" else os.path.getsize(out)
 
 
 def png_bytes(image: np.ndarray) -> int:

@@ -1,0 +1,29 @@
+"""Transformer on fortunes: 4 layers, width 128, 4 heads, windows of 256 bytes, dropout 0.1.
+
+A GPT-2-style byte-level decoder on the text of Debian's fortunes package (2.3 MB of training
+text), set beside lossless codecs given the same training text (scripts/text_codec_bits.py).
+
+Launch:   jaxgen train --config experiments/transformer_fortunes.py --workdir runs/tf_fortunes
+Evaluate: jaxgen eval --workdir runs/tf_fortunes
+Data:     fortunes (apt-get install fortunes).
+Expected: not yet measured; issue #33's floor is PPMd's 2.084 bits/byte given train.
+"""
+
+import _sequence_base
+
+
+def get_config(arg=None):
+  config = _sequence_base.get_config(arg)
+  config.description = "Transformer, 4 layers, width 128, 4 heads, fortunes bytes"
+  config.data.name = "fortunes"
+  config.model.width = 128
+  config.model.num_layers = 4
+  config.model.dropout = 0.1
+  config.train.batch_size = 32
+  config.optimizer.learning_rate = 1e-3
+  config.eval.batch_size = 128
+  config.eval.num_text_samples = 16
+  if arg != "smoke":
+    config.train.num_steps = 4000
+    config.eval_every = config.checkpoint_every = 500
+  return config
