@@ -3,7 +3,8 @@
 For each workload (``benchmarks.workloads.WORKLOADS``) jaxgen's side and the peer's each run in a
 fresh subprocess with the same thread count: steady-state training step time (median, p90),
 time to first step, peak RSS, samples/s, parameter counts and the ratios jaxgen/peer. Then
-PixelCNN's plain vs fast sampler (``benchmarks/pixelcnn_sampling.py``) and the scaling curves,
+the cached vs plain samplers (PixelCNN: ``benchmarks/pixelcnn_sampling.py``; the Transformer
+and LSTM: ``benchmarks/sequence_sampling.py``) and the scaling curves,
 plotted next to the JSON. Prints a table; writes everything with the machine and the versions
 to ``--out``.
 """
@@ -20,7 +21,7 @@ from typing import Optional
 from benchmarks import common
 from benchmarks.workloads import WORKLOADS
 
-EXTRAS = ("pixelcnn", "scaling")
+EXTRAS = ("pixelcnn", "sequence", "scaling")
 PACKAGES = ("jax", "jaxlib", "flax", "optax", "numpy", "torch", "pythae", "normflows", "diffusers")
 SCHEMA_VERSION = 1
 
@@ -52,10 +53,11 @@ def run_workload(name: str, quick: bool, threads: int) -> dict:
           "peer_result": peer_side, **common.compare(jaxgen_side, peer_side)}
 
 
-def run_pixelcnn(quick: bool, threads: int) -> dict:
-  if not os.path.exists(os.path.join(common.REPO, "benchmarks", "pixelcnn_sampling.py")):
-    return {"error": "benchmarks/pixelcnn_sampling.py is not there"}
-  return common.run_side("benchmarks.pixelcnn_sampling:run", quick, threads)
+def run_sampling(name: str, quick: bool, threads: int) -> dict:
+  """A cached-vs-plain sampler comparison, ``benchmarks/<name>_sampling.py``."""
+  if not os.path.exists(os.path.join(common.REPO, "benchmarks", f"{name}_sampling.py")):
+    return {"error": f"benchmarks/{name}_sampling.py is not there"}
+  return common.run_side(f"benchmarks.{name}_sampling:run", quick, threads)
 
 
 def run_scaling(quick: bool, threads: int, plot_path: str, ddpm: Optional[dict] = None) -> dict:
@@ -171,6 +173,14 @@ def table(results: dict) -> str:
                                   f"{pixelcnn['fast_seconds_per_image']:.3f} s/image, speed-up "
                                   f"{pixelcnn['speedup']:.1f}x" if "error" not in pixelcnn
                                   else f"error: {pixelcnn['error']}"))
+  sequence = results.get("sequence")
+  if sequence:
+    lines += [f"sequence  {name}: uncached {entry['uncached_seconds_per_sequence']:.3f} s, cached "
+              f"{entry['cached_seconds_per_sequence']:.3f} s per {sequence['new_tokens']} tokens, "
+              f"speed-up {entry['speedup']:.1f}x, same samples {entry['same_samples']}"
+              for name, entry in sequence.items() if isinstance(entry, dict)]
+    if "error" in sequence:
+      lines.append(f"sequence  error: {sequence['error']}")
   scaling = results.get("scaling")
   if scaling:
     for key in ("batch_jaxgen", "batch_peer"):
@@ -209,10 +219,11 @@ def main(argv=None) -> dict:
       print(f"running {name} ...", file=sys.stderr, flush=True)
       results["workloads"][name] = run_workload(name, args.quick, threads)
       save(results, args.out)
-  if args.only in (None, "pixelcnn"):
-    print("running pixelcnn ...", file=sys.stderr, flush=True)
-    results["pixelcnn"] = run_pixelcnn(args.quick, threads)
-    save(results, args.out)
+  for name in ("pixelcnn", "sequence"):
+    if args.only in (None, name):
+      print(f"running {name} ...", file=sys.stderr, flush=True)
+      results[name] = run_sampling(name, args.quick, threads)
+      save(results, args.out)
   if args.only in (None, "scaling"):
     print("running scaling ...", file=sys.stderr, flush=True)
     results["scaling"] = run_scaling(args.quick, threads,

@@ -149,12 +149,16 @@ def test_table_and_json_of_a_full_result():
           "vae": {"description": "v", "peer": "pythae", "jaxgen": side(),
                   "peer_result": {"error": "exit status 1"}}},
       "pixelcnn": {"plain_seconds_per_image": 2.0, "fast_seconds_per_image": 0.1, "speedup": 20.0},
+      "sequence": {"new_tokens": 512, "transformer": {
+          "uncached_seconds_per_sequence": 6.0, "cached_seconds_per_sequence": 0.075,
+          "speedup": 80.0, "same_samples": True}},
       "scaling": {"batch_jaxgen": {"step_ms": {"16": 10.0, "256": 100.0}},
                   "batch_peer": {"error": "timed out"},
                   "compile_jaxgen": {"compile_s": {"4": 1.0, "32": 1.1}}}}
   text = run.table(results)
   assert "ddpm" in text and "0.50" in text and "ancestral_1000" in text
   assert "vae       error" in text and "speed-up 20.0x" in text and "timed out" in text
+  assert "transformer: uncached 6.000 s, cached 0.075 s per 512 tokens, speed-up 80.0x" in text
   assert json.loads(json.dumps(results)) == results
 
 
