@@ -176,7 +176,7 @@ def table(results: dict) -> str:
   sequence = results.get("sequence")
   if sequence:
     lines += [f"sequence  {name}: uncached {entry['uncached_seconds_per_sequence']:.3f} s, cached "
-              f"{entry['cached_seconds_per_sequence']:.3f} s per {sequence['new_tokens']} tokens, "
+              f"{entry['cached_seconds_per_sequence']:.3f} s per {entry['new_tokens']} tokens, "
               f"speed-up {entry['speedup']:.1f}x, same samples {entry['same_samples']}"
               for name, entry in sequence.items() if isinstance(entry, dict)]
     if "error" in sequence:

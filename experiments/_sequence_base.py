@@ -12,12 +12,14 @@ def get_config(arg=None):
   config.family = "sequence"
   config.data.name = "markov_text"
 
-  config.model.name = "transformer"  # transformer | lstm | package.module:function
-  config.model.width = 64
-  config.model.num_layers = 2
+  config.model.name = "transformer"  # transformer | lstm | wavenet | package.module:function
+  config.model.width = 64  # wavenet: residual channels
+  config.model.num_layers = 2  # wavenet: layers per stack, dilations 1 .. 2^(num_layers - 1)
   config.model.num_heads = 4  # transformer only
   config.model.tie_embeddings = True  # transformer only: the output layer is the embedding's
-  config.model.dropout = 0.0
+  config.model.dropout = 0.0  # transformer, lstm
+  config.model.num_stacks = 2  # wavenet only
+  config.model.skip_features = 64  # wavenet only
 
   config.loss.name = "nll"  # the window's exact negative log-likelihood, in bits per token
 

@@ -149,8 +149,8 @@ def test_table_and_json_of_a_full_result():
           "vae": {"description": "v", "peer": "pythae", "jaxgen": side(),
                   "peer_result": {"error": "exit status 1"}}},
       "pixelcnn": {"plain_seconds_per_image": 2.0, "fast_seconds_per_image": 0.1, "speedup": 20.0},
-      "sequence": {"new_tokens": 512, "transformer": {
-          "uncached_seconds_per_sequence": 6.0, "cached_seconds_per_sequence": 0.075,
+      "sequence": {"batch": 4, "transformer": {
+          "new_tokens": 512, "uncached_seconds_per_sequence": 6.0, "cached_seconds_per_sequence": 0.075,
           "speedup": 80.0, "same_samples": True}},
       "scaling": {"batch_jaxgen": {"step_ms": {"16": 10.0, "256": 100.0}},
                   "batch_peer": {"error": "timed out"},

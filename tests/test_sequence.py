@@ -13,7 +13,7 @@ import pytest
 from conftest import EXPERIMENTS
 from jaxgen import data
 from jaxgen.core import config as config_lib
-from jaxgen.data import markov, text
+from jaxgen.data import audio, markov, text
 from jaxgen.errors import JaxgenError
 from jaxgen.families.sequence import sampling
 from jaxgen.families.sequence.experiment import SequenceExperiment
@@ -27,7 +27,8 @@ def experiment(name, *overrides):
 
 
 MODELS = {"transformer": ("transformer_markov_text", "model.num_heads=2"),
-          "lstm": ("lstm_markov_text",)}
+          "lstm": ("lstm_markov_text",),
+          "wavenet": ("wavenet_speech", "model.num_layers=3", "data.name=markov_text")}
 
 
 def test_markov_windows_are_a_distribution_whose_entropy_is_the_closed_form():
@@ -134,3 +135,27 @@ def test_fortunes_splits_hold_disjoint_entries_in_whole_windows(tmp_path):
   batch = next(iter(data.load("fortunes", "test", 2, repeat=False, data_dir=str(tmp_path))))
   assert bytes(batch["tokens"][0].astype(np.uint8)) == splits["test"][:text.WINDOW]
   assert text.decode(np.asarray(text.encode("café"))) == "café"
+
+
+def test_mu_law_inverts_within_its_step_and_follows_g711s_curve():
+  audio_in = np.linspace(-1, 1, 10_001)
+  codes = audio.mu_law_encode(audio_in)
+  assert codes.dtype == np.uint8 and codes.min() == 0 and codes.max() == 255
+  assert (np.diff(codes.astype(int)) >= 0).all()  # monotone
+  compressed = np.sign(audio_in) * np.log1p(255 * np.abs(audio_in)) / np.log1p(255)
+  np.testing.assert_array_equal(codes, np.round((compressed + 1) * 127.5))
+  back = audio.mu_law_decode(codes)  # within one code step, which is finest near silence
+  steps = np.abs(np.diff(audio.mu_law_decode(np.arange(256))))
+  assert np.abs(back - audio_in).max() <= steps.max()
+  quiet = np.abs(audio_in) < 0.01
+  assert np.abs(back - audio_in)[quiet].max() < 5e-4 and steps.min() < 1e-3 < steps.max() / 40
+
+
+def test_speech_is_described_without_its_file_and_its_absence_is_a_one_line_error(tmp_path,
+                                                                                  monkeypatch):
+  monkeypatch.setattr(audio, "DEFAULT_DIR", str(tmp_path / "nowhere"))
+  monkeypatch.delenv("JAXGEN_DATA_DIR", raising=False)
+  info = data.dataset_info("speech")
+  assert (info.shape, info.num_levels, info.sample_rate) == ((4000,), 256, 8000)
+  with pytest.raises(JaxgenError, match="no speech.npz in .*scripts/make_speech.py"):
+    data.load("speech", "test", 2, data_dir=str(tmp_path))

@@ -38,12 +38,17 @@ class MetricWriter:
 
   def samples(self, step: int, tag: str, path: str) -> None:
     """Mirrors the samples at ``path`` to TensorBoard: a PNG (a sample grid or scatter plot) as
-    an image, a ``.txt`` (text samples) as text."""
+    an image, a ``.txt`` (text samples) as text, a ``.wav`` (audio samples) as audio."""
     if not self.enabled:
       return
     if path.endswith(".txt"):
       with open(path) as f:
         self._tensorboard.add_text(tag, f.read(), int(step))
+    elif path.endswith(".wav"):
+      import wave
+      with wave.open(path) as f:
+        rate, pcm = f.getframerate(), np.frombuffer(f.readframes(f.getnframes()), "<i2")
+      self._tensorboard.add_audio(tag, pcm[:, None] / 32768.0, int(step), sample_rate=rate)
     else:
       with Image.open(path) as picture:
         pixels = np.asarray(picture.convert("RGB"))
@@ -144,6 +149,36 @@ def save_text(tokens: np.ndarray, path: str, decode: Callable[[np.ndarray], str]
   os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
   with open(path, "w") as f:
     f.write("\n\n".join(decode(row) for row in tokens) + "\n")
+
+
+def save_audio(tokens: np.ndarray, path: str, decode: Callable[[np.ndarray], np.ndarray],
+               sample_rate: int, gap_seconds: float = 0.25) -> None:
+  """Writes audio sequences ``tokens: [N, T]`` as one 16-bit mono WAV, ``decode``d to [-1, 1],
+  one after another with ``gap_seconds`` of silence between them."""
+  import wave
+  gap = np.zeros(int(gap_seconds * sample_rate), np.float32)
+  audio = np.concatenate([part for row in tokens for part in (decode(row), gap)])
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  with wave.open(path, "wb") as f:
+    f.setnchannels(1)
+    f.setsampwidth(2)
+    f.setframerate(sample_rate)
+    f.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
+
+
+def save_spectrogram(audio: np.ndarray, path: str, sample_rate: int) -> None:
+  """Writes a PNG spectrogram of ``audio: [T]`` in [-1, 1] (frequency against time)."""
+  import matplotlib
+  matplotlib.use("Agg")
+  import matplotlib.pyplot as plt
+  figure, axes = plt.subplots(figsize=(10, 3))
+  axes.specgram(audio, Fs=sample_rate, NFFT=256, noverlap=192, cmap="magma")
+  axes.set_xlabel("seconds")
+  axes.set_ylabel("Hz")
+  figure.tight_layout()
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  figure.savefig(path, dpi=100)
+  plt.close(figure)
 
 
 def save_scatter(points: np.ndarray, path: str, reference: Optional[np.ndarray] = None) -> None:

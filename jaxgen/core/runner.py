@@ -177,21 +177,37 @@ class Run:
     return draw
 
   def save_sample_grid(self, state: TrainState, rng: jax.Array, stem: str) -> str:
-    """Writes ``sample_grid``'s output to ``stem`` + ``.png`` (images: a grid; points: a scatter
-    plot over the data) or ``.txt`` (sequences: the decoded text); -> the path."""
+    """Writes ``sample_grid``'s output to ``stem`` + ``shown_as(info)``; -> the path."""
     drawn = sharding.to_host(self.grid_fn(state, rng))
-    path = stem + (".txt" if self.info.kind == "sequence" else ".png")
-    if not sharding.is_main_process():
-      return path
-    if self.info.kind == "image":
-      logging_lib.save_image_grid(drawn, path, self.value_range, self.experiment.grid_columns,
-                                  captions=self.experiment.grid_rows())
-    elif self.info.kind == "sequence":
-      logging_lib.save_text(drawn, path, self.info.decode)
-    else:
-      reference = self.examples(self.eval_split, 2000)[self.info.key]
-      logging_lib.save_scatter(drawn, path, reference)
+    path = stem + shown_as(self.info)
+    if sharding.is_main_process():
+      save_samples(self, drawn, path, grid=True)
     return path
+
+
+def shown_as(info: data_lib.DatasetInfo) -> str:
+  """The file samples of ``info``'s kind are shown in: ``.png`` (images: a grid; points: a
+  scatter plot), ``.txt`` (text) or ``.wav`` (audio)."""
+  if info.kind != "sequence":
+    return ".png"
+  return ".wav" if info.sample_rate else ".txt"
+
+
+def save_samples(run: Run, samples: np.ndarray, path: str, grid: bool = False) -> None:
+  """Writes ``samples`` to ``path`` as ``shown_as`` says; a ``grid`` (``sample_grid``'s output)
+  gets the experiment's columns and captions, and points the data drawn beneath them."""
+  info = run.info
+  if info.kind == "image":
+    grid_options = dict(ncol=run.experiment.grid_columns,
+                        captions=run.experiment.grid_rows()) if grid else {}
+    logging_lib.save_image_grid(samples, path, run.value_range, **grid_options)
+  elif info.sample_rate:
+    logging_lib.save_audio(samples, path, info.decode, info.sample_rate)
+  elif info.kind == "sequence":
+    logging_lib.save_text(samples, path, info.decode)
+  else:
+    reference = run.examples(run.eval_split, 2000)[info.key] if grid else None
+    logging_lib.save_scatter(samples, path, reference)
 
 
 class _IntervalMetrics:
@@ -633,29 +649,26 @@ def eval_file(split: str) -> str:
 
 def sample(workdir: str, num: int, out: str, seed: int = 0, which: str = "latest",
            overrides: Sequence[str] = ()) -> np.ndarray:
-  """Writes ``num`` samples to ``out``: a ``.png`` grid (a ``.txt`` of text for sequences) or a
-  ``.npz`` with the array ``samples`` (and the other arrays of a ``sample`` that returns a dict,
-  e.g. flow matching's ``noise``)."""
+  """Writes ``num`` samples to ``out``: shown as the data's kind is (``shown_as``: a ``.png`` grid
+  or scatter plot, a ``.txt`` of text, a ``.wav`` of audio) or a ``.npz`` with the array
+  ``samples`` (and the other arrays of a ``sample`` that returns a dict, e.g. flow matching's
+  ``noise``)."""
   if num <= 0:
     raise ConfigError(f"--num must be a positive number of samples, got {num}")
   extension = os.path.splitext(out)[1].lower()
-  if extension not in (".png", ".txt", ".npz"):
-    raise ConfigError(f"--out {out!r} must end in .png (a grid), .txt (text, for sequences) or "
-                      ".npz (the array 'samples')")
+  if extension not in (".png", ".txt", ".wav", ".npz"):
+    raise ConfigError(f"--out {out!r} must end in .png (images, points), .txt (text), .wav "
+                      "(audio) or .npz (the array 'samples')")
   run, state = restore(workdir, which, overrides)
-  if (extension == ".txt") != (run.info.kind == "sequence") and extension != ".npz":
+  if extension not in (".npz", shown_as(run.info)):
     raise ConfigError(f"--out {out!r}: {run.info.name!r} samples are written as "
-                      f"{'.txt' if run.info.kind == 'sequence' else '.png'} or .npz")
+                      f"{shown_as(run.info)} or .npz")
   drawn = run.sampler(state)(jax.random.PRNGKey(seed), num)
   arrays = drawn if isinstance(drawn, dict) else {"samples": drawn}
   samples = arrays["samples"]
   if sharding.is_main_process():
     if extension == ".npz":  # value_range: what `jaxgen fid` maps to [0, 1]
       np.savez(out, **arrays, value_range=np.asarray(run.value_range, np.float32))
-    elif run.info.kind == "image":
-      logging_lib.save_image_grid(samples, out, run.value_range)
-    elif run.info.kind == "sequence":
-      logging_lib.save_text(samples, out, run.info.decode)
     else:
-      logging_lib.save_scatter(samples, out)
+      save_samples(run, samples, out)
   return samples

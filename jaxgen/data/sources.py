@@ -38,8 +38,9 @@ class DatasetInfo:
   mode_std: float | None = None  # per-coordinate std of each mixture component
   entropy: float | None = None  # true (differential) entropy of an example in nats
   class_names: tuple | None = None  # what labels 0..num_classes-1 mean, where they are not digits
-  decode: Callable | None = None  # sequences: tokens [T] -> the text they spell
+  decode: Callable | None = None  # sequences: tokens [T] -> the text they spell (audio: [-1, 1])
   encode: Callable | None = None  # sequences: text -> its tokens (a prompt); DataError if it can't
+  sample_rate: int | None = None  # audio sequences: samples per second (tokens: mu-law codes)
 
   def value_range(self, scale: str) -> tuple[float, float]:
     """The (low, high) of the images ``load(..., scale=scale)`` delivers."""

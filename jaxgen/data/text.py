@@ -59,14 +59,19 @@ def _entries(folder: str) -> tuple[str, ...]:
   return tuple(e for e in entries if e.strip())
 
 
-def split_text(split: str, data_dir: str | None = None) -> bytes:
-  """The bytes of a split's windows: its entries joined, cut to whole windows of T bytes."""
+def split_entries(split: str, data_dir: str | None = None) -> list[str]:
+  """A split's entries, in the package's order."""
   entries = _entries(find(data_dir))
   order = np.random.default_rng(FORTUNES_SEED).permutation(len(entries))
   num_test, num_validation = (round(f * len(entries)) for f in _FRACTIONS.values())
   chosen = {"test": order[:num_test], "validation": order[num_test:num_test + num_validation],
             "train": order[num_test + num_validation:]}[split]
-  text = SEPARATOR.join(entries[i] for i in np.sort(chosen)).encode("utf-8")
+  return [entries[i] for i in np.sort(chosen)]
+
+
+def split_text(split: str, data_dir: str | None = None) -> bytes:
+  """The bytes of a split's windows: its entries joined, cut to whole windows of T bytes."""
+  text = SEPARATOR.join(split_entries(split, data_dir)).encode("utf-8")
   return text[:len(text) // WINDOW * WINDOW]
 
 

@@ -22,6 +22,10 @@ COMMANDS = {
     "zstd": lambda src, out: ["zstd", "-q", "--ultra", "-22", src, "-o", out],
     "ppmd": lambda src, out: ["7z", "a", "-bd", "-m0=PPMd", out, src],
     "ppmd_o16": lambda src, out: ["7z", "a", "-bd", "-m0=PPMd:mem=256m:o=16", out, src],
+    # 8-bit audio (mu-law codes) as unsigned 8 kHz mono PCM
+    "flac": lambda src, out: ["flac", "--best", "--silent", "--force-raw-format", "--endian=little",
+                              "--sign=unsigned", "--channels=1", "--bps=8", "--sample-rate=8000",
+                              "-o", out, src],
 }
 
 

@@ -1,18 +1,20 @@
-"""The sequence family on the shared runner: next-token models of text, trained by exact maximum
-likelihood.
+"""The sequence family on the shared runner: next-token models of text and audio, trained by exact
+maximum likelihood.
 
 Model: ``P(x) = prod_t P(x_t | x_<t)`` over windows of T tokens of a vocabulary of V, the network by
-name (``model.ARCHITECTURES``: transformer, lstm) reading the window shifted right behind a start
-token. The loss is the window's negative log-likelihood in bits per token; ``evaluate`` reports it
-on the test split, and where the data's true distribution is known (``markov_text``) the exact
-floor ``true_bits_per_token`` (the window's entropy / T), the ``gap_bits_per_token`` above it and
-the true distribution's bits per token of the model's samples.
+name (``model.ARCHITECTURES``: transformer, lstm, wavenet) reading the window shifted right behind
+a start token. The loss is the window's negative log-likelihood in bits per token (per character
+of text, per sample of audio); ``evaluate`` reports it on the test split, and where the data's
+true distribution is known (``markov_text``) the exact floor ``true_bits_per_token`` (the window's
+entropy / T), the ``gap_bits_per_token`` above it and the true distribution's bits per token of
+the model's samples.
 
 Sampling (``sampling.draw``): one token at a time at ``sample.temperature`` with ``sample.top_k``
 and ``sample.top_p``, after ``sample.prompt`` (text in the dataset's alphabet), carrying the
 network's cache (``sample.cached``; False re-runs the whole prefix each step, same tokens). The
-sample "grid" is text: the runner writes the decoded samples, and ``jaxgen eval`` writes them to
-``samples.txt`` beside ``eval.json``.
+sample "grid" is text or audio: the runner writes the decoded samples (``.txt`` or ``.wav``), and
+``jaxgen eval`` writes its samples beside ``eval.json`` (``samples.txt``, or ``samples.wav`` and a
+spectrogram).
 """
 
 import math
@@ -25,14 +27,12 @@ import ml_collections
 import numpy as np
 import optax
 
+from jaxgen.core import logging as logging_lib
 from jaxgen.core.experiment import Experiment, Sampler, TrainState, init_train_state
 from jaxgen.core.optim import make_optimizer
 from jaxgen.errors import ConfigError
 from jaxgen.families.sequence import sampling
 from jaxgen.families.sequence.model import build_model, shift_right
-
-SAMPLES_FILE = "samples.txt"
-
 
 class SequenceExperiment(Experiment):
   """Implements the Experiment protocol (jaxgen.core.experiment) for next-token models."""
@@ -51,7 +51,7 @@ class SequenceExperiment(Experiment):
     self.prompt = self.encode_prompt(s.prompt)
     self.model = build_model(config.model, self.vocab_size, self.length)
     self.optimizer = make_optimizer(config.optimizer, config.train.num_steps)
-    self.samples_text = []
+    self.drawn = np.zeros((0, self.length), np.int32)  # evaluate's samples, for report
 
   def encode_prompt(self, text: str) -> np.ndarray:
     """The prompt's tokens [P] (the dataset's ``encode``)."""
@@ -125,13 +125,19 @@ class SequenceExperiment(Experiment):
       metrics["gap_bits_per_token"] = metrics["bits_per_token"] - metrics["true_bits_per_token"]
     if self.info.log_prob is not None:
       metrics["sample_true_bits_per_token"] = float(-np.mean(self.info.log_prob(samples)) / per_token)
-    self.samples_text = [self.info.decode(s) for s in samples]
+    self.drawn = samples
     return metrics
 
   def report(self, metrics: Dict[str, float], workdir: str) -> None:
-    """The text of ``evaluate``'s samples, one per paragraph: ``samples.txt``."""
-    with open(os.path.join(workdir, SAMPLES_FILE), "w") as f:
-      f.write("\n\n".join(self.samples_text) + "\n")
+    """``evaluate``'s samples: text one per paragraph in ``samples.txt``; audio one after another
+    in ``samples.wav``, and the first's spectrogram in ``samples_spectrogram.png``."""
+    path = os.path.join(workdir, "samples")
+    if self.info.sample_rate:
+      logging_lib.save_audio(self.drawn, path + ".wav", self.info.decode, self.info.sample_rate)
+      logging_lib.save_spectrogram(self.info.decode(self.drawn[0]), path + "_spectrogram.png",
+                                   self.info.sample_rate)
+    else:
+      logging_lib.save_text(self.drawn, path + ".txt", self.info.decode)
 
 
 def make_experiment(config: ml_collections.ConfigDict) -> SequenceExperiment:

@@ -1,9 +1,10 @@
-"""Next-token networks over a vocabulary of V tokens: a Transformer decoder and an LSTM.
+"""Next-token networks over a vocabulary of V tokens: a Transformer decoder, an LSTM, WaveNet.
 
-Both read ``inputs`` [B, T]: the sequence shifted right by one, with the start token V in front
-(``shift_right``), so output t predicts token t from tokens < t. Both take and return a cache, so
-a sampler can feed one token per call: the Transformer's keys and values (``nn.attention``), the
-LSTM's states (``nn.lstm``). Called without a cache they run the whole sequence at once.
+Each reads ``inputs`` [B, T]: the sequence shifted right by one, with the start token V in front
+(``shift_right``), so output t predicts token t from tokens < t. Each takes and returns a cache,
+so a sampler can feed one token per call: the Transformer's keys and values (``nn.attention``),
+the LSTM's states (``nn.lstm``), WaveNet's per-layer queues (``nn.causal_conv``). Called without
+a cache they run the whole sequence at once.
 
     apply(variables, inputs [B, T], cache=None, position=0, train=False)
         -> (logits [B, T, V], cache or None)
@@ -18,7 +19,7 @@ import jax.numpy as jnp
 import ml_collections
 
 from jaxgen.errors import ConfigError
-from jaxgen.nn import attention, lstm
+from jaxgen.nn import attention, causal_conv, lstm
 from jaxgen.registry import Registry
 
 ARCHITECTURES = Registry("sequence model")
@@ -91,6 +92,45 @@ class LSTMLM(nn.Module):
     return [lstm.zero_state(batch_size, self.width)] * self.num_layers
 
 
+class WaveNet(nn.Module):
+  """WaveNet (van den Oord et al. 2016): ``num_stacks`` stacks of dilated causal convolutions with
+  dilations 1, 2, ..., 2^(num_layers - 1), each a gated unit ``tanh(W_f x) * sigmoid(W_g x)`` with
+  a residual and a skip connection, then ReLU, 1x1, ReLU, 1x1 to V logits (a softmax over the
+  mu-law codes). The input embedding of the shifted tokens stands in for the paper's first causal
+  convolution. Receptive field: ``num_stacks * (2^num_layers - 1) + 1`` tokens."""
+  vocab_size: int
+  max_length: int
+  width: int = 32  # residual channels
+  num_layers: int = 8  # layers per stack
+  num_stacks: int = 2
+  skip_features: int = 64
+
+  @property
+  def dilations(self) -> list:
+    return [2**i for i in range(self.num_layers)] * self.num_stacks
+
+  @nn.compact
+  def __call__(self, inputs: jax.Array, cache: Optional[list] = None, position=0,
+               train: bool = False):
+    x = nn.Embed(self.vocab_size + 1, self.width, name="embed")(inputs)
+    x = self.perturb("inputs", x)
+    skip, new_cache = 0.0, []
+    for i, dilation in enumerate(self.dilations):
+      filter_and_gate, queue = causal_conv.DilatedCausalConv(2 * self.width, dilation)(
+          x, None if cache is None else cache[i], position)
+      new_cache.append(queue)
+      gated = jnp.tanh(filter_and_gate[..., :self.width]) * nn.sigmoid(
+          filter_and_gate[..., self.width:])
+      skip = skip + nn.Dense(self.skip_features)(gated)
+      x = x + nn.Dense(self.width)(gated)
+    hidden = nn.Dense(self.skip_features)(nn.relu(skip))
+    return nn.Dense(self.vocab_size, name="head")(nn.relu(hidden)), (
+        None if cache is None else new_cache)
+
+  def empty_cache(self, batch_size: int) -> list:
+    return [causal_conv.empty_queue(batch_size, d, self.width) for d in self.dilations]
+
+
 @ARCHITECTURES.register("transformer")
 def transformer(config: ml_collections.ConfigDict, vocab_size: int, length: int) -> nn.Module:
   return TransformerLM(vocab_size, length, config.width, config.num_layers, config.num_heads,
@@ -100,6 +140,12 @@ def transformer(config: ml_collections.ConfigDict, vocab_size: int, length: int)
 @ARCHITECTURES.register("lstm")
 def lstm_model(config: ml_collections.ConfigDict, vocab_size: int, length: int) -> nn.Module:
   return LSTMLM(vocab_size, length, config.width, config.num_layers, config.dropout)
+
+
+@ARCHITECTURES.register("wavenet")
+def wavenet(config: ml_collections.ConfigDict, vocab_size: int, length: int) -> nn.Module:
+  return WaveNet(vocab_size, length, config.width, config.num_layers, config.num_stacks,
+                 config.skip_features)
 
 
 def build_model(config: ml_collections.ConfigDict, vocab_size: int, length: int) -> nn.Module:
