@@ -9,6 +9,7 @@ Expected: not yet measured; issue #33's floor is a gap within 0.02 bits/char on 
 """
 
 import _sequence_base
+from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
@@ -16,4 +17,8 @@ def get_config(arg=None):
   config.description = "LSTM, 2 layers of 128, markov_text"
   config.model.name = "lstm"
   config.model.width = 128
+  reproduce(config, ('gap_bits_per_token <= 0.02',),
+            source="issue #33 floor: markov_text's exact entropy (2.1845 bits/symbol over windows)",
+            protocol='2,000 test windows of 64 symbols, exact -log2 P / 64, minus the true entropy',
+            compute='minutes on 2 CPU cores')
   return config

@@ -10,6 +10,7 @@ Expected: not yet measured; issue #33's floor is PPMd's 2.084 bits/byte given tr
 """
 
 import _sequence_base
+from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
@@ -26,4 +27,8 @@ def get_config(arg=None):
   if arg != "smoke":
     config.train.num_steps = 4000
     config.eval_every = config.checkpoint_every = 500
+  reproduce(config, ('bits_per_token <= 2.084',),
+            source='issue #33: below 7-Zip PPMd given the train split (scripts/sequence_codec_bits.py)',
+            protocol='509 test windows of 256 bytes, exact -log2 P per byte',
+            compute='hours on 2 CPU cores')
   return config

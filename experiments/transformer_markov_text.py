@@ -9,9 +9,14 @@ Expected: not yet measured; issue #33's floor is a gap within 0.02 bits/char on 
 """
 
 import _sequence_base
+from jaxgen.core.config import reproduce
 
 
 def get_config(arg=None):
   config = _sequence_base.get_config(arg)
   config.description = "Transformer, 2 layers, width 64, 4 heads, markov_text"
+  reproduce(config, ('gap_bits_per_token <= 0.02',),
+            source="issue #33 floor: markov_text's exact entropy (2.1845 bits/symbol over windows)",
+            protocol='2,000 test windows of 64 symbols, exact -log2 P / 64, minus the true entropy',
+            compute='minutes on 2 CPU cores')
   return config

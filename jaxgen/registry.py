@@ -73,6 +73,7 @@ FAMILIES = {
     "diffusion": "jaxgen.families.diffusion.experiment",
     "flow_matching": "jaxgen.families.flow_matching.experiment",
     "sequence": "jaxgen.families.sequence.experiment",
+    "ebm": "jaxgen.families.ebm.experiment",
 }
 
 

@@ -88,7 +88,7 @@ def test_each_output_depends_only_on_earlier_tokens_by_gradients(name):
   e = experiment(*MODELS[name])
   tokens = jax.random.randint(jax.random.PRNGKey(0), (2, e.length), 0, e.vocab_size)
   inputs = shift_right(tokens, e.start_token)
-  variables = e.model.init(jax.random.PRNGKey(1), inputs)
+  variables = jax.jit(e.model.init)(jax.random.PRNGKey(1), inputs)  # eager: an op-by-op compile
   perturbations = jax.tree.map(jnp.zeros_like, variables["perturbations"])
 
   def output(perturbations, t):
@@ -109,7 +109,7 @@ def test_cached_sampling_draws_the_uncached_samplers_tokens(name):
   is kept, and the samples' log-probabilities are the model's."""
   e = experiment(*MODELS[name], "sample.prompt='abca'", "sample.top_k=6", "sample.top_p=0.95",
                  "sample.temperature=0.9")
-  state = e.init(jax.random.PRNGKey(0), {"tokens": jnp.zeros((2, e.length), jnp.int32)})
+  state = jax.jit(e.init)(jax.random.PRNGKey(0), {"tokens": jnp.zeros((2, e.length), jnp.int32)})
   draw = jax.jit(lambda rng, cached: e.sample(state, rng, 4, cached=cached), static_argnums=1)
   cached, uncached = draw(jax.random.PRNGKey(3), True), draw(jax.random.PRNGKey(3), False)
   np.testing.assert_array_equal(cached, uncached)
