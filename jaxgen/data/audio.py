@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-from jaxgen.data.idx import DATA_DIR_ENV
+from jaxgen.data import idx
 from jaxgen.data.sources import DATASETS, ArrayRecords, DatasetInfo, Source
 from jaxgen.errors import DataError
 
@@ -44,10 +44,7 @@ def mu_law_decode(codes: np.ndarray) -> np.ndarray:
 
 
 def find(data_dir: str | None) -> str:
-  folders = [data_dir] if data_dir else []
-  if DATA_DIR_ENV in os.environ:
-    folders.append(os.path.join(os.environ[DATA_DIR_ENV], "speech"))
-  folders.append(DEFAULT_DIR)
+  folders = idx.search_dirs("speech", data_dir, DEFAULT_DIR)
   for folder in folders:
     if os.path.isfile(os.path.join(folder, FILE)):
       return os.path.join(folder, FILE)

@@ -57,13 +57,16 @@ def read_idx(path: str, opened, magic: int, dims: int) -> np.ndarray:
   return np.frombuffer(data, np.uint8, offset=header).reshape(shape)
 
 
-def search_dirs(name: str, data_dir: str | None) -> list[str]:
-  """Where ``name``'s IDX files are looked for, in order."""
+def search_dirs(name: str, data_dir: str | None, system_dir: str | None = None) -> list[str]:
+  """Where dataset ``name``'s files are looked for, in order: ``data.dir``,
+  ``$JAXGEN_DATA_DIR/<name>``, then where a package (``SYSTEM_DIRS``) or a script puts them
+  (``system_dir``). Every dataset read from files (IDX, text, audio) searches this way."""
   dirs = [data_dir] if data_dir else []
   if os.environ.get(DATA_DIR_ENV):
     dirs.append(os.path.join(os.environ[DATA_DIR_ENV], name))
-  if name in SYSTEM_DIRS:
-    dirs.append(SYSTEM_DIRS[name])
+  system_dir = system_dir or SYSTEM_DIRS.get(name)
+  if system_dir:
+    dirs.append(system_dir)
   return dirs
 
 

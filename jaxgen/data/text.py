@@ -18,7 +18,7 @@ import os
 
 import numpy as np
 
-from jaxgen.data.idx import DATA_DIR_ENV
+from jaxgen.data import idx
 from jaxgen.data.sources import DATASETS, ArrayRecords, DatasetInfo, Source
 from jaxgen.errors import DataError
 
@@ -31,10 +31,7 @@ _FRACTIONS = {"validation": 0.05, "test": 0.05}
 
 def find(data_dir: str | None) -> str:
   """The first folder of data.dir, $JAXGEN_DATA_DIR/fortunes, the package's, holding entries."""
-  folders = [data_dir] if data_dir else []
-  if DATA_DIR_ENV in os.environ:
-    folders.append(os.path.join(os.environ[DATA_DIR_ENV], "fortunes"))
-  folders.append(SYSTEM_DIR)
+  folders = idx.search_dirs("fortunes", data_dir, SYSTEM_DIR)
   for folder in folders:
     if os.path.isdir(folder) and _files(folder):
       return folder
