@@ -294,7 +294,7 @@ def test_losses_heads_and_samplers_by_name_and_wrong_configs_are_errors():
     PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.head=gaussian"))
   with pytest.raises(UnknownNameError, match="valid: fast, plain"):
     PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "sample.method=slow"))
-  with pytest.raises(UnknownNameError, match="valid: gated_pixelcnn, pixelcnn"):
+  with pytest.raises(UnknownNameError, match="valid: diagonal_bilstm, gated_pixelcnn, pixelcnn, "):
     PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.name=pixelrnn"))
   with pytest.raises(ConfigError, match="needs binary data"):
     PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "data.name=digits"))

@@ -15,6 +15,9 @@ data channel last. A layer's width must then be a multiple of ``channels``.
 Every convolution is a VALID convolution of a causally padded input. Full forward passes pad the
 whole map; the fast sampler (``sampling.py``) keeps each layer's padded input as a cache, writes
 new values into it with ``write`` and evaluates only the new pixels with ``region``.
+
+Two helpers every network of the family uses live here too, so the PixelCNNs (``model.py``) and
+the PixelRNNs (``pixelrnn.py``) share them: ``class_bias`` and ``down_shift``.
 """
 
 from typing import Optional, Sequence
@@ -120,3 +123,16 @@ class MaskedConv(nn.Module):
     window = jax.lax.dynamic_slice(cache, (0, row, col, 0),
                                    (cache.shape[0], height + kh - 1, width + kw - 1, cache.shape[3]))
     return self(window)
+
+
+def class_bias(embed: Optional[nn.Module], labels: Optional[jax.Array]):
+  """A label's learned bias, added at every pixel: ``V^T h`` of the Gated PixelCNN's eq. 4 with h
+  the one-hot label, [B, 1, 1, F] (0 when unconditional). Every network of the family uses it."""
+  if embed is None:
+    return 0.0
+  return embed(labels)[:, None, None, :]
+
+
+def down_shift(x: jax.Array) -> jax.Array:
+  """Row i takes row i - 1 (row 0 zeros): [B, H, W, F]."""
+  return jnp.pad(x, ((0, 0), (1, 0), (0, 0), (0, 0)))[:, :-1]

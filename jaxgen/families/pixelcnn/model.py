@@ -1,6 +1,7 @@
 """PixelCNN networks by name: ``pixelcnn`` (residual blocks of masked convolutions),
 ``gated_pixelcnn`` (vertical and horizontal stacks, no blind spot) and ``pixelcnn_pp`` (PixelCNN++'s
-multi-resolution shifted-convolution streams), all optionally class-conditional.
+multi-resolution shifted-convolution streams), all optionally class-conditional; and PixelRNN's
+``row_lstm`` and ``diagonal_bilstm`` (``pixelrnn.py``, one data channel, whole-image forward only).
 
 Every network maps an image x: [B, H, W, C] (and labels [B] when conditional) to the head's
 parameters at every pixel, [B, H, W, F], where pixel (i, j)'s outputs read only pixels before it in
@@ -25,7 +26,8 @@ import ml_collections
 
 from jaxgen.registry import Registry
 from jaxgen.errors import ConfigError
-from jaxgen.families.pixelcnn.masked import MaskedConv
+from jaxgen.families.pixelcnn import pixelrnn
+from jaxgen.families.pixelcnn.masked import MaskedConv, class_bias, down_shift
 
 ARCHITECTURES = Registry("PixelCNN architecture")
 register_architecture = ARCHITECTURES.register
@@ -41,13 +43,6 @@ def gate(a: jax.Array) -> jax.Array:
   2016b, eq. 2). With p a multiple of the channel count, feature f of both halves is in one group."""
   filters, gates = jnp.split(a, 2, axis=-1)
   return jnp.tanh(filters) * jax.nn.sigmoid(gates)
-
-
-def class_bias(embed: Optional[nn.Module], labels: Optional[jax.Array]):
-  """``V^T h`` of eq. 4 with h the one-hot label: [B, 1, 1, F] (0 when unconditional)."""
-  if embed is None:
-    return 0.0
-  return embed(labels)[:, None, None, :]
 
 
 def with_ones(x: jax.Array) -> jax.Array:
@@ -238,11 +233,6 @@ def concat_elu(x: jax.Array) -> jax.Array:
   return jax.nn.elu(jnp.concatenate([x, -x], axis=-1))
 
 
-def down_shift(x: jax.Array) -> jax.Array:
-  """Row i takes row i - 1 (row 0 zeros): [B, H, W, F]."""
-  return jnp.pad(x, ((0, 0), (1, 0), (0, 0), (0, 0)))[:, :-1]
-
-
 def right_shift(x: jax.Array) -> jax.Array:
   """Column j takes column j - 1 (column 0 zeros): [B, H, W, F]."""
   return jnp.pad(x, ((0, 0), (0, 0), (1, 0), (0, 0)))[:, :, :-1]
@@ -374,6 +364,21 @@ def _pixelcnn_pp(c: ml_collections.ConfigDict, num_outputs: int, channels: int, 
     raise ConfigError("model.name='pixelcnn_pp' predicts whole pixels: on colour data use "
                       "model.head='logistic_mixture', which orders the channels itself")
   return PixelCNNPlusPlus(c.features, c.num_layers, c.num_scales, num_outputs, num_classes, c.dropout)
+
+
+@register_architecture("row_lstm")
+def _row_lstm(c: ml_collections.ConfigDict, num_outputs: int, channels: int, num_classes: int):
+  pixelrnn.check_one_channel(c.name, channels)
+  return pixelrnn.RowLSTM(c.features, c.num_layers, c.input_kernel, c.kernel_size,
+                          c.output_features, num_outputs, num_classes, c.dropout)
+
+
+@register_architecture("diagonal_bilstm")
+def _diagonal_bilstm(c: ml_collections.ConfigDict, num_outputs: int, channels: int,
+                     num_classes: int):
+  pixelrnn.check_one_channel(c.name, channels)
+  return pixelrnn.DiagonalBiLSTM(c.features, c.num_layers, c.input_kernel, c.kernel_size,
+                                 c.output_features, num_outputs, num_classes, c.dropout)
 
 
 def build_model(c: ml_collections.ConfigDict, num_outputs: int, channels: int, num_classes: int):
