@@ -6,7 +6,8 @@ test NLL and its gap to the true entropy are exact up to the grid.
 
 Launch:   jaxgen train --config experiments/ebm_ring8.py --workdir runs/ebm_ring8
 Evaluate: jaxgen eval --workdir runs/ebm_ring8
-Expected: not yet measured; issue #35's floors: kl_gap <= 0.5 nats, all 8 modes captured.
+Expected (seed 0, 10,000 steps, 5 min on shared cores): test kl_gap 0.349 nats (floor 0.5), 8
+of 8 modes, high-quality fraction 0.22 of 2,500 samples (5,000 Langevin steps from noise).
 """
 
 import ml_collections
