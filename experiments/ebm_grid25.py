@@ -5,7 +5,8 @@ integration, so the test NLL and its gap to the true entropy are exact up to the
 
 Launch:   jaxgen train --config experiments/ebm_grid25.py --workdir runs/ebm_grid25
 Evaluate: jaxgen eval --workdir runs/ebm_grid25
-Expected: not yet measured; issue #35's floors: kl_gap <= 0.5 nats, all 25 modes captured.
+Expected (10,000 steps, 5 min on shared cores): test kl_gap 0.535 / 0.683 / 0.326 nats over
+seeds 0-2 (0.51 +- 0.18; floor 0.5), 25 of 25 modes each, high-quality fraction 0.49-0.52.
 """
 
 import ebm_ring8
