@@ -9,8 +9,9 @@
 - One config per family (and one on TFDS) runs end to end with ``:smoke``: train, eval, sample
   through the command line. The families' own tests train their other models.
 
-Configs on TFDS datasets run on ``tfds.testing.mock_data`` (random data of the right spec, no
-network), so a paper config is proven launchable even where its data cannot be downloaded.
+Configs on TFDS datasets run end to end on ``tfds.testing.mock_data`` (random data of the right
+spec, no network), so a paper config is proven launchable even where its data cannot be
+downloaded; their traces read random examples of the dataset's spec (no TensorFlow needed).
 """
 
 import contextlib
@@ -29,7 +30,8 @@ from jaxgen import cli
 from jaxgen import data as data_lib
 from jaxgen.core import config as config_lib
 from jaxgen.core import runner
-from jaxgen.data import tfds_sources
+from jaxgen.core.experiment import Experiment
+from jaxgen.data import tfds_sources, transforms
 from jaxgen.eval import fid_cli
 
 CONFIGS = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(EXPERIMENTS, "*.py"))
@@ -54,15 +56,30 @@ def mock_records(max_value, num=128):
   return as_data_source
 
 
-def data_context(config, tmp_path):
-  """tfds.testing.mock_data for configs on TFDS datasets, else nothing. A config that trains on
-  another run's reflow pairs gets a stand-in file of random pairs of the data's shape."""
+def random_examples(self, split, num):
+  """``Run.examples`` for a TFDS dataset's trace: ``num`` random examples of its spec, through
+  the config's preprocessing."""
+  info, c = self.info, self.config
+  rng = np.random.default_rng(0)
+  levels = rng.integers(0, info.num_levels, (num, *info.shape), dtype=np.uint8)
+  preprocess = transforms.ImagePreprocessing(info.num_levels, 0, c.data.scale, c.data.dequantize,
+                                             c.data.binarize)
+  examples = {info.key: preprocess(levels, np.zeros(num, np.int64), np.arange(num))}
+  if info.num_classes:
+    examples["label"] = rng.integers(0, info.num_classes, num).astype(np.int32)
+  return examples
+
+
+def data_context(config, tmp_path, mock_tfds=True):
+  """tfds.testing.mock_data for configs on TFDS datasets (with ``mock_tfds``), else nothing. A
+  config that trains on another run's reflow pairs gets a stand-in file of random pairs of the
+  data's shape."""
   if config.get("reflow") and config.reflow.pairs:
     shape = data_lib.dataset_info(config.data.name).shape
     config.reflow.pairs = str(tmp_path / "pairs.npz")
     np.savez(config.reflow.pairs, noise=np.zeros((8, *shape), np.float32),
              samples=np.zeros((8, *shape), np.float32))
-  if config.data.name in tfds_sources.TFDS_DATASETS:
+  if mock_tfds and config.data.name in tfds_sources.TFDS_DATASETS:
     import tensorflow_datasets as tfds
     levels = tfds_sources.TFDS_DATASETS[config.data.name].num_levels
     return tfds.testing.mock_data(num_examples=128, max_value=levels - 1,
@@ -78,11 +95,13 @@ def test_config_docstring_gives_a_launch_command(name):
 
 @pytest.mark.parametrize("arg", ["", ":smoke"])
 @pytest.mark.parametrize("name", CONFIGS)
-def test_experiment_traces_at_full_size_and_smoke(name, arg, tmp_path):
+def test_experiment_traces_at_full_size_and_smoke(name, arg, tmp_path, monkeypatch):
   """init -> train_step (full size) -> eval_step, sample: shapes and dtypes line up, with no
   compile."""
   config = config_lib.load_config(os.path.join(EXPERIMENTS, f"{name}.py") + arg)
-  with data_context(config, tmp_path):  # some experiments read data statistics when they are built
+  if config.data.name in tfds_sources.TFDS_DATASETS:  # some experiments read data when built
+    monkeypatch.setattr(runner.Run, "examples", random_examples)
+  with data_context(config, tmp_path, mock_tfds=False):
     run = runner.Run(config)
   b, info = config.train.batch_size, run.info
   batch = {info.key: jax.ShapeDtypeStruct(
@@ -100,10 +119,13 @@ def test_experiment_traces_at_full_size_and_smoke(name, arg, tmp_path):
   batch["mask"] = jax.ShapeDtypeStruct((b,), jnp.float32)
   per_example = jax.eval_shape(run.experiment.eval_step, state, batch, key)
   assert all(v.shape == (config.train.batch_size,) for v in per_example.values()), per_example
-  samples = jax.eval_shape(lambda state, key: run.experiment.sample(state, key, 4), state, key)
-  assert samples.shape == (4, *run.info.shape)
   grid = jax.eval_shape(run.experiment.sample_grid, state, key)
   assert grid.shape[1:] == tuple(run.info.shape), grid.shape
+  if type(run.experiment).sample_grid is Experiment.sample_grid:  # the grid is `sample` itself
+    assert grid.shape[0] == config.eval.num_samples
+  else:
+    samples = jax.eval_shape(lambda state, key: run.experiment.sample(state, key, 4), state, key)
+    assert samples.shape == (4, *run.info.shape)
   rows = run.experiment.grid_rows()  # the captions cover the grid's rows exactly
   if rows != (("samples", 0),):
     assert sum(n for _, n in rows) * run.experiment.grid_columns == grid.shape[0], (rows, grid)
