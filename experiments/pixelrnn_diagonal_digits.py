@@ -11,16 +11,11 @@ nats; validation 1.815; gated_pixelcnn_digits: 1.846); digits-FID of 1,000 sampl
 precision 0.31, recall 0.96, all 10 classes generated.
 """
 
-import _pixelcnn_base
+import pixelrnn_row_digits
 
 
 def get_config(arg=None):
-  config = _pixelcnn_base.get_config(arg)
+  config = pixelrnn_row_digits.get_config(arg)
   config.description = "PixelRNN Diagonal BiLSTM, 2 layers, h=32, 17-way softmax, digits"
-  config.data.name = "digits"
   config.model.name = "diagonal_bilstm"
-  config.model.num_layers = 2
-  config.model.head = "softmax"
-  config.loss.name = "bits_per_dim"
-  config.sample.method = "plain"  # no pixel-by-pixel cache
   return config

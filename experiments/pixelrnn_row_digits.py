@@ -11,16 +11,13 @@ nats; validation 1.817; gated_pixelcnn_digits: 1.846); digits-FID of 1,000 sampl
 precision 0.26, recall 0.97, all 10 classes generated.
 """
 
-import _pixelcnn_base
+import pixelrnn_row_binarized_digits
 
 
 def get_config(arg=None):
-  config = _pixelcnn_base.get_config(arg)
+  config = pixelrnn_row_binarized_digits.get_config(arg)
   config.description = "PixelRNN Row LSTM, 2 layers, h=32, 17-way softmax, digits"
   config.data.name = "digits"
-  config.model.name = "row_lstm"
-  config.model.num_layers = 2
   config.model.head = "softmax"
   config.loss.name = "bits_per_dim"
-  config.sample.method = "plain"  # no pixel-by-pixel cache
   return config
