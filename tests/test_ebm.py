@@ -58,4 +58,5 @@ def test_a_train_step_writes_its_chains_ends_back_to_the_buffer():
   after = np.asarray(new_state.model_state["buffer"])
   changed = np.any(after != before, axis=1)
   assert 0 < changed.sum() <= 32 and int(new_state.step) == 1
-  assert np.isfinite(float(metrics["loss"])) and set(metrics) >= {"energy_positive", "energy_negative"}
+  assert np.isfinite(float(metrics["loss"]))
+  assert set(metrics) >= {"energy_positive", "energy_negative"}

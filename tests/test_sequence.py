@@ -127,7 +127,8 @@ def test_fortunes_splits_hold_disjoint_entries_in_whole_windows(tmp_path):
   (tmp_path / "sayings").write_text("\n%\n".join(entries) + "\n%\n")
   (tmp_path / "sayings.dat").write_bytes(b"\0" * 8)  # the package's index: not text
   splits = {split: text.split_text(split, str(tmp_path)) for split in data.sources.SPLITS}
-  found = {split: {int(n) for n in re.findall(rb"number (\d{3})", t)} for split, t in splits.items()}
+  found = {split: {int(n) for n in re.findall(rb"number (\d{3})", t)}
+           for split, t in splits.items()}
   assert all(len(t) % text.WINDOW == 0 and t for t in splits.values())
   assert not (found["train"] & found["test"] or found["train"] & found["validation"]
               or found["test"] & found["validation"])

@@ -78,8 +78,8 @@ class Run:
                         f"{', '.join(self.info.num_examples)}")
     self.eval_split = eval_split
     # The eval pass's first N examples (0: all); absent from the configs of older workdirs.
-    self.eval_limit = config.eval.get("num_examples", 0)
-    if not isinstance(self.eval_limit, int) or isinstance(self.eval_limit, bool) or self.eval_limit < 0:
+    self.eval_limit = limit = config.eval.get("num_examples", 0)
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
       raise ConfigError(f"config field 'eval.num_examples' must be an int >= 0 (0: the whole "
                         f"split), got {self.eval_limit!r}")
     self.experiment: Experiment = registry.make_experiment(config)
@@ -660,9 +660,9 @@ def sample(workdir: str, num: int, out: str, seed: int = 0, which: str = "latest
     raise ConfigError(f"--out {out!r} must end in .png (images, points), .txt (text), .wav "
                       "(audio) or .npz (the array 'samples')")
   run, state = restore(workdir, which, overrides)
-  if extension not in (".npz", shown_as(run.info)):
-    raise ConfigError(f"--out {out!r}: {run.info.name!r} samples are written as "
-                      f"{shown_as(run.info)} or .npz")
+  shown = shown_as(run.info)
+  if extension not in (".npz", shown):
+    raise ConfigError(f"--out {out!r}: {run.info.name!r} samples are written as {shown} or .npz")
   drawn = run.sampler(state)(jax.random.PRNGKey(seed), num)
   arrays = drawn if isinstance(drawn, dict) else {"samples": drawn}
   samples = arrays["samples"]

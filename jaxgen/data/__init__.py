@@ -5,7 +5,8 @@ what a dataset is. Importing this package registers every dataset without import
 TensorFlow (TFDS datasets import it when first read).
 """
 
-from jaxgen.data import audio, embedded, markov, synthetic, text, tfds_sources  # noqa: F401  (they register the datasets)
+# Imported for their registrations of the datasets:
+from jaxgen.data import audio, embedded, markov, synthetic, text, tfds_sources  # noqa: F401
 from jaxgen.data.loader import Stream, load
 from jaxgen.data.sources import DATASETS, DatasetInfo, dataset_info, dataset_names
 

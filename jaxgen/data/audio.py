@@ -77,5 +77,4 @@ SPEECH = DatasetInfo(name="speech", kind="sequence", key="tokens", shape=(WINDOW
                      num_levels=MU + 1, num_classes=None, num_examples=dict(NUM_EXAMPLES),
                      decode=mu_law_decode, sample_rate=SAMPLE_RATE)
 
-DATASETS.register("speech")(Source(describe=lambda: SPEECH,
-                                   read=lambda split, data_dir: _split(split, data_dir)))
+DATASETS.register("speech")(Source(describe=lambda: SPEECH, read=_split))

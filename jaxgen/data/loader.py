@@ -54,8 +54,8 @@ class ProcessRows(grain.MapDataset):
 @dataclasses.dataclass(frozen=True)
 class Stream:
   """``iter(stream)`` is a grain iterator (``get_state`` / ``set_state``) of this process's
-  batches: {info.key: float32 [b, *shape] (sequences: int32 tokens [b, T]), "label": int32 [b] (labelled datasets), "mask":
-  float32 [b] (repeat=False only: 1 real, 0 padding)}. ``num_batches`` is None for an endless
+  batches: {info.key: float32 [b, *shape] (sequences: int32 tokens [b, T]), "label": int32 [b]
+  (labelled datasets), "mask": float32 [b] (repeat=False only: 1 real, 0 padding)}. ``num_batches`` is None for an endless
   training stream."""
   info: sources.DatasetInfo
   dataset: grain.IterDataset

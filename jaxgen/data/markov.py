@@ -68,7 +68,8 @@ class MarkovChain:
     return float(-np.sum(self.stationary[:, None] * p * np.log(p)))
 
   def window_entropy(self, length: int) -> float:
-    """Entropy of ``length`` consecutive symbols in equilibrium, nats: ``H(pi) + (T - k) H_rate``."""
+    """Entropy of ``length`` consecutive symbols in equilibrium in nats:
+    ``H(pi) + (T - k) H_rate``."""
     pi = self.stationary
     return float(-np.sum(pi * np.log(pi))) + (length - self.order) * self.entropy_rate
 

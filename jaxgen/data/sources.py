@@ -2,8 +2,9 @@
 
 A source reads one split as a random-access record source: ``len(records)`` and
 ``records[i] -> {"example": [*shape], "label": int}`` ("label" only in labelled datasets). Images
-are uint8 levels 0..num_levels-1, sequences uint8 tokens 0..num_levels-1, points float32. ``jaxgen.data.loader`` turns a split into a
-grain stream of batches; nothing here batches, shuffles or shards.
+are uint8 levels 0..num_levels-1, sequences uint8 tokens 0..num_levels-1, points float32.
+``jaxgen.data.loader`` turns a split into a grain stream of batches; nothing here batches,
+shuffles or shards.
 
 Every dataset has ``train``, ``validation`` and ``test`` splits: ``validation`` is carved from
 the end of the stored training set where the dataset has none of its own, so step counts and

@@ -96,4 +96,4 @@ def _info() -> DatasetInfo:
                      encode=encode)
 
 
-DATASETS.register("fortunes")(Source(describe=_info, read=lambda split, data_dir: _split(split, data_dir)))
+DATASETS.register("fortunes")(Source(describe=_info, read=_split))

@@ -16,9 +16,10 @@ import tempfile
 import numpy as np
 from PIL import Image
 
-# Codec name -> its command on (input file, output file); sizes include the container's headers.
+# Codec name -> its command on (input file, output file): it writes the output file, or the
+# compressed stream to stdout. Sizes include the container's headers.
 COMMANDS = {
-    "xz": lambda src, out: ["xz", "-9e", "-k", "-T1", "-c", src],  # to stdout
+    "xz": lambda src, out: ["xz", "-9e", "-k", "-T1", "-c", src],
     "zstd": lambda src, out: ["zstd", "-q", "--ultra", "-22", src, "-o", out],
     "ppmd": lambda src, out: ["7z", "a", "-bd", "-m0=PPMd", out, src],
     "ppmd_o16": lambda src, out: ["7z", "a", "-bd", "-m0=PPMd:mem=256m:o=16", out, src],
@@ -40,7 +41,7 @@ def command_bytes(codec: str, data: bytes) -> int | None:
     with open(src, "wb") as f:
       f.write(data)
     result = subprocess.run(command, check=True, capture_output=True)
-    return len(result.stdout) if codec == "xz" else os.path.getsize(out)
+    return os.path.getsize(out) if os.path.exists(out) else len(result.stdout)
 
 
 def png_bytes(image: np.ndarray) -> int:

@@ -124,7 +124,8 @@ class SequenceExperiment(Experiment):
       metrics["true_bits_per_token"] = self.info.entropy / per_token
       metrics["gap_bits_per_token"] = metrics["bits_per_token"] - metrics["true_bits_per_token"]
     if self.info.log_prob is not None:
-      metrics["sample_true_bits_per_token"] = float(-np.mean(self.info.log_prob(samples)) / per_token)
+      true_nll = -np.mean(self.info.log_prob(samples))
+      metrics["sample_true_bits_per_token"] = float(true_nll / per_token)
     self.drawn = samples
     return metrics
 
