@@ -135,6 +135,11 @@ class Run:
     example = next(iter(self.eval_batches()))
     return self.init_fn(init_key, example)
 
+  def abstract_state(self) -> TrainState:
+    """The state's shapes, dtypes and shardings, without compiling ``init``: what a restore
+    needs (a U-Net's init compiles for seconds)."""
+    return jax.eval_shape(self.init_fn, jax.random.PRNGKey(0), next(iter(self.eval_batches())))
+
   def split_pass(self, step_fn: Callable, state: TrainState, rng: jax.Array) -> Dict[str, np.ndarray]:
     """``step_fn``'s per-example values over ``eval_split`` (its first ``eval.num_examples``; 0:
     all), with the labels where there are any: {name: float64 [N, ...]} on the host, the padding
@@ -395,25 +400,27 @@ class _Training:
     self.run = run = Run(config)
     self.main = sharding.is_main_process()
     init_key, self.train_key = _run_keys(config.seed)
-    progress_line("initialising ...")
-    self.state = run.initial_state(init_key)
     self.train_iter = run.train_batches()
     os.makedirs(workdir, exist_ok=True)
     self.checkpointer = checkpoint_lib.Checkpointer(os.path.join(workdir, "checkpoints"),
                                                     config.keep_checkpoints)
-    restored = self.checkpointer.restore(self.state)  # Another model's checkpoints: an error.
+    # A resume restores into the state's shapes; init compiles only for a fresh run.
+    restored = self.checkpointer.restore(run.abstract_state())  # Another model's: an error.
     if self.main:
       _write_workdir_files(workdir, config)
     meta = {}
-    if restored is not None:
+    if restored is None:
+      progress_line("initialising ...")
+      self.state = run.initial_state(init_key)
+      if config.init_from:
+        self.state = _init_from(self.state, config.init_from, workdir)
+    else:
       self.state, data_state, meta = restored
       self.train_iter.set_state(data_state)
       self.train_key = jnp.asarray(np.asarray(meta["train_key"], np.uint32))
       if self.main:  # Rows logged after that checkpoint are about to be logged again.
         logging_lib.drop_rows_after(workdir, int(self.state.step))
       print(f"resumed from step {int(self.state.step)} in {workdir}")
-    elif config.init_from:
-      self.state = _init_from(self.state, config.init_from, workdir)
     self.early_stopping = _EarlyStopping(config, meta.get("early_stopping", {}))
     self.best_checkpointer = (
         checkpoint_lib.Checkpointer(os.path.join(workdir, "checkpoints_best"), 1)
@@ -602,8 +609,7 @@ def restore(workdir: str, which: str = "latest", overrides: Sequence[str] = (),
     raise ConfigError(f"checkpoint {which!r} is unknown; valid: latest, best or a kept step")
   checkpointer = checkpoint_lib.Checkpointer(os.path.join(workdir, directory), None)
   try:
-    restored = checkpointer.restore(run.initial_state(_run_keys(config.seed)[0]), step,
-                                    read_only=True)
+    restored = checkpointer.restore(run.abstract_state(), step, read_only=True)
   finally:
     checkpointer.close()
   if restored is None:
