@@ -1,4 +1,5 @@
-"""The ``jaxgen`` command line: list, train, eval, sample, fid, reproduce, one-class, compare, report.
+"""The ``jaxgen`` command line: list, train, eval, sample, fid, reproduce, one-class, augment,
+compare, report.
 
   jaxgen list
   jaxgen train --config experiments/vae_digits.py[:smoke] --workdir runs/vae [--config.train.num_steps=500 ...]
@@ -10,6 +11,7 @@
   jaxgen reproduce --table W1 W2 ... [--out results.md]  # the README's results table
   jaxgen reproduce --offline ROOT [--reuse-eval] [--out results.md]  # all of it, every embedded-data experiment
   jaxgen one-class --config C --root R [--classes 0,3]  # train on each class alone: AUROC table
+  jaxgen augment --config C --root R [--methods real,classical] [--labels 5,10] [--seeds 0,1]
   jaxgen compare W1 W2 ... [--out table.md]          # metrics side by side (+ table.csv)
   jaxgen report W                                    # W/report.html, self-contained
 
@@ -149,13 +151,29 @@ def cmd_reproduce(args, overrides: Sequence[str]) -> int:
 def cmd_one_class(args, overrides: Sequence[str]) -> int:
   from jaxgen.results import one_class
 
-  try:
-    classes = None if args.classes is None else [int(k) for k in args.classes.split(",")]
-  except ValueError:
-    raise JaxgenError(f"--classes {args.classes!r}: expected labels separated by commas, e.g. 0,3")
+  classes = _int_list(args.classes, "--classes")
   result = one_class.one_class(args.config, args.root, classes, overrides)
   print(one_class.table(result), end="")
   print(f"wrote {os.path.join(args.root, one_class.RESULT_FILE)} and one_class.md")
+  return 0
+
+
+def _int_list(text: Optional[str], flag: str) -> Optional[list]:
+  try:
+    return None if text is None else [int(k) for k in text.split(",")]
+  except ValueError:
+    raise JaxgenError(f"{flag} {text!r}: expected integers separated by commas, e.g. 0,3")
+
+
+def cmd_augment(args, overrides: Sequence[str]) -> int:
+  from jaxgen.results import augment
+
+  methods = None if args.methods is None else args.methods.split(",")
+  result = augment.augment_study(args.config, args.root, methods,
+                                 _int_list(args.labels, "--labels"),
+                                 _int_list(args.seeds, "--seeds"), overrides)
+  print(augment.table(result), end="")
+  print(f"wrote {os.path.join(args.root, augment.RESULT_FILE)}, augment.md and augment.png")
   return 0
 
 
@@ -236,6 +254,15 @@ def build_parser() -> argparse.ArgumentParser:
   anomaly.add_argument("--config", required=True, help="an experiment config (path[:arg])")
   anomaly.add_argument("--root", required=True, help="ROOT/class_<k>: each class's workdir")
   anomaly.add_argument("--classes", help="labels to run, e.g. 0,3 (default: every class)")
+  study = commands.add_parser(
+      "augment", help="the augmentation study: a classifier on k labels per class, with "
+                      "classical or generated augmentation; accuracy table",
+      description="Extra --config.<field>=<value> arguments override the classifier's config.")
+  study.add_argument("--config", required=True, help="an augment_<dataset> config")
+  study.add_argument("--root", required=True, help="ROOT/<method>/k<k>_s<seed>: each run")
+  study.add_argument("--methods", help="e.g. real,classical (default: the config's study.methods)")
+  study.add_argument("--labels", help="labels per class, e.g. 5,10 (0: all; default: the config's)")
+  study.add_argument("--seeds", help="e.g. 0,1,2 (default: the config's study.seeds)")
   comparing = commands.add_parser("compare", help="several workdirs' eval metrics in one table")
   comparing.add_argument("workdirs", metavar="W", nargs="+")
   comparing.add_argument("--out", default="", help="write the Markdown here and a .csv beside it")
@@ -283,6 +310,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
       return cmd_reproduce(args, overrides)
     if args.command == "one-class":
       return cmd_one_class(args, overrides)
+    if args.command == "augment":
+      return cmd_augment(args, overrides)
     if args.command == "compare":
       return cmd_compare(args)
     if args.command == "report":

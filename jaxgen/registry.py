@@ -74,6 +74,7 @@ FAMILIES = {
     "flow_matching": "jaxgen.families.flow_matching.experiment",
     "sequence": "jaxgen.families.sequence.experiment",
     "ebm": "jaxgen.families.ebm.experiment",
+    "classifier": "jaxgen.families.classifier.experiment",  # the augmentation study's
 }
 
 

@@ -81,4 +81,4 @@ def test_one_class_trains_each_class_alone_and_tables_the_aurocs(tmp_path, capsy
   assert "| mean |" in (root / "one_class.md").read_text()
   assert cli.main(args) == 0  # done: nothing trains or evaluates again
   assert cli.main(["one-class", "--config", CONFIG, "--root", str(root), "--classes", "0,x"]) == 2
-  assert "expected labels separated by commas" in capsys.readouterr().err
+  assert "expected integers separated by commas" in capsys.readouterr().err

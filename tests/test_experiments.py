@@ -123,7 +123,7 @@ def test_experiment_traces_at_full_size_and_smoke(name, arg, tmp_path, monkeypat
   assert grid.shape[1:] == tuple(run.info.shape), grid.shape
   if type(run.experiment).sample_grid is Experiment.sample_grid:  # the grid is `sample` itself
     assert grid.shape[0] == config.eval.num_samples
-  else:
+  elif run.experiment.draws_samples:
     samples = jax.eval_shape(lambda state, key: run.experiment.sample(state, key, 4), state, key)
     assert samples.shape == (4, *run.info.shape)
   rows = run.experiment.grid_rows()  # the captions cover the grid's rows exactly

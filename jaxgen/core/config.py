@@ -63,6 +63,12 @@ def base_config() -> ml_collections.ConfigDict:
   config.data.binarize = ml_collections.config_dict.placeholder(str)
   config.data.exclude_labels = ()
   config.data.random_flip = False  # Training-time left-right flips (CIFAR-10 / CelebA papers).
+  config.data.augment = False  # Training-time shifts, rotations, elastic distortion (classifiers).
+  # Training on a labelled subset: this many labels per class (0: all), chosen by the seed; the
+  # other examples are dropped ("drop") or kept unlabelled, label -1 ("keep": semi-supervised).
+  config.data.labels_per_class = 0
+  config.data.unlabelled = "drop"
+  config.data.synthetic = ""  # an .npz of generated examples added to the training split
   config.data.dir = ml_collections.config_dict.placeholder(str)  # IDX or TFDS files' folder.
 
   config.model = ml_collections.ConfigDict()

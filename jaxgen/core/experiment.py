@@ -63,12 +63,17 @@ class Experiment:
   ``compute_dtypes`` (the ``train.compute_dtype`` names it supports, jaxgen/core/precision.py).
   The runner sets ``eval_split``, the split that ``prepare``'s held-out examples, the eval pass
   and ``evaluate`` use: ``validation`` while training, ``test`` (or ``--split``) in ``jaxgen eval``.
+  ``uses_unlabelled``: the family trains on batches whose unlabelled rows carry label -1
+  (``data.unlabelled="keep"``: semi-supervised guidance, M1+M2). ``draws_samples`` is False for
+  a model that generates nothing (the augmentation study's classifier): it has no ``sample``.
   """
   optimizer: optax.GradientTransformation
   grid_columns: Optional[int] = None
   compute_dtypes: Tuple[str, ...] = ("float32",)
   eval_split: str = "validation"
   anomaly_score_is_nll: bool = False
+  uses_unlabelled: bool = False
+  draws_samples: bool = True
 
   def __init__(self, config: ml_collections.ConfigDict):
     self.config = config

@@ -84,6 +84,9 @@ class Run:
                         f"split), got {self.eval_limit!r}")
     self.experiment: Experiment = registry.make_experiment(config)
     self.experiment.eval_split = eval_split
+    if config.data.get("unlabelled", "drop") == "keep" and not self.experiment.uses_unlabelled:
+      raise ConfigError(f"family {config.family!r} cannot train on unlabelled examples "
+                        "(label -1): set data.unlabelled='drop'")
     precision.check(config, self.experiment)
     self.experiment.prepare(self.examples)
     replicated = sharding.replicated(self.mesh)
@@ -116,8 +119,11 @@ class Run:
     ``DEVICE_PREFETCH`` on the devices, so the train step does not wait for input."""
     c = self.config
     stream = data_lib.load(c.data.name, "train", c.train.batch_size, seed=c.seed,
-                           random_flip=c.data.random_flip,
-                           exclude_labels=tuple(c.data.exclude_labels), **data_options(c))
+                           random_flip=c.data.random_flip, augment=c.data.augment,
+                           exclude_labels=tuple(c.data.exclude_labels),
+                           labels_per_class=c.data.labels_per_class,
+                           unlabelled=c.data.unlabelled, synthetic=c.data.synthetic,
+                           **data_options(c))
     on_mesh = stream.dataset.map(functools.partial(sharding.shard_batch, mesh=self.mesh))
     return iter(grain.experimental.ThreadPrefetchIterDataset(
         on_mesh, prefetch_buffer_size=DEVICE_PREFETCH))
@@ -666,6 +672,8 @@ def sample(workdir: str, num: int, out: str, seed: int = 0, which: str = "latest
     raise ConfigError(f"--out {out!r} must end in .png (images, points), .txt (text), .wav "
                       "(audio) or .npz (the array 'samples')")
   run, state = restore(workdir, which, overrides)
+  if not run.experiment.draws_samples:
+    raise ConfigError(f"family {run.config.family!r} draws no samples ({workdir!r})")
   shown = shown_as(run.info)
   if extension not in (".npz", shown):
     raise ConfigError(f"--out {out!r}: {run.info.name!r} samples are written as {shown} or .npz")

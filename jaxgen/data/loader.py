@@ -20,6 +20,8 @@ import numpy as np
 from jaxgen.data import sources, transforms
 from jaxgen.errors import ConfigError, UnknownNameError
 
+LABELLED_SUBSET = 6  # the purpose key of the labelled subset's order (transforms' keys are 1-5)
+
 # Read threads and batches kept ready per stream: enough to hide the per-example transforms of
 # a 28x28 batch behind a CPU train step (benchmarks/input_pipeline.py measures it).
 READ_THREADS = 4
@@ -106,6 +108,53 @@ def _kept(records: sources.Records, info: sources.DatasetInfo, split: str,
   return kept
 
 
+def _labelled(records: sources.Records, info: sources.DatasetInfo, split: str,
+              labels_per_class: int, seed: int, unlabelled: str) -> sources.Records:
+  """The first ``labels_per_class`` examples of each class in a seeded order keep their labels
+  (the labelled subset of a semi-supervised or few-shot run); the others are dropped
+  (``unlabelled="drop"``) or kept with label -1 (``"keep"``)."""
+  if info.num_classes is None:
+    raise ConfigError(f"labels_per_class needs a labelled dataset; {info.name!r} has no labels")
+  if not _is_int(labels_per_class) or labels_per_class < 1:
+    raise ConfigError(f"labels_per_class must be an int >= 1 (0: every label), got "
+                      f"{labels_per_class!r}")
+  if unlabelled not in ("drop", "keep"):
+    raise ConfigError(f"unlabelled must be 'drop' or 'keep', got {unlabelled!r}")
+  examples, labels = _gather(records, np.arange(len(records)))
+  order = np.random.default_rng([seed, LABELLED_SUBSET]).permutation(len(labels))
+  chosen = np.concatenate([order[labels[order] == c][:labels_per_class]
+                           for c in range(info.num_classes)])
+  short = [c for c in range(info.num_classes) if np.sum(labels == c) < labels_per_class]
+  if short:
+    raise ConfigError(f"labels_per_class={labels_per_class} exceeds the examples of classes "
+                      f"{short} in {info.name!r} {split!r}")
+  if unlabelled == "drop":
+    chosen = np.sort(chosen)
+    return sources.ArrayRecords(examples[chosen], labels[chosen])
+  kept = np.full_like(labels, -1)
+  kept[chosen] = labels[chosen]
+  return sources.ArrayRecords(examples, kept)
+
+
+def _with_synthetic(records: sources.Records, info: sources.DatasetInfo,
+                    path: str) -> sources.ArrayRecords:
+  """``records`` followed by the examples of ``path``, an .npz of stored-format ``example``
+  [n, *shape] (image levels) and ``label`` [n] (a generator's samples, ``jaxgen augment``)."""
+  try:
+    with np.load(path) as stored:
+      extra, extra_labels = stored["example"], stored["label"]
+  except (OSError, KeyError, ValueError) as e:
+    raise ConfigError(f"synthetic examples {path!r} could not be read ({e}); expected an .npz "
+                      "with 'example' and 'label'") from None
+  if extra.shape[1:] != tuple(info.shape) or len(extra_labels) != len(extra):
+    raise ConfigError(f"synthetic examples {path!r} have shape {extra.shape} and "
+                      f"{len(extra_labels)} labels; {info.name!r} needs [n, "
+                      f"{', '.join(map(str, info.shape))}] and one label each")
+  examples, labels = _gather(records, np.arange(len(records)))
+  return sources.ArrayRecords(np.concatenate([examples, extra.astype(examples.dtype)]),
+                              np.concatenate([labels, extra_labels.astype(labels.dtype)]))
+
+
 def _gather(records: sources.Records,
             indices: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
   """-> (examples [b, *shape], labels [b] or None) of the records at ``indices``."""
@@ -122,7 +171,11 @@ def load(name: str, split: str, batch_size: int, seed: int = 0, *,
          dequantize: bool = False,
          binarize: str | None = None,
          random_flip: bool = False,
+         augment: bool = False,
          exclude_labels: Sequence[int] = (),
+         labels_per_class: int = 0,
+         unlabelled: str = "drop",
+         synthetic: str = "",
          shuffle: bool | None = None,
          repeat: bool = True,
          process_index: int | None = None,
@@ -137,8 +190,12 @@ def load(name: str, split: str, batch_size: int, seed: int = 0, *,
     seed: an int in [0, 2**32); shuffling and noise depend on it (the stored splits do not).
     scale, dequantize, binarize, random_flip: image preprocessing, see
       ``transforms.ImagePreprocessing``. With binarize the stream's ``info.num_levels`` is 2.
+    augment: classical augmentation (``jaxgen.data.augment``), for training streams.
     exclude_labels: drop examples with these labels (e.g. train an anomaly detector on 0-8);
       ``info.num_examples`` still counts the whole split, ``num_batches`` what is left.
+    labels_per_class: keep the labels of this many examples per class (0: all), chosen by
+      ``seed``; ``unlabelled`` says what becomes of the rest: "drop", or "keep" with label -1.
+    synthetic: an .npz of extra labelled examples appended to the split (``_with_synthetic``).
     shuffle: None means reshuffle each epoch when repeat=True, stored order when repeat=False.
     repeat: True for an endless training stream, False for one pass of ceil(N / batch_size)
       batches, the last padded with examples from the start and masked out.
@@ -154,14 +211,18 @@ def load(name: str, split: str, batch_size: int, seed: int = 0, *,
   preprocess = None
   if info.kind == "image":
     preprocess = transforms.ImagePreprocessing(info.num_levels, seed, scale, dequantize,
-                                               binarize, random_flip)
-  elif scale != "0_1" or dequantize or binarize or random_flip:
-    raise ConfigError(f"scale, dequantize, binarize and random_flip apply to images; "
+                                               binarize, random_flip, augment)
+  elif scale != "0_1" or dequantize or binarize or random_flip or augment:
+    raise ConfigError(f"scale, dequantize, binarize, random_flip and augment apply to images; "
                       f"{info.name!r} is {info.kind}")
 
   records = source.read(split, data_dir)
   sources.check_records(info, split, records)
   records = _kept(records, info, split, tuple(exclude_labels))
+  if labels_per_class:
+    records = _labelled(records, info, split, labels_per_class, seed, unlabelled)
+  if synthetic:
+    records = _with_synthetic(records, info, synthetic)
   num = len(records)
   if repeat and batch_size > num:
     raise ConfigError(f"batch_size {batch_size} exceeds the {num} examples of "

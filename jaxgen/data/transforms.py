@@ -9,11 +9,12 @@ import dataclasses
 
 import numpy as np
 
+from jaxgen.data import augment as augment_lib
 from jaxgen.errors import ConfigError
 
 # numpy's SeedSequence gives [a, b] and [a, b, 0, 0] the same stream, so keys of different
 # purposes must differ before the tail.
-DEQUANTIZE, BINARIZE, FLIP, SHUFFLE = 1, 2, 3, 4
+DEQUANTIZE, BINARIZE, FLIP, SHUFFLE, AUGMENT = 1, 2, 3, 4, 5
 SCALES = ("0_1", "-1_1")
 BINARIZATIONS = (None, "fixed", "dynamic")
 
@@ -56,7 +57,8 @@ class ImagePreprocessing:
   convention, as bits/dim expects) x = (level + u) / L, u ~ U[0, 1), i.e. x in
   [level / L, (level + 1) / L] up to float32 rounding. ``binarize="fixed"`` gives
   level >= (L - 1) / 2, ``"dynamic"`` a Bernoulli(level / (L - 1)) draw, both in {0, 1}.
-  ``random_flip`` mirrors the image left-right with probability 1/2 (training only).
+  ``random_flip`` mirrors the image left-right with probability 1/2 and ``augment`` shifts,
+  rotates and elastically distorts it (``augment.classical``), both in training only.
   ``scale="-1_1"`` then maps [0, 1] to [-1, 1] by 2x - 1.
   """
   num_levels: int
@@ -65,6 +67,7 @@ class ImagePreprocessing:
   dequantize: bool = False
   binarize: str | None = None
   random_flip: bool = False
+  augment: bool = False
 
   def __post_init__(self):
     if self.scale not in SCALES:
@@ -73,6 +76,8 @@ class ImagePreprocessing:
       raise ConfigError(f"binarize must be None, 'fixed' or 'dynamic', got {self.binarize!r}")
     if self.dequantize and self.binarize:
       raise ConfigError("dequantize and binarize exclude each other: expected one of them")
+    if self.augment and self.binarize:
+      raise ConfigError("augment resamples grey levels; it excludes binarize")
 
   def __call__(self, levels: np.ndarray, epochs: np.ndarray, indices: np.ndarray) -> np.ndarray:
     """levels: uint8 [b, H, W, C] of examples ``indices`` [b] in ``epochs`` [b] -> float32."""
@@ -88,6 +93,9 @@ class ImagePreprocessing:
       x = (levels + u) / np.float32(self.num_levels)
     else:
       x = levels / top
+    if self.augment:
+      x = augment_lib.classical(
+          x, lambda shape: _uniforms(self.seed, AUGMENT, epochs, indices, shape))
     if self.random_flip:
       flip = _uniforms(self.seed, FLIP, epochs, indices, ())[:, None, None, None] < 0.5
       x = np.where(flip, x[:, :, ::-1], x)

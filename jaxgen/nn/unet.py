@@ -40,8 +40,10 @@ def timestep_embedding(t: jax.Array, dim: int, max_period: float = 10_000.0) -> 
 
 def drop_labels(rng: jax.Array, labels: jax.Array, probability: float, null_label: int) -> jax.Array:
   """Each label replaced by ``null_label`` (``ConditioningEmbedding``'s extra class) with
-  ``probability``: classifier-free guidance training (Ho & Salimans 2022, Alg. 1). labels: [B]."""
-  dropped = jax.random.bernoulli(rng, probability, labels.shape)
+  ``probability``: classifier-free guidance training (Ho & Salimans 2022, Alg. 1). An unlabelled
+  example (label -1, ``data.unlabelled="keep"``) always gets the null label, so the unconditional
+  half of the model learns from every image (semi-supervised guidance). labels: [B]."""
+  dropped = jax.random.bernoulli(rng, probability, labels.shape) | (labels < 0)
   return jnp.where(dropped, null_label, labels)
 
 

@@ -64,6 +64,7 @@ class DiffusionExperiment(Experiment):
   """Implements the Experiment protocol (jaxgen.core.experiment) for diffusion models."""
   anomaly_score_is_nll = True  # anomaly_score: nats, so images get the complexity-corrected AUROC
   compute_dtypes = ("float32", "bfloat16")
+  uses_unlabelled = True  # label -1 trains the unconditional half (nn.unet.drop_labels)
 
   def __init__(self, config: ml_collections.ConfigDict):
     super().__init__(config)

@@ -68,6 +68,7 @@ class FlowMatchingExperiment(Experiment):
   """Implements the Experiment protocol (jaxgen.core.experiment) for flow matching."""
   anomaly_score_is_nll = True
   compute_dtypes = ("float32", "bfloat16")
+  uses_unlabelled = True  # label -1 trains the unconditional half (nn.unet.drop_labels)
 
   def __init__(self, config: ml_collections.ConfigDict):
     super().__init__(config)
