@@ -144,6 +144,10 @@ def test_augment_study_trains_each_cell_and_tables_mean_and_sd(tmp_path, capsys)
   assert (root / "augment.png").stat().st_size > 0
   assert "| real | 5 |" in capsys.readouterr().out
   assert cli.main(["augment", "--config", CONFIG + ":smoke", "--root", str(root),
+                   "--methods", "real", "--labels", "5", "--seeds", "1"]) == 0  # reused, merged
+  again = json.loads((root / study_lib.RESULT_FILE).read_text())["cells"]
+  assert sorted(map(str, again)) == sorted(map(str, result["cells"]))
+  assert cli.main(["augment", "--config", CONFIG + ":smoke", "--root", str(root),
                    "--methods", "mystery"]) == 2
   assert cli.main(["sample", "--workdir", str(workdir), "--num", "4",
                    "--out", str(tmp_path / "none.npz")]) == 2

@@ -18,8 +18,9 @@ chooses the labelled subset and seeds the training), by each method of ``study.m
 
 Every run is an ordinary workdir, ``ROOT/<method>/k<k>_s<seed>`` (a generator's in ``generator/``
 beneath, its samples in ``synthetic.npz``), resumed like any run and its ``eval.json`` reused once
-written for the trained step. ``ROOT/augment.json`` holds every accuracy, ``ROOT/augment.md`` the
-mean ± sd table with each generator's own label accuracy and FID, ``ROOT/augment.png`` the plot.
+written for the trained step. ``ROOT/augment.json`` holds every accuracy (of this run and of
+earlier runs into ROOT), ``ROOT/augment.md`` the mean ± sd table with each generator's own label
+accuracy and FID, ``ROOT/augment.png`` the plot.
 """
 
 import json
@@ -158,7 +159,8 @@ def augment_study(config_path: str, root: str, methods: Optional[Sequence[str]] 
         cells.append({"method": method, "labels_per_class": int(labels_per_class),
                       "seed": int(seed),
                       **cell(config_path, base, method, int(labels_per_class), int(seed), root)})
-  result = {"config": config_path, "overrides": list(overrides), "cells": cells}
+  result = {"config": config_path, "overrides": list(overrides),
+             "cells": _merged(os.path.join(root, RESULT_FILE), cells)}
   os.makedirs(root, exist_ok=True)
   with open(os.path.join(root, RESULT_FILE), "w") as f:
     json.dump(result, f, indent=2)
@@ -180,6 +182,18 @@ def plot(result: dict, dataset: str, path: str) -> None:
   for (method, k), values in summary(result).items():
     curves.setdefault(method, []).append((k or every, float(np.mean(values["accuracy"]))))
   logging_lib.save_curves(path, curves, "labelled images per class", "test accuracy")
+
+
+def _merged(path: str, cells: list) -> list:
+  """The cells of an earlier run of the study in ``path`` that this run did not redo, then this
+  run's: one ROOT gathers every method, k and seed however the runs were split."""
+  if not os.path.isfile(path):
+    return cells
+  with open(path) as f:
+    earlier = json.load(f)["cells"]
+  key = lambda c: (c["method"], c["labels_per_class"], c["seed"])
+  redone = {key(c) for c in cells}
+  return [c for c in earlier if key(c) not in redone] + cells
 
 
 def summary(result: dict) -> dict:
