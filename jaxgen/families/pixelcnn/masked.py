@@ -20,6 +20,7 @@ Two helpers every network of the family uses live here too, so the PixelCNNs (``
 the PixelRNNs (``pixelrnn.py``) share them: ``class_bias`` and ``down_shift``.
 """
 
+import functools
 from typing import Optional, Sequence
 
 import flax.linen as nn
@@ -45,9 +46,17 @@ def channel_mask(in_features: int, out_features: int, channels: int, mask_type: 
   return group_in < group_out if mask_type == "A" else group_in <= group_out
 
 
+@functools.lru_cache(maxsize=None)
 def kernel_mask(kernel_size: Sequence[int], anchor: Sequence[int], in_features: int,
                 out_features: int, channels: int, mask_type: Optional[str]) -> np.ndarray:
-  """[kh, kw, in, out] float32: 1 where the kernel may read, 0 where the raster order forbids it."""
+  """[kh, kw, in, out] float32: 1 where the kernel may read, 0 where the raster order forbids it.
+  Cached, read-only: a layer's trace (each sampling step's too) reuses its mask."""
+  mask = _kernel_mask(kernel_size, anchor, in_features, out_features, channels, mask_type)
+  mask.flags.writeable = False
+  return mask
+
+
+def _kernel_mask(kernel_size, anchor, in_features, out_features, channels, mask_type):
   kh, kw = kernel_size
   mask = np.ones((kh, kw, in_features, out_features), np.float32)
   if mask_type is None:
