@@ -141,6 +141,8 @@ def test_augment_study_trains_each_cell_and_tables_mean_and_sd(tmp_path, capsys)
   accuracies = [c["accuracy"] for c in result["cells"] if c["method"] == "real"]
   table = (root / "augment.md").read_text()
   assert f"{np.mean(accuracies):.4f} ± {np.std(accuracies, ddof=1):.4f} (n=2)" in table
+  gains = [c["accuracy"] - r["accuracy"] for c, r in zip(result["cells"][1::2], result["cells"][::2])]
+  assert f"| {np.mean(gains):+.4f} ± {np.std(gains, ddof=1):.4f} |" in table  # classical - real
   assert (root / "augment.png").stat().st_size > 0
   assert "| real | 5 |" in capsys.readouterr().out
   assert cli.main(["augment", "--config", CONFIG + ":smoke", "--root", str(root),

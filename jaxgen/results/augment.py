@@ -197,14 +197,18 @@ def _merged(path: str, cells: list) -> list:
 
 
 def summary(result: dict) -> dict:
-  """{(method, k): {"accuracy": [per seed], "synthetic_...": [per seed]}} in cell order."""
-  grouped = {}
+  """{(method, k): {"seed": [...], "accuracy": [per seed], "synthetic_...": [per seed]}}, ordered
+  by k (every label last), then by each method's first appearance."""
+  grouped, methods = {}, []
   for c in result["cells"]:
+    if c["method"] not in methods:
+      methods.append(c["method"])
     entry = grouped.setdefault((c["method"], c["labels_per_class"]), {})
     for name, value in c.items():
-      if name not in ("method", "labels_per_class", "seed"):
+      if name not in ("method", "labels_per_class"):
         entry.setdefault(name, []).append(value)
-  return grouped
+  order = lambda key: (key[1] == 0, key[1], methods.index(key[0]))
+  return {key: grouped[key] for key in sorted(grouped, key=order)}
 
 
 def _mean_sd(values: list) -> str:
@@ -212,14 +216,27 @@ def _mean_sd(values: list) -> str:
   return f"{np.mean(values):.4f} ± {sd:.4f} (n={len(values)})"
 
 
+def _paired_gain(values: dict, real: Optional[dict]) -> str:
+  """Mean ± sd over the seeds both ran of (this method's accuracy - real's): the same labelled
+  subsets, so the subsets' own spread cancels."""
+  if real is None:
+    return ""
+  by_seed = dict(zip(real["seed"], real["accuracy"]))
+  gains = [a - by_seed[s] for s, a in zip(values["seed"], values["accuracy"]) if s in by_seed]
+  return f"{np.mean(gains):+.4f} ± {np.std(gains, ddof=1) if len(gains) > 1 else 0.0:.4f}" \
+      if gains else ""
+
+
 def table(result: dict) -> str:
-  """Test accuracy mean ± sd over seeds per (method, k), with a generator's sample label
-  accuracy and FID (means over its seeds) beside its rows, as Markdown."""
-  rows = []
-  for (method, k), values in summary(result).items():
+  """Test accuracy mean ± sd over seeds per (method, k), its paired gain over ``real`` on the
+  same seeds, and a generator's sample label accuracy and FID (means over its seeds), as
+  Markdown."""
+  grouped, rows = summary(result), []
+  for (method, k), values in grouped.items():
     quality = [tables.format_number(float(np.mean(values[name]))) if name in values else ""
                for name in ("synthetic_label_accuracy", "synthetic_fid")]
-    rows.append([method, str(k) if k else "all", _mean_sd(values["accuracy"]), *quality])
+    gain = "" if method == "real" else _paired_gain(values, grouped.get(("real", k)))
+    rows.append([method, str(k) if k else "all", _mean_sd(values["accuracy"]), gain, *quality])
   return tables.markdown_table(
-      ["method", "labels per class", "test accuracy", "samples' label accuracy", "samples' FID"],
-      rows)
+      ["method", "labels per class", "test accuracy", "gain over real (same seeds)",
+       "samples' label accuracy", "samples' FID"], rows)
