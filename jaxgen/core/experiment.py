@@ -74,6 +74,7 @@ class Experiment:
   anomaly_score_is_nll: bool = False
   uses_unlabelled: bool = False
   draws_samples: bool = True
+  num_classes: Optional[int] = None  # a class-conditional family's classes (sample_labels)
 
   def __init__(self, config: ml_collections.ConfigDict):
     self.config = config
@@ -123,6 +124,11 @@ class Experiment:
     receives; a family whose final evaluation needs more than the periodic one (the VAE's IWAE
     bound) overrides it."""
     return self.eval_step(state, batch, rng)
+
+  def sample_labels(self, num: int) -> Optional[jax.Array]:
+    """The conditioning labels of ``sample(state, rng, num)``: 0, 1, ..., K-1, 0, ... [num] for a
+    class-conditional family (``num_classes`` set), None otherwise."""
+    return jnp.arange(num) % self.num_classes if self.num_classes else None
 
   def prepare(self, examples: Examples) -> None:
     """Data-dependent set-up (held-out images for grids, a baseline fit on the train split),

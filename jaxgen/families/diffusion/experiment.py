@@ -141,10 +141,6 @@ class DiffusionExperiment(Experiment):
     return self.train_network.apply({"params": params}, x_t, t, labels, train=True,
                                     rngs={"dropout": dropout_rng})
 
-  def sample_labels(self, num: int) -> Optional[jax.Array]:
-    """Conditioning labels that cycle through the classes (equal counts), or None."""
-    return jnp.arange(num) % self.num_classes if self.num_classes else None
-
   def denoiser(self, params, labels: Optional[jax.Array]) -> samplers.Denoiser:
     """``(x_t, t) -> output`` for the samplers, with guidance ``sample.guidance_scale``."""
     if labels is None:

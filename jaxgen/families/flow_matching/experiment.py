@@ -180,9 +180,6 @@ class FlowMatchingExperiment(Experiment):
       labels = drop_labels(label_key, batch["label"], label_dropout, self.num_classes)
     return x0, t, noise, self.path.sample(x0, t, noise), labels
 
-  def sample_labels(self, num: int) -> Optional[jax.Array]:
-    return jnp.arange(num) % self.num_classes if self.num_classes else None
-
   # -- the Experiment protocol -----------------------------------------------------------------
 
   def prepare(self, examples) -> None:

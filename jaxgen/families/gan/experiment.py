@@ -137,9 +137,6 @@ class GanExperiment(Experiment):
     samples = self.generate(params, jnp.concatenate([z, reference_z]), reference_labels)
     return samples[:z.shape[0]]
 
-  def sample_labels(self, num: int) -> Optional[jax.Array]:
-    return jnp.arange(num) % self.num_classes if self.num_classes else None
-
   # -- the two updates --------------------------------------------------------------------------
 
   def discriminator_objective(self, d_params, g_params, real: jax.Array,

@@ -154,10 +154,6 @@ class PixelCNNExperiment(Experiment):
       terms = {**terms, **{f"{name}_identity": value for name, value in identity_terms.items()}}
     return loss, terms
 
-  def sample_labels(self, num: int) -> Optional[jax.Array]:
-    """0, 1, ..., K-1, 0, ...: [num] (None when unconditional)."""
-    return jnp.arange(num) % self.num_classes if self.num_classes else None
-
   def draw(self, params, canvas: jax.Array, condition, rng: jax.Array, first_row: int) -> jax.Array:
     """Rows >= first_row of canvas [B, H, W, C] drawn by ``sample.method`` given the network's
     ``condition`` [B] (or None)."""
