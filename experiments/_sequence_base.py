@@ -17,6 +17,7 @@ def get_config(arg=None):
   config.model.num_layers = 2  # wavenet: layers per stack, dilations 1 .. 2^(num_layers - 1)
   config.model.num_heads = 4  # transformer only
   config.model.tie_embeddings = True  # transformer only: the output layer is the embedding's
+  config.model.positions = "learned"  # transformer only: learned | rotary (RoFormer)
   config.model.dropout = 0.0  # transformer, lstm
   config.model.num_stacks = 2  # wavenet only
   config.model.skip_features = 64  # wavenet only

@@ -18,6 +18,7 @@ from jaxgen.errors import JaxgenError
 from jaxgen.families.sequence import sampling
 from jaxgen.families.sequence.experiment import SequenceExperiment
 from jaxgen.families.sequence.model import shift_right
+from jaxgen.nn import attention
 
 
 def experiment(name, *overrides):
@@ -27,6 +28,8 @@ def experiment(name, *overrides):
 
 
 MODELS = {"transformer": ("transformer_markov_text", "model.num_heads=2"),
+          "transformer_rotary": ("transformer_markov_text", "model.num_heads=2",
+                                 "model.positions='rotary'"),
           "lstm": ("lstm_markov_text",),
           "wavenet": ("wavenet_speech", "model.num_layers=3", "data.name=markov_text")}
 
@@ -79,6 +82,20 @@ def test_filter_logits_keeps_the_top_k_and_the_nucleus():
       keep &= np.isin(np.arange(len(row)), nucleus)
       np.testing.assert_array_equal(np.isfinite(kept), keep)
       np.testing.assert_allclose(kept[keep], row[keep], rtol=1e-6)
+
+
+def test_rotary_positions_rotate_pairs_so_scores_depend_on_distance_only():
+  """Against numpy's 2-D rotations of the pairs (x_i, x_{i + Dh/2}) by pos * 10000^(-2i / Dh); a
+  query-key product is the same at positions (m, n) and (m + s, n + s)."""
+  q, k = np.random.default_rng(0).standard_normal((2, 1, 1, 1, 8)).astype(np.float32)
+  angle = 5 * 10000.0 ** (-np.arange(4) / 4)
+  c, s_ = np.cos(angle), np.sin(angle)
+  expected = np.concatenate([q[..., :4] * c - q[..., 4:] * s_, q[..., :4] * s_ + q[..., 4:] * c], -1)
+  np.testing.assert_allclose(attention.rotary(q, jnp.array([5])), expected, rtol=1e-5, atol=1e-6)
+  score = lambda m, n: float(jnp.sum(attention.rotary(q, jnp.array([m]))
+                                     * attention.rotary(k, jnp.array([n]))))
+  assert score(7, 3) == pytest.approx(score(27, 23), rel=1e-4)
+  assert score(7, 3) != pytest.approx(score(7, 4), rel=1e-2)
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))

@@ -31,10 +31,14 @@ def shift_right(tokens: jax.Array, start_token: int) -> jax.Array:
   return jnp.concatenate([start, tokens[:, :-1]], axis=1)
 
 
+POSITIONS = ("learned", "rotary")
+
+
 class TransformerLM(nn.Module):
   """GPT-2-style decoder (Radford et al. 2019): token and learned position embeddings,
   ``num_layers`` pre-LayerNorm blocks, a final LayerNorm and the output layer (the token
-  embedding's transpose when ``tie_embeddings``)."""
+  embedding's transpose when ``tie_embeddings``). ``positions="rotary"`` drops the position
+  embedding and rotates each layer's queries and keys instead (``nn.attention.rotary``)."""
   vocab_size: int
   max_length: int
   width: int = 128
@@ -42,18 +46,22 @@ class TransformerLM(nn.Module):
   num_heads: int = 4
   dropout: float = 0.0
   tie_embeddings: bool = True
+  positions: str = "learned"
 
   @nn.compact
   def __call__(self, inputs: jax.Array, cache: Optional[list] = None, position=0,
                train: bool = False):
     embed = nn.Embed(self.vocab_size + 1, self.width, name="embed")  # + the start token
-    positions = position + jnp.arange(inputs.shape[1])
-    x = embed(inputs) + nn.Embed(self.max_length, self.width, name="position")(positions)
+    x = embed(inputs)
+    if self.positions == "learned":
+      positions = position + jnp.arange(inputs.shape[1])
+      x = x + nn.Embed(self.max_length, self.width, name="position")(positions)
     x = self.perturb("inputs", x)  # d outputs / d inputs, where a test asks (a no-op otherwise)
     x = nn.Dropout(self.dropout, deterministic=not train)(x)
     new_cache = []
     for i in range(self.num_layers):
-      x, layer_cache = attention.TransformerBlock(self.num_heads, dropout=self.dropout)(
+      x, layer_cache = attention.TransformerBlock(self.num_heads, dropout=self.dropout,
+                                                  rotary=self.positions == "rotary")(
           x, None if cache is None else cache[i], position, train)
       new_cache.append(layer_cache)
     x = nn.LayerNorm()(x)
@@ -133,8 +141,14 @@ class WaveNet(nn.Module):
 
 @ARCHITECTURES.register("transformer")
 def transformer(config: ml_collections.ConfigDict, vocab_size: int, length: int) -> nn.Module:
+  positions = config.get("positions", "learned")  # absent from older workdirs' configs
+  if positions not in POSITIONS:
+    raise ConfigError(f"model.positions {positions!r} is unknown; valid: {', '.join(POSITIONS)}")
+  if positions == "rotary" and (config.width // config.num_heads) % 2:
+    raise ConfigError(f"rotary positions rotate pairs: width / num_heads must be even, got "
+                      f"{config.width} / {config.num_heads}")
   return TransformerLM(vocab_size, length, config.width, config.num_layers, config.num_heads,
-                       config.dropout, config.tie_embeddings)
+                       config.dropout, config.tie_embeddings, positions)
 
 
 @ARCHITECTURES.register("lstm")
