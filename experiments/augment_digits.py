@@ -34,13 +34,17 @@ def get_config(arg=None):
   config.study = ml_collections.ConfigDict()
   config.study.labels_per_class = (5, 10, 50, 0)  # 0: every label
   config.study.seeds = (0, 1, 2, 3, 4)
-  config.study.methods = ("real", "classical", "cond_ddpm", "cgan", "ssvae")
+  config.study.methods = ("real", "classical", "cgan", "cond_ddpm", "cond_ddpm_labelled", "ssvae")
   config.study.flip = False  # a mirrored digit is another glyph
   config.study.synthetic_per_class = 100
   # A generator: its config (beside this file), overrides for training, overrides for sampling.
   config.study.generators = ml_collections.ConfigDict({
+      # Semi-supervised: unlabelled images train the null label of classifier-free guidance.
       "cond_ddpm": dict(config="cond_ddpm_digits.py", overrides=("data.unlabelled=keep",),
                         sample_overrides=()),
+      # The labelled images alone (batches of 50 fit the 50 of k = 5).
+      "cond_ddpm_labelled": dict(config="cond_ddpm_digits.py", overrides=("train.batch_size=50",),
+                                 sample_overrides=()),
       # The cGAN learns from labelled images only: batches of 50 fit the 50 of k = 5.
       "cgan": dict(config="cgan_digits.py", overrides=("train.batch_size=50",),
                    sample_overrides=())})

@@ -23,6 +23,9 @@ def get_config(arg=None):
   config.study.generators.cond_ddpm.config = "ddpm_fashion_mnist.py"
   config.study.generators.cond_ddpm.overrides = (
       "model.class_conditional=True", "model.label_dropout=0.1", "data.unlabelled=keep")
+  config.study.generators.cond_ddpm_labelled.config = "ddpm_fashion_mnist.py"
+  config.study.generators.cond_ddpm_labelled.overrides = (
+      "model.class_conditional=True", "model.label_dropout=0.1", "train.batch_size=50")
   config.study.generators.cgan.config = "dcgan_fashion_mnist.py"
   config.study.generators.cgan.overrides = ("model.conditional=True",
                                             "model.conditioning=projection",
