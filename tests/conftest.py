@@ -8,6 +8,8 @@ import subprocess
 import sys
 import tempfile
 
+import jax
+import numpy as np
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -59,3 +61,13 @@ def train_inspectable(config, workdir: str):
     return run, runner.train(config, workdir)
   finally:
     runner.Run = original
+
+
+def perturbed_params(params, scale: float, seed: int = 0):
+  """Every leaf of ``params`` plus ``scale`` * N(0, 1), drawn on the host. Tests move parameters
+  off their initial values (zero-initialised layers would hide a dependence); jax.random per leaf
+  compiles a draw per shape eagerly, or one program of seconds under jit."""
+  rng = np.random.default_rng(seed)
+  return jax.tree.map(
+      lambda p: np.asarray(p) + np.float32(scale) * rng.standard_normal(np.shape(p), np.float32),
+      params)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from conftest import REPO, train_inspectable
+from conftest import REPO, perturbed_params, train_inspectable
 from jaxgen.core import config as config_lib
 from jaxgen.errors import ConfigError, UnknownNameError
 from jaxgen.families.diffusion import likelihood, losses, samplers
@@ -319,12 +319,9 @@ def test_sample_options_choose_the_sampler_and_default_to_the_config():
   config = load_config("ddpm_ring8", "diffusion.num_timesteps=50", "eval.bound_chunk=10",
                        "model.width=32", "model.num_blocks=1")
   experiment = DiffusionExperiment(config)
-  state = experiment.init(jax.random.PRNGKey(0), {"point": jnp.zeros((4, 2))})
+  state = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"point": jnp.zeros((4, 2))})
   # Random weights: the zero-initialised output layer would make every sampler see eps = 0.
-  leaves, tree = jax.tree.flatten(state.params)
-  keys = jax.random.split(jax.random.PRNGKey(1), len(leaves))
-  state = state.replace(ema_params=jax.tree.unflatten(
-      tree, [p + 0.02 * jax.random.normal(k, p.shape) for p, k in zip(leaves, keys)]))
+  state = state.replace(ema_params=perturbed_params(state.params, 0.02, 1))
   sample = jax.jit(experiment.sample, static_argnums=2,
                    static_argnames=("sampler", "num_steps", "eta"))
   key = jax.random.PRNGKey(2)
@@ -345,7 +342,7 @@ def test_the_runners_sampler_passes_the_sample_options():
   config = load_config("ddpm_ring8", "diffusion.num_timesteps=50", "eval.bound_chunk=10",
                        "model.width=32", "model.num_blocks=1", "eval.batch_size=16")
   run = runner.Run(config)
-  state = run.experiment.init(jax.random.PRNGKey(0), {"point": jnp.zeros((4, 2))})
+  state = jax.jit(run.experiment.init)(jax.random.PRNGKey(0), {"point": jnp.zeros((4, 2))})
   draw, key = run.sampler(state), jax.random.PRNGKey(1)
   ancestral = draw(key, 20)
   assert ancestral.shape == (20, 2)
@@ -364,7 +361,7 @@ def test_evaluate_step_adds_the_full_bound_and_evaluate_averages_the_pass():
   experiment = DiffusionExperiment(load_config("ddpm_digits", *overrides))
   x = jnp.asarray(np.random.default_rng(0).integers(0, 17, (3, 8, 8, 1)) / 8.0 - 1.0, jnp.float32)
   batch = {"image": x, "mask": jnp.ones(3)}
-  state = experiment.init(jax.random.PRNGKey(0), batch)
+  state = jax.jit(experiment.init)(jax.random.PRNGKey(0), batch)
   values = jax.jit(experiment.evaluate_step)(state, batch, jax.random.PRNGKey(1))
   assert set(values) == {"loss", "mse", "bound_estimate", "bits_per_dim", "bits_per_dim_decoder",
                          "bits_per_dim_prior"}
@@ -429,14 +426,11 @@ def test_bfloat16_training_computes_the_unet_in_bfloat16_on_float32_parameters()
   mixed, full = _unet_experiment("bfloat16"), _unet_experiment("float32")
   x = jax.random.uniform(jax.random.PRNGKey(0), (8, 8, 8, 1), minval=-1.0, maxval=1.0)
   t = jnp.arange(8) * 100
-  state = mixed.init(jax.random.PRNGKey(1), {"image": x})
+  state = jax.jit(mixed.init)(jax.random.PRNGKey(1), {"image": x})
   # Ho et al. zero-initialise each block's last conv; random weights make every layer count.
-  leaves, tree = jax.tree.flatten(state.params)
-  keys = jax.random.split(jax.random.PRNGKey(2), len(leaves))
-  params = jax.tree.unflatten(tree, [p + 0.1 * jax.random.normal(k, p.shape)
-                                     for p, k in zip(leaves, keys)])
-  assert jax.tree.structure(params) == jax.tree.structure(full.init(jax.random.PRNGKey(1),
-                                                                    {"image": x}).params)
+  params = perturbed_params(state.params, 0.1, 2)
+  assert jax.tree.structure(params) == jax.tree.structure(
+      jax.eval_shape(full.init, jax.random.PRNGKey(1), {"image": x}).params)
 
   def loss(network, params):
     output = network.apply({"params": params}, x, t, train=False)

@@ -12,7 +12,7 @@ import ml_collections
 import numpy as np
 import pytest
 
-from conftest import REPO, train_inspectable
+from conftest import REPO, perturbed_params, train_inspectable
 from jaxgen import eval as eval_lib
 from jaxgen.core import checkpoint as checkpoint_lib
 from jaxgen.core import config as config_lib
@@ -46,10 +46,7 @@ def perturbed(variables, scale=0.2, seed=1):
   """Every float parameter moved off its initial value: zero-initialised layers start as the
   identity, which would hide a wrong inverse or log-determinant."""
 
-  rng = np.random.default_rng(seed)  # drawn on the host: no compile per parameter shape
-  moved = jax.tree.map(lambda leaf: np.asarray(leaf) + np.float32(scale) * rng.standard_normal(
-      leaf.shape, np.float32), variables["params"])
-  return {**variables, "params": moved}
+  return {**variables, "params": perturbed_params(variables["params"], scale, seed)}
 
 
 def initialised(module, x, method, seed=0):

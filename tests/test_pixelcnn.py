@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from conftest import REPO, train_inspectable
+from conftest import REPO, perturbed_params, train_inspectable
 from jaxgen import data as data_lib
 from jaxgen.core import config as config_lib
 from jaxgen.core import evaluation
@@ -53,15 +53,8 @@ def make(name, head, shape, num_classes=0, seed=0, **sizes):
   x = jax.random.uniform(jax.random.PRNGKey(seed), (2, *shape))
   labels = jnp.arange(2) % num_classes if num_classes else None
 
-  @jax.jit
-  def perturbed_params(key):
-    params = model.init(key, x, labels)["params"]
-    leaves, tree = jax.tree.flatten(params)
-    keys = jax.random.split(jax.random.fold_in(key, 1), len(leaves))
-    return jax.tree.unflatten(tree, [p + 0.3 * jax.random.normal(k, p.shape)
-                                     for p, k in zip(leaves, keys)])
-
-  return model, perturbed_params(jax.random.PRNGKey(seed)), labels
+  params = jax.jit(model.init)(jax.random.PRNGKey(seed), x, labels)["params"]
+  return model, perturbed_params(params, 0.3, seed), labels
 
 
 # -- masks ----------------------------------------------------------------------------------------
