@@ -26,12 +26,17 @@ def test_conv_layers_match_flax_convolutions_and_their_gradients(size, kernel, s
            (nn.ConvTranspose(4, (kernel, kernel), strides=(stride, stride), padding="SAME"),
             conv.ConvTranspose2D(4, kernel, stride, impl=impl))]
   for reference, ours in pairs:
-    params = reference.init(jax.random.PRNGKey(1), x)
+    params = jax.jit(reference.init)(jax.random.PRNGKey(1), x)
     loss = lambda module: lambda p, x: jnp.sum(jnp.sin(module.apply(p, x)))
-    np.testing.assert_allclose(ours.apply(params, x), reference.apply(params, x), atol=1e-5)
-    ours_grads = jax.grad(loss(ours), argnums=(0, 1))(params, x)
-    reference_grads = jax.grad(loss(reference), argnums=(0, 1))(params, x)
-    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, atol=1e-4), ours_grads,
+
+    @jax.jit  # one compile; op by op, every pad, slice and add compiled on its own
+    def values_and_grads(params, x):
+      return ((ours.apply(params, x), jax.grad(loss(ours), argnums=(0, 1))(params, x)),
+              (reference.apply(params, x), jax.grad(loss(reference), argnums=(0, 1))(params, x)))
+
+    (value, grads), (reference_value, reference_grads) = values_and_grads(params, x)
+    np.testing.assert_allclose(value, reference_value, atol=1e-5)
+    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, atol=1e-4), grads,
                  reference_grads)
 
 
@@ -41,7 +46,7 @@ def test_flows_conv_is_flax_conv_under_scan_with_its_parameter_names():
   nn.Conv's parameter names and computes what it computes with lax's convolution."""
   x = jax.random.normal(jax.random.PRNGKey(0), (2, 4, 4, 4))
   nets = {impl: networks.ConvNet(8, 2, conv=impl) for impl in ("im2col", "xla")}
-  params = nets["im2col"].init(jax.random.PRNGKey(1), x)
+  params = jax.jit(nets["im2col"].init)(jax.random.PRNGKey(1), x)
   assert set(params["params"]) == {"Conv_0", "Conv_1", "ZeroConv_0"}
   assert set(params["params"]["ZeroConv_0"]) == {"Conv_0", "log_scale"}
   params = jax.tree.map(lambda p: p + 0.1, params)  # the zero-initialised last layer counts too
@@ -50,9 +55,9 @@ def test_flows_conv_is_flax_conv_under_scan_with_its_parameter_names():
     return lambda p: jax.lax.scan(lambda h, _: (jnp.tanh(net.apply(p, h).sum(-1)), None), x,
                                   None, length=3)[0]
 
-  values = {impl: scanned(net)(params) for impl, net in nets.items()}
+  values = {impl: jax.jit(scanned(net))(params) for impl, net in nets.items()}
   np.testing.assert_allclose(values["im2col"], values["xla"], atol=1e-5)
-  grads = {impl: jax.grad(lambda p: jnp.sum(scanned(net)(p) ** 2))(params)
+  grads = {impl: jax.jit(jax.grad(lambda p: jnp.sum(scanned(net)(p) ** 2)))(params)
            for impl, net in nets.items()}
   jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, atol=1e-4), grads["im2col"],
                grads["xla"])
