@@ -75,6 +75,7 @@ FAMILIES = {
     "sequence": "jaxgen.families.sequence.experiment",
     "ebm": "jaxgen.families.ebm.experiment",
     "classifier": "jaxgen.families.classifier.experiment",  # the augmentation study's
+    "pix2pix": "jaxgen.families.pix2pix.experiment",
 }
 
 

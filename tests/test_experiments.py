@@ -65,6 +65,8 @@ def random_examples(self, split, num):
   preprocess = transforms.ImagePreprocessing(info.num_levels, 0, c.data.scale, c.data.dequantize,
                                              c.data.binarize)
   examples = {info.key: preprocess(levels, np.zeros(num, np.int64), np.arange(num))}
+  if c.data.paired_source:
+    examples["source"] = data_lib.loader.PAIRED_SOURCES[c.data.paired_source](levels)
   if info.num_classes:
     examples["label"] = rng.integers(0, info.num_classes, num).astype(np.int32)
   return examples
@@ -108,6 +110,8 @@ def test_experiment_traces_at_full_size_and_smoke(name, arg, tmp_path, monkeypat
       (b, *info.shape), jnp.int32 if info.kind == "sequence" else jnp.float32)}
   if info.num_classes:
     batch["label"] = jax.ShapeDtypeStruct((b,), jnp.int32)
+  if config.data.paired_source:
+    batch["source"] = jax.ShapeDtypeStruct((b, *info.shape[:2], 1), jnp.float32)
   key = jax.random.PRNGKey(0)
   state = jax.eval_shape(run.experiment.init, key, batch)
   if arg != ":smoke":

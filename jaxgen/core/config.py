@@ -69,6 +69,8 @@ def base_config() -> ml_collections.ConfigDict:
   config.data.labels_per_class = 0
   config.data.unlabelled = "drop"
   config.data.synthetic = ""  # an .npz of generated examples added to the training split
+  # Paired image-to-image data: "" or "edges" adds batch["source"], each image's edge map.
+  config.data.paired_source = ""
   config.data.dir = ml_collections.config_dict.placeholder(str)  # IDX or TFDS files' folder.
 
   config.model = ml_collections.ConfigDict()

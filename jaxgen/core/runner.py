@@ -57,7 +57,9 @@ STATUS_SECONDS = float(os.environ.get("JAXGEN_STATUS_SECONDS", 60))
 def data_options(config: ml_collections.ConfigDict) -> dict:
   """The preprocessing options of ``config.data`` that every ``jaxgen.data.load`` takes."""
   c = config.data
-  return dict(scale=c.scale, dequantize=c.dequantize, binarize=c.binarize, data_dir=c.dir)
+  # paired_source is absent from the configs of older workdirs.
+  return dict(scale=c.scale, dequantize=c.dequantize, binarize=c.binarize, data_dir=c.dir,
+              paired_source=c.get("paired_source", ""))
 
 
 class Run:

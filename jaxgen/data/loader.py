@@ -17,10 +17,13 @@ import grain
 import jax
 import numpy as np
 
-from jaxgen.data import sources, transforms
+from jaxgen.data import edges, sources, transforms
 from jaxgen.errors import ConfigError, UnknownNameError
 
 LABELLED_SUBSET = 6  # the purpose key of the labelled subset's order (transforms' keys are 1-5)
+# ``paired_source`` -> the function of a batch's stored levels [b, H, W, C] that makes its
+# ``source`` [b, H, W, 1] (paired image-to-image data; "" adds none).
+PAIRED_SOURCES = {"edges": edges.edge_map}
 
 # Read threads and batches kept ready per stream: enough to hide the per-example transforms of
 # a 28x28 batch behind a CPU train step (benchmarks/input_pipeline.py measures it).
@@ -57,7 +60,8 @@ class ProcessRows(grain.MapDataset):
 class Stream:
   """``iter(stream)`` is a grain iterator (``get_state`` / ``set_state``) of this process's
   batches: {info.key: float32 [b, *shape] (sequences: int32 tokens [b, T]), "label": int32 [b]
-  (labelled datasets), "mask": float32 [b] (repeat=False only: 1 real, 0 padding)}. ``num_batches`` is None for an endless
+  (labelled datasets), "source": float32 [b, H, W, 1] (``paired_source`` set), "mask": float32
+  [b] (repeat=False only: 1 real, 0 padding)}. ``num_batches`` is None for an endless
   training stream."""
   info: sources.DatasetInfo
   dataset: grain.IterDataset
@@ -85,6 +89,18 @@ def _check_stream_options(info: sources.DatasetInfo, split: str, batch_size: int
                       f"{process_count}, got {batch_size}")
   if not _is_int(seed) or not 0 <= seed < 2**32:  # Wider ints would shift the stream keys.
     raise ConfigError(f"seed must be an int in [0, 2**32), got {seed!r}")
+
+
+def _check_paired_source(info: sources.DatasetInfo, paired_source: str, random_flip: bool,
+                          augment: bool) -> None:
+  if paired_source and paired_source not in PAIRED_SOURCES:
+    raise ConfigError(f"paired_source must be '' or one of {', '.join(PAIRED_SOURCES)}, got "
+                      f"{paired_source!r}")
+  if paired_source and info.kind != "image":
+    raise ConfigError(f"paired_source {paired_source!r} needs images; {info.name!r} is {info.kind}")
+  if paired_source and (random_flip or augment):  # The source is made from the stored image.
+    raise ConfigError(f"paired_source {paired_source!r} pairs each source with the stored image; "
+                      "random_flip and augment would move the image away from its source")
 
 
 def _kept(records: sources.Records, info: sources.DatasetInfo, split: str,
@@ -176,6 +192,7 @@ def load(name: str, split: str, batch_size: int, seed: int = 0, *,
          labels_per_class: int = 0,
          unlabelled: str = "drop",
          synthetic: str = "",
+         paired_source: str = "",
          shuffle: bool | None = None,
          repeat: bool = True,
          process_index: int | None = None,
@@ -196,6 +213,9 @@ def load(name: str, split: str, batch_size: int, seed: int = 0, *,
     labels_per_class: keep the labels of this many examples per class (0: all), chosen by
       ``seed``; ``unlabelled`` says what becomes of the rest: "drop", or "keep" with label -1.
     synthetic: an .npz of extra labelled examples appended to the split (``_with_synthetic``).
+    paired_source: "" or a name of ``PAIRED_SOURCES`` ("edges": ``edges.edge_map``): adds
+      ``source``, made from each example's stored levels, so the same in every epoch and
+      whatever the preprocessing (images only; excludes random_flip and augment).
     shuffle: None means reshuffle each epoch when repeat=True, stored order when repeat=False.
     repeat: True for an endless training stream, False for one pass of ceil(N / batch_size)
       batches, the last padded with examples from the start and masked out.
@@ -207,6 +227,7 @@ def load(name: str, split: str, batch_size: int, seed: int = 0, *,
   process_index = jax.process_index() if process_index is None else process_index
   process_count = jax.process_count() if process_count is None else process_count
   _check_stream_options(info, split, batch_size, seed, process_index, process_count)
+  _check_paired_source(info, paired_source, random_flip, augment)
   seed = int(seed)
   preprocess = None
   if info.kind == "image":
@@ -245,11 +266,14 @@ def load(name: str, split: str, batch_size: int, seed: int = 0, *,
     position, index = positions_and_indices
     examples, labels = _gather(records, index)
     epoch = position // num if repeat else np.zeros_like(position)
+    source = PAIRED_SOURCES[paired_source](examples) if paired_source else None
     if preprocess:
       examples = preprocess(examples, epoch, index)
     elif info.kind == "sequence":  # tokens index embeddings
       examples = examples.astype(np.int32)
     batch = {info.key: examples}
+    if source is not None:
+      batch["source"] = source
     if labels is not None:
       batch["label"] = labels.astype(np.int32)
     if not repeat:

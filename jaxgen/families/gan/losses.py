@@ -18,8 +18,9 @@ from typing import Callable, Optional
 import jax
 import jax.numpy as jnp
 
-from jaxgen.registry import Registry
 from jaxgen.errors import ConfigError
+from jaxgen.nn import adversarial
+from jaxgen.registry import Registry
 
 LossFn = Callable[[jax.Array, jax.Array], tuple[jax.Array, jax.Array]]
 Critic = Callable[[jax.Array, Optional[jax.Array]], jax.Array]  # (x [B, ...], labels) -> [B]
@@ -73,13 +74,7 @@ def minimax(real_logits: jax.Array, fake_logits: jax.Array) -> tuple[jax.Array, 
   return jax.nn.softplus(-real_logits) + jax.nn.softplus(fake_logits), -jax.nn.softplus(fake_logits)
 
 
-@register_loss("non_saturating")
-def non_saturating(real_logits: jax.Array, fake_logits: jax.Array) -> tuple[jax.Array, jax.Array]:
-  """Goodfellow et al. 2014's non-saturating generator loss (Sec. 3), D's loss as minimax:
-
-  L_D = softplus(-r) + softplus(f),  L_G = -log D(G(z)) = softplus(-f).
-  """
-  return jax.nn.softplus(-real_logits) + jax.nn.softplus(fake_logits), jax.nn.softplus(-fake_logits)
+register_loss("non_saturating")(adversarial.non_saturating)
 
 
 @register_loss("wasserstein", weight_clip=True)
@@ -114,14 +109,7 @@ def hinge(real_logits: jax.Array, fake_logits: jax.Array) -> tuple[jax.Array, ja
   return jax.nn.relu(1.0 - real_logits) + jax.nn.relu(1.0 + fake_logits), -fake_logits
 
 
-@register_loss("least_squares")
-def least_squares(real_logits: jax.Array, fake_logits: jax.Array) -> tuple[jax.Array, jax.Array]:
-  """LSGAN (Mao et al. 2017, eq. 2) with the 0-1 coding a = 0, b = c = 1:
-
-  L_D = 1/2 (r - 1)^2 + 1/2 f^2,  L_G = 1/2 (f - 1)^2.
-  """
-  return 0.5 * jnp.square(real_logits - 1.0) + 0.5 * jnp.square(fake_logits), \
-      0.5 * jnp.square(fake_logits - 1.0)
+register_loss("least_squares")(adversarial.least_squares)
 
 
 def input_gradients(critic: Critic, x: jax.Array, labels: Optional[jax.Array]) -> jax.Array:
