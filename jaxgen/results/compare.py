@@ -20,7 +20,7 @@ from jaxgen.results.workdir import CONFIG_FILE, EVAL_FILE, read_json
 METRICS = ("bits_per_dim", "bits_per_dim_iwae", "bound_estimate", "nll", "fid", "fid_num_samples",
            "kid", "precision", "recall", "modes_captured", "high_quality_frac", "mmd2",
            "num_classes_generated", "min_class_frac", "max_class_frac", "label_accuracy",
-           "recon_mse", "anomaly_auroc", "samples_per_sec")
+           "recon_mse", "psnr", "ssim", "accuracy", "anomaly_auroc", "samples_per_sec")
 IDENTITY = ("run", "family", "data", "description")
 
 
