@@ -4,7 +4,8 @@ with classical augmentation, with a conditional generator's samples, and M1+M2's
 One classifier: jaxgen train --config experiments/augment_digits.py --workdir runs/aug_k10
 The study:      jaxgen augment --config experiments/augment_digits.py --root runs/augment_digits
                 [--methods real,classical] [--labels 10] [--seeds 0,1,2,3,4]
-Expected: measured in docs/results.md (Augmentation); one classifier trains in ~20 s on 2 CPU cores.
+Expected (test accuracy, 5 seeds): real 0.930 +- 0.021 and classical 0.965 +- 0.010 at k = 10;
+the whole table in docs/results.md (Augmentation). One classifier: ~20 s on 2 CPU cores.
 """
 
 import ml_collections
