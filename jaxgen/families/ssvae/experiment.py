@@ -197,7 +197,7 @@ class SSVAEExperiment(Experiment):
 
   def sample(self, state: TrainState, rng: jax.Array, num: int) -> jax.Array:
     """``num`` images in data space, their classes cycling 0, 1, ..., Y - 1, 0, ..."""
-    return self.generate(state.eval_params, jnp.arange(num) % self.num_classes, rng)
+    return self.generate(state.eval_params, self.sample_labels(num), rng)
 
   def sample_grid(self, state: TrainState, rng: jax.Array) -> jax.Array:
     """One row of ``GRID_COLUMNS`` samples per class."""
