@@ -3,10 +3,11 @@
 Launch:   jaxgen train --config experiments/ssvae_fashion_mnist.py --workdir runs/ssvae_fmnist
 Evaluate: jaxgen eval --workdir runs/ssvae_fmnist
 Data:     fashion_mnist (Debian's dataset-fashion-mnist, read offline).
-Sized to 1 hour on 2 CPU cores: 20 steps/s measured in both stages (shared with other runs), so
-M1 20,000 steps (~47 epochs) and M2 20,000, ~35 min plus evaluations. A labelled image is in
-one batch of 4; each weighs alpha N / N_l = 55 times its cross-entropy (the paper's beta).
-Expected: TBD
+Sized to 1 hour on 2 CPU cores at the 20 steps/s measured in both stages: M1 20,000 steps
+(~47 epochs), M2 20,000. A batch holds 0.23 labelled images on average, each weighing
+alpha N / N_l = 55 times its cross-entropy (the paper's beta). Measured (seed 0; 64 min, the
+cores shared with another Fashion-MNIST run): test accuracy 0.757 (validation 0.779, flat after
+~8,000 M2 steps); m1_negative_elbo 1893.2, negative_elbo 1888.4 nats.
 """
 
 import ssvae_digits
