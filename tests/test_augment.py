@@ -13,7 +13,6 @@ from conftest import REPO
 from jaxgen import cli
 from jaxgen import data as data_lib
 from jaxgen.core import config as config_lib
-from jaxgen.core import runner
 from jaxgen.data import augment
 from jaxgen.errors import ConfigError
 from jaxgen.nn.unet import drop_labels
@@ -105,22 +104,6 @@ def test_unlabelled_examples_always_get_the_null_label():
   labels = jnp.array([3, -1, 5, -1])
   dropped = drop_labels(jax.random.PRNGKey(0), labels, 0.0, 10)
   np.testing.assert_array_equal(dropped, [3, 10, 5, 10])
-
-
-def test_classifier_loss_is_the_cross_entropy_and_unlabelled_data_is_refused(tmp_path):
-  config = config_lib.load_config(CONFIG + ":smoke")
-  run = runner.Run(config)
-  state = run.initial_state(jax.random.PRNGKey(0))
-  batch = next(iter(run.eval_batches()))
-  loss, aux = run.experiment.loss(state.params, {}, batch, jax.random.PRNGKey(1), 0)
-  logits = np.asarray(run.experiment.logits(state.params, batch["image"]), np.float64)
-  log_softmax = logits - np.log(np.exp(logits).sum(1, keepdims=True))
-  labels = np.asarray(batch["label"])
-  np.testing.assert_allclose(loss, -log_softmax[np.arange(len(labels)), labels], rtol=1e-5)
-  np.testing.assert_array_equal(aux["accuracy"], logits.argmax(1) == labels)
-  config.data.unlabelled = "keep"
-  with pytest.raises(ConfigError, match="cannot train on unlabelled examples"):
-    runner.Run(config)
 
 
 def test_augment_study_trains_each_cell_and_tables_mean_and_sd(tmp_path, capsys):
