@@ -23,6 +23,7 @@ from jaxgen.core import latents
 from jaxgen.data import synthetic
 from jaxgen.errors import ConfigError, UnknownNameError
 from jaxgen.families.vae import distributions, losses
+from jaxgen.nn import gaussian
 from jaxgen.families.vae.experiment import VAEExperiment
 
 jax.config.update("jax_default_matmul_precision", "highest")
@@ -46,13 +47,13 @@ def test_reparameterized_gradient_is_unbiased_against_the_score_function_estimat
   theta = jnp.array([mu, log_s])
 
   def pathwise(t, eps):
-    return f(distributions.reparameterize(t[None, :1], t[None, 1:], eps)).sum()
+    return f(gaussian.reparameterize(t[None, :1], t[None, 1:], eps)).sum()
 
   def log_q(t, z):
-    return distributions.diagonal_gaussian_log_prob(z, t[:1], t[1:])
+    return gaussian.diagonal_gaussian_log_prob(z, t[:1], t[1:])
 
   pathwise_samples = np.asarray(jax.vmap(jax.grad(pathwise), (None, 0))(theta, noise))  # [num, 2]
-  z = distributions.reparameterize(theta[None, :1], theta[None, 1:], noise)[:, 0, 0]  # [num, 1]
+  z = gaussian.reparameterize(theta[None, :1], theta[None, 1:], noise)[:, 0, 0]  # [num, 1]
   score = jax.vmap(jax.grad(log_q), (None, 0))(theta, z)
   score_samples = np.asarray(f(z) * score)  # [num, 2]
 
@@ -69,7 +70,7 @@ def test_reparameterized_gradient_is_unbiased_against_the_score_function_estimat
 def test_analytic_kl_matches_monte_carlo_and_closed_form():
   mean = jnp.array([[0.0, 1.5, -0.7]])
   log_std = jnp.array([[0.0, -1.0, 0.4]])
-  kl = np.asarray(distributions.gaussian_kl(mean, log_std))[0]
+  kl = np.asarray(gaussian.gaussian_kl(mean, log_std))[0]
   s = np.exp(np.asarray(log_std, np.float64))[0]
   m = np.asarray(mean, np.float64)[0]
   np.testing.assert_allclose(kl, np.log(1 / s) + (s**2 + m**2) / 2 - 0.5, rtol=1e-5, atol=1e-7)
@@ -77,9 +78,9 @@ def test_analytic_kl_matches_monte_carlo_and_closed_form():
 
   num = 200_000
   noise = jax.random.normal(jax.random.PRNGKey(1), (num, 1, 3))
-  z = distributions.reparameterize(mean, log_std, noise)
-  log_ratio = np.asarray(distributions.diagonal_gaussian_log_prob(z, mean, log_std)
-                         - distributions.standard_normal_log_prob(z))[:, 0]
+  z = gaussian.reparameterize(mean, log_std, noise)
+  log_ratio = np.asarray(gaussian.diagonal_gaussian_log_prob(z, mean, log_std)
+                         - gaussian.standard_normal_log_prob(z))[:, 0]
   standard_error = log_ratio.std() / math.sqrt(num)
   assert abs(log_ratio.mean() - kl.sum()) < 4 * standard_error
 
@@ -88,11 +89,11 @@ def test_gaussian_log_probs_match_scipy():
   z = jax.random.normal(jax.random.PRNGKey(0), (5, 3))
   mean, log_std = jnp.full((3,), 0.5), jnp.array([0.1, -0.3, 0.0])
   expected = stats.norm(np.asarray(mean), np.exp(np.asarray(log_std))).logpdf(np.asarray(z)).sum(-1)
-  np.testing.assert_allclose(distributions.diagonal_gaussian_log_prob(z, mean, log_std), expected, rtol=1e-5)
-  np.testing.assert_allclose(distributions.standard_normal_log_prob(z),
+  np.testing.assert_allclose(gaussian.diagonal_gaussian_log_prob(z, mean, log_std), expected, rtol=1e-5)
+  np.testing.assert_allclose(gaussian.standard_normal_log_prob(z),
                              stats.norm().logpdf(np.asarray(z)).sum(-1), rtol=1e-5)
-  gaussian = distributions.Gaussian(None)
-  np.testing.assert_allclose(gaussian.log_prob(mean, log_std, z),
+  observation = distributions.Gaussian(None)
+  np.testing.assert_allclose(observation.log_prob(mean, log_std, z),
                              stats.norm(np.asarray(mean), np.exp(np.asarray(log_std))).logpdf(np.asarray(z)),
                              rtol=1e-5)
 

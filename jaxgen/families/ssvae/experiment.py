@@ -25,6 +25,7 @@ from jaxgen.core.optim import make_optimizer
 from jaxgen.errors import ConfigError
 from jaxgen.families.ssvae import losses
 from jaxgen.families.ssvae.model import M1, M2
+from jaxgen.nn import gaussian
 from jaxgen.nn.discretized_logistic import DiscretizedLogistic
 
 GRID_COLUMNS = 10  # samples per class in the grid
@@ -122,7 +123,7 @@ class SSVAEExperiment(Experiment):
     log_likelihood = self.observation.log_prob(loc, log_scale, x).reshape(x.shape[0], -1).sum(-1)
     return M1Terms(negative_elbo=losses.m1_negative_elbo(log_likelihood, mean, log_std),
                    log_likelihood=log_likelihood,
-                   log_posterior=losses.diagonal_gaussian_log_prob(z1, mean, log_std),
+                   log_posterior=gaussian.diagonal_gaussian_log_prob(z1, mean, log_std),
                    z1=z1, posterior_mean=mean)
 
   def m2_terms(self, params, z1: jax.Array, noise: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -137,7 +138,7 @@ class SSVAEExperiment(Experiment):
     y = jax.nn.one_hot(labels, self.num_classes)
     z2 = jax.random.normal(z2_key, (len(labels), self.config.model.z2_dim))
     mean, log_std = self.m2.apply({"params": params["m2"]}, y, z2, method=self.m2.decode)
-    z1 = mean + jnp.exp(log_std) * jax.random.normal(z1_key, mean.shape)
+    z1 = gaussian.reparameterize(mean, log_std, jax.random.normal(z1_key, mean.shape))
     loc, log_scale = self.m1.apply({"params": params["m1"]}, z1, method=self.m1.decode)
     return self.observation.mean(loc, log_scale)
 

@@ -18,24 +18,12 @@ import math
 import jax
 import jax.numpy as jnp
 
-LOG_2PI = math.log(2.0 * math.pi)
-
-
-def diagonal_gaussian_log_prob(z: jax.Array, mean: jax.Array, log_std: jax.Array) -> jax.Array:
-  """``log N(z; mean, diag(exp(2 log_std)))`` summed over the last axis. [..., K] -> [...]."""
-  standardized = (z - mean) * jnp.exp(-log_std)
-  return -0.5 * jnp.sum(jnp.square(standardized) + 2.0 * log_std + LOG_2PI, axis=-1)
-
-
-def standard_normal_kl(mean: jax.Array, log_std: jax.Array) -> jax.Array:
-  """``KL(N(mean, diag s^2) || N(0, I))``, s = exp(log_std), summed over the last axis (Kingma &
-  Welling 2014, Appendix B). [..., K] -> [...]."""
-  return jnp.sum(0.5 * (jnp.square(mean) + jnp.exp(2.0 * log_std) - 1.0) - log_std, axis=-1)
+from jaxgen.nn.gaussian import diagonal_gaussian_log_prob, gaussian_kl
 
 
 def m1_negative_elbo(log_likelihood: jax.Array, mean: jax.Array, log_std: jax.Array) -> jax.Array:
   """``-log p(x|z1) + KL(q(z1|x) || N(0, I))``, one reparameterized z1. [B], [B, K1] -> [B]."""
-  return -log_likelihood + standard_normal_kl(mean, log_std)
+  return -log_likelihood + jnp.sum(gaussian_kl(mean, log_std), axis=-1)
 
 
 def m2_negative_bounds(z1: jax.Array, posterior: tuple[jax.Array, jax.Array],
@@ -47,7 +35,7 @@ def m2_negative_bounds(z1: jax.Array, posterior: tuple[jax.Array, jax.Array],
   """
   num_classes = posterior[0].shape[0]
   negative_bounds = (-diagonal_gaussian_log_prob(z1[None], *decoded)
-                     + standard_normal_kl(*posterior) + math.log(num_classes))
+                     + jnp.sum(gaussian_kl(*posterior), axis=-1) + math.log(num_classes))
   return negative_bounds.T
 
 

@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxgen.nn.encoders import MLPDecoder
+from jaxgen.nn.gaussian import reparameterize
 
 
 class MLP(nn.Module):
@@ -76,7 +77,7 @@ class M1(nn.Module):
     """x: [B, H, W, C]; noise: [B, K1] ~ N(0, I) -> ((mean, log_std) [B, K1], z1 [B, K1],
     (loc, log_scale) [B, H, W, C]) with z1 = mean + std * noise, reparameterized."""
     mean, log_std = self.encode(x)
-    z1 = mean + jnp.exp(log_std) * noise
+    z1 = reparameterize(mean, log_std, noise)
     return (mean, log_std), z1, self.decode(z1)
 
 
@@ -114,7 +115,7 @@ class M2(nn.Module):
     y = jnp.repeat(jnp.eye(num_classes), batch, axis=0)
     z1_rows = jnp.tile(z1, (num_classes, 1))
     mean, log_std = self.encode(z1_rows, y)
-    z2 = mean + jnp.exp(log_std) * noise.reshape(num_classes * batch, -1)
+    z2 = reparameterize(mean, log_std, noise.reshape(num_classes * batch, -1))
     decoded = self.decode(y, z2)
     per_class = lambda a: a.reshape(num_classes, batch, -1)
     return (self.classify(z1), (per_class(mean), per_class(log_std)), per_class(z2),

@@ -1,5 +1,5 @@
-"""The VAE's distributions: the Gaussian posterior q(z|x), the N(0, I) prior, and the observation
-models p(x|z) ("decoders") by name.
+"""The VAE's observation models p(x|z) ("decoders") by name (its Gaussian posterior and N(0, I)
+prior are `jaxgen/nn/gaussian.py`).
 
 An observation model reads the decoder's ``loc`` and ``log_scale`` (both [..., *data_shape];
 ``log_scale`` is None for Bernoulli) and gives element-wise log-probabilities, a mean and a
@@ -9,7 +9,6 @@ sample in data space. Register a new one with ``@register_decoder("name")`` on a
 """
 
 import dataclasses
-import math
 from typing import Optional
 
 import jax
@@ -17,41 +16,11 @@ import jax.numpy as jnp
 import optax
 
 from jaxgen.nn.discretized_logistic import DiscretizedLogistic
+from jaxgen.nn.gaussian import LOG_2PI
 from jaxgen.registry import Registry
-
-LOG_2PI = math.log(2.0 * math.pi)
 
 DECODERS = Registry("decoder")
 register_decoder = DECODERS.register
-
-
-def reparameterize(mean: jax.Array, log_std: jax.Array, noise: jax.Array) -> jax.Array:
-  """``z = mean + exp(log_std) * noise``, noise ~ N(0, I) (Kingma & Welling 2014, eq. 13).
-
-  mean, log_std: [B, K]; noise: [S, B, K] -> z: [S, B, K]. z is a differentiable function of
-  (mean, log_std), which is what makes the ELBO's gradient a low-variance pathwise estimate.
-  """
-  return mean + jnp.exp(log_std) * noise
-
-
-def diagonal_gaussian_log_prob(z: jax.Array, mean: jax.Array, log_std: jax.Array) -> jax.Array:
-  """``log N(z; mean, diag(exp(2 log_std)))`` summed over the last axis. [..., K] -> [...]."""
-  standardized = (z - mean) * jnp.exp(-log_std)
-  return -0.5 * jnp.sum(jnp.square(standardized) + 2.0 * log_std + LOG_2PI, axis=-1)
-
-
-def standard_normal_log_prob(z: jax.Array) -> jax.Array:
-  """``log N(z; 0, I)`` summed over the last axis: the prior p(z). [..., K] -> [...]."""
-  return -0.5 * jnp.sum(jnp.square(z) + LOG_2PI, axis=-1)
-
-
-def gaussian_kl(mean: jax.Array, log_std: jax.Array) -> jax.Array:
-  """Per-unit ``KL(N(mean, s^2) || N(0, 1)) = (mean^2 + s^2 - 1) / 2 - log s``, s = exp(log_std).
-
-  The analytic KL of Kingma & Welling 2014, Appendix B. [B, K] -> [B, K] (sum over K for the
-  total; free bits needs the units separately).
-  """
-  return 0.5 * (jnp.square(mean) + jnp.exp(2.0 * log_std) - 1.0) - log_std
 
 
 @dataclasses.dataclass(frozen=True)

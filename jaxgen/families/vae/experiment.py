@@ -26,6 +26,7 @@ from jaxgen.core.optim import make_optimizer
 from jaxgen.errors import ConfigError
 from jaxgen.families.vae import distributions, losses
 from jaxgen.families.vae.model import build_vae
+from jaxgen.nn import gaussian
 from jaxgen.nn.corruption import NOISE_KINDS, corrupt
 
 HELD_OUT = 256  # Test images kept for reconstructions, interpolations and denoising grids.
@@ -137,9 +138,9 @@ class VAEExperiment(Experiment):
     log_likelihood = self.decoder.log_prob(loc, log_scale, x[None])
     return losses.Terms(
         log_likelihood=log_likelihood.reshape(num_samples, x.shape[0], -1).sum(-1),
-        log_prior=distributions.standard_normal_log_prob(z),
-        log_posterior=distributions.diagonal_gaussian_log_prob(z, mean, log_std),
-        kl_per_unit=distributions.gaussian_kl(mean, log_std))
+        log_prior=gaussian.standard_normal_log_prob(z),
+        log_posterior=gaussian.diagonal_gaussian_log_prob(z, mean, log_std),
+        kl_per_unit=gaussian.gaussian_kl(mean, log_std))
 
   def objective(self, params, x: jax.Array, rng: jax.Array, kl_weight: jax.Array):
     """Per-example loss ``[B]`` and its terms ``{name: [B]}``."""

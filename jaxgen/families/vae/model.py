@@ -18,7 +18,7 @@ import ml_collections
 from jaxgen.errors import ConfigError, UnknownNameError
 from jaxgen.nn.encoders import (ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder,
                                 check_conv_image_shape)
-from jaxgen.families.vae.distributions import reparameterize
+from jaxgen.nn.gaussian import reparameterize
 
 # Where the decoder's log-scale comes from: none (Bernoulli), the network (per value, depends
 # on z), a constant, one learned scalar, or one learned value per data dimension.
