@@ -10,12 +10,13 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import conftest
 from conftest import EXPERIMENTS
 from jaxgen import data
 from jaxgen.core import config as config_lib
-from jaxgen.data import audio, markov, text
+from jaxgen.data import audio, markov, text, tones
 from jaxgen.errors import JaxgenError
-from jaxgen.families.sequence import sampling
+from jaxgen.families.sequence import model as sequence_model, sampling
 from jaxgen.families.sequence.experiment import SequenceExperiment
 from jaxgen.families.sequence.model import shift_right
 from jaxgen.nn import attention
@@ -177,3 +178,68 @@ def test_speech_is_described_without_its_file_and_its_absence_is_a_one_line_erro
   assert (info.shape, info.num_levels, info.sample_rate) == ((4000,), 256, 8000)
   with pytest.raises(JaxgenError, match="no speech.npz in .*scripts/make_speech.py"):
     data.load("speech", "test", 2, data_dir=str(tmp_path))
+
+
+def test_tones_play_their_notes_and_the_spectrum_reads_each_one_back():
+  """The notes are the equal-tempered C major scale C4..E5; ``classify`` returns every window's
+  label on every split, and a window of another note's tone reads as that note."""
+  np.testing.assert_allclose(tones.FREQUENCIES, [261.63, 293.66, 329.63, 349.23, 392.00, 440.00,
+                                                 493.88, 523.25, 587.33, 659.26], atol=0.01)
+  info = data.dataset_info("tones")
+  assert (info.shape, info.num_levels, info.num_classes, info.sample_rate) == ((2000,), 256, 10,
+                                                                                8000)
+  for split in data.sources.SPLITS:
+    batch = next(iter(data.load("tones", split, 64, repeat=False)))
+    np.testing.assert_array_equal(tones.classify(batch["tokens"]), batch["label"])
+  labels = np.arange(10)[::-1]
+  played = audio.mu_law_encode(tones.synthesize(labels, np.random.default_rng(0)))
+  np.testing.assert_array_equal(tones.classify(played), labels)
+
+
+def test_a_conditioned_wavenet_stays_causal_samples_its_labels_with_its_cache_and_uses_them():
+  """Global conditioning adds to every layer, so the label moves every output; it adds no path
+  from later tokens (gradients), and the queued sampler still draws the full re-run's tokens."""
+  net = sequence_model.WaveNet(vocab_size=7, max_length=24, width=8, num_layers=3, num_stacks=1,
+                               skip_features=8, num_classes=3)
+  tokens = jax.random.randint(jax.random.PRNGKey(0), (2, 24), 0, 7)
+  inputs, labels = shift_right(tokens, 7), jnp.array([0, 2])
+  variables = jax.jit(net.init)(jax.random.PRNGKey(1), inputs, labels=labels)
+  params = conftest.perturbed_params(variables["params"], 0.5)
+  logits = jax.jit(lambda l: net.apply({"params": params}, inputs, labels=l)[0])
+  assert np.abs(np.asarray(logits(labels) - logits(labels[::-1]))).min() > 0
+
+  def output(perturbations, t):
+    out, _ = net.apply({"params": params, "perturbations": perturbations}, inputs, labels=labels)
+    return jnp.sum(out[:, t] * jnp.arange(7))
+
+  zeros = jax.tree.map(jnp.zeros_like, variables["perturbations"])
+  reach = np.abs(np.asarray(jax.jit(jax.grad(output), static_argnums=1)(zeros, 10)["inputs"]))
+  assert reach[:, 11:].sum() == 0 and reach[:, 10].sum() > 0
+
+  def draw(cached):
+    apply = lambda x, cache, position: net.apply({"params": params}, x, cache, position,
+                                                 labels=labels)
+    return sampling.draw(apply, net.empty_cache, jnp.zeros((2, 0), jnp.int32), 24, 7,
+                         jax.random.PRNGKey(3), cached=cached)
+
+  np.testing.assert_array_equal(jax.jit(draw, static_argnums=0)(True),
+                                jax.jit(draw, static_argnums=0)(False))
+
+
+def test_label_accuracy_scores_samples_by_the_note_they_play_and_bad_conditioning_is_refused():
+  """evaluate asks the sampler for eval.num_text_samples windows, whose labels cycle 0..9
+  (sample_labels), and reads each one's note off its spectrum."""
+  e = experiment("wavenet_tones", "model.num_layers=2", "eval.num_text_samples=20")
+  state = jax.jit(e.init)(jax.random.PRNGKey(0), {"tokens": jnp.zeros((2, 2000), jnp.int32),
+                                                  "label": jnp.zeros((2,), jnp.int32)})
+  results = {"nll": np.ones(4), "bits_per_token": np.ones(4), "label": np.arange(4)}
+  cycle = np.arange(20) % 10
+  for played, accuracy, classes in ((cycle, 1.0, 10), (np.where(cycle < 5, cycle, 0), 0.5, 5)):
+    windows = audio.mu_law_encode(tones.synthesize(played, np.random.default_rng(1)))
+    metrics = e.evaluate(state, results, lambda rng, num: windows[:num], jax.random.PRNGKey(0))
+    assert (metrics["label_accuracy"], metrics["classes_generated"]) == (accuracy, classes)
+    assert "label" not in metrics
+  with pytest.raises(JaxgenError, match="model.conditional needs labels; 'markov_text' has none"):
+    experiment("wavenet_tones", "data.name=markov_text")
+  with pytest.raises(JaxgenError, match="the transformer network takes no labels"):
+    experiment("wavenet_tones", "model.name=transformer")

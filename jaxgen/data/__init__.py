@@ -6,7 +6,7 @@ TensorFlow (TFDS datasets import it when first read).
 """
 
 # Imported for their registrations of the datasets:
-from jaxgen.data import audio, embedded, markov, synthetic, text, tfds_sources  # noqa: F401
+from jaxgen.data import audio, embedded, markov, synthetic, text, tfds_sources, tones  # noqa: F401
 from jaxgen.data.loader import Stream, load
 from jaxgen.data.sources import DATASETS, DatasetInfo, dataset_info, dataset_names
 

@@ -42,6 +42,8 @@ class DatasetInfo:
   decode: Callable | None = None  # sequences: tokens [T] -> the text they spell (audio: [-1, 1])
   encode: Callable | None = None  # sequences: text -> its tokens (a prompt); DataError if it can't
   sample_rate: int | None = None  # audio sequences: samples per second (tokens: mu-law codes)
+  # Where a sample's class is read off exactly (tones: its pitch): examples [N, *shape] -> [N]
+  classify: Callable | None = None
 
   def value_range(self, scale: str) -> tuple[float, float]:
     """The (low, high) of the images ``load(..., scale=scale)`` delivers."""

@@ -7,7 +7,9 @@ a start token. The loss is the window's negative log-likelihood in bits per toke
 of text, per sample of audio); ``evaluate`` reports it on the test split, and where the data's
 true distribution is known (``markov_text``) the exact floor ``true_bits_per_token`` (the window's
 entropy / T), the ``gap_bits_per_token`` above it and the true distribution's bits per token of
-the model's samples.
+the model's samples. With ``model.conditional`` the network is told each window's label (WaveNet's
+global conditioning: ``tones``' note), samples cycle through the labels, and where the data's
+class is read off a sample exactly (``info.classify``) ``evaluate`` reports ``label_accuracy``.
 
 Sampling (``sampling.draw``): one token at a time at ``sample.temperature`` with ``sample.top_k``
 and ``sample.top_p``, after ``sample.prompt`` (text in the dataset's alphabet), carrying the
@@ -49,7 +51,10 @@ class SequenceExperiment(Experiment):
     self.vocab_size, (self.length,) = self.info.num_levels, self.info.shape
     self.start_token = self.vocab_size  # the embedding's extra entry
     self.prompt = self.encode_prompt(s.prompt)
-    self.model = build_model(config.model, self.vocab_size, self.length)
+    if config.model.get("conditional") and not self.info.num_classes:
+      raise ConfigError(f"model.conditional needs labels; {self.info.name!r} has none")
+    self.num_classes = self.info.num_classes if config.model.get("conditional") else None
+    self.model = build_model(config.model, self.vocab_size, self.length, self.num_classes or 0)
     self.optimizer = make_optimizer(config.optimizer, config.train.num_steps)
     self.drawn = np.zeros((0, self.length), np.int32)  # evaluate's samples, for report
 
@@ -64,17 +69,22 @@ class SequenceExperiment(Experiment):
 
   # -- the model as functions of params --------------------------------------------------------
 
-  def log_prob(self, params, tokens: jax.Array, dropout_rng=None) -> jax.Array:
-    """Exact ``log P(window)`` in nats: tokens [B, T] int -> [B]. With ``dropout_rng`` the
-    network runs in training mode."""
+  def conditioning(self, labels) -> dict:
+    """The network's keyword arguments for ``labels`` [B]: none when unconditional."""
+    return {"labels": labels} if self.num_classes else {}
+
+  def log_prob(self, params, tokens: jax.Array, dropout_rng=None, labels=None) -> jax.Array:
+    """Exact ``log P(window)`` (given ``labels`` [B] when conditional) in nats: tokens [B, T] int
+    -> [B]. With ``dropout_rng`` the network runs in training mode."""
     train = dropout_rng is not None
     logits, _ = self.model.apply({"params": params}, shift_right(tokens, self.start_token),
-                                 train=train, rngs={"dropout": dropout_rng} if train else None)
+                                 train=train, rngs={"dropout": dropout_rng} if train else None,
+                                 **self.conditioning(labels))
     return -jnp.sum(optax.softmax_cross_entropy_with_integer_labels(logits, tokens), axis=1)
 
   def objective(self, params, batch: dict, rng=None):
     """Per-example bits per token [B] and ``{"nll": nats [B], "bits_per_token": [B]}``."""
-    nll = -self.log_prob(params, batch[self.key], rng)
+    nll = -self.log_prob(params, batch[self.key], rng, batch.get("label"))
     bits = nll / (self.length * math.log(2))
     return bits, {"nll": nll, "bits_per_token": bits}
 
@@ -82,8 +92,9 @@ class SequenceExperiment(Experiment):
     """``num`` windows [num, T] int32 after the config's prompt; options override ``sample``'s
     temperature, top_k, top_p."""
     s = {**self.config.sample.to_dict(), **options}
+    condition = self.conditioning(self.sample_labels(num))
     apply = lambda inputs, cache, position: self.model.apply(
-        {"params": params}, inputs, cache, position)
+        {"params": params}, inputs, cache, position, **condition)
     prompt = jnp.broadcast_to(jnp.asarray(self.prompt), (num, len(self.prompt)))
     return sampling.draw(apply, self.model.empty_cache, prompt, self.length, self.start_token,
                          rng, s["temperature"], s["top_k"], s["top_p"], cached)
@@ -92,7 +103,8 @@ class SequenceExperiment(Experiment):
 
   def init(self, rng: jax.Array, example_batch: dict) -> TrainState:
     tokens = example_batch[self.key].astype(jnp.int32)
-    params = self.model.init(rng, shift_right(tokens, self.start_token))["params"]
+    params = self.model.init(rng, shift_right(tokens, self.start_token),
+                             **self.conditioning(example_batch.get("label")))["params"]
     return init_train_state(params, self.optimizer, self.config.train.ema_decay)
 
   def loss(self, params, model_state, batch: dict, rng: jax.Array, step: jax.Array):
@@ -114,8 +126,10 @@ class SequenceExperiment(Experiment):
     """Test-split ``bits_per_token`` (and ``nll`` per window), ``num_parameters``; where the true
     distribution is known, ``true_bits_per_token``, ``gap_bits_per_token`` and
     ``sample_true_bits_per_token`` (the truth's bits per token of ``eval.num_text_samples``
-    samples: near ``true_bits_per_token`` when the samples are typical of the data)."""
-    metrics = {name: float(np.mean(value)) for name, value in results.items()}
+    samples: near ``true_bits_per_token`` when the samples are typical of the data); conditional
+    on a class read off exactly, ``label_accuracy`` (the samples that are of their label's class)
+    and ``classes_generated``."""
+    metrics = {name: float(np.mean(value)) for name, value in results.items() if name != "label"}
     metrics["num_test_examples"] = len(results["nll"])
     metrics["num_parameters"] = int(sum(p.size for p in jax.tree.leaves(state.params)))
     per_token = self.length * math.log(2)
@@ -126,6 +140,11 @@ class SequenceExperiment(Experiment):
     if self.info.log_prob is not None:
       true_nll = -np.mean(self.info.log_prob(samples))
       metrics["sample_true_bits_per_token"] = float(true_nll / per_token)
+    if self.num_classes and self.info.classify is not None:
+      classes = self.info.classify(samples)
+      labels = np.asarray(self.sample_labels(len(samples)))
+      metrics["label_accuracy"] = float(np.mean(classes == labels))
+      metrics["classes_generated"] = len(set(classes.tolist()))
     self.drawn = samples
     return metrics
 

@@ -11,6 +11,7 @@ a cache they run the whole sequence at once.
     model.empty_cache(batch_size) -> the cache before the first token
 """
 
+import inspect
 from typing import Optional
 
 import flax.linen as nn
@@ -105,13 +106,18 @@ class WaveNet(nn.Module):
   dilations 1, 2, ..., 2^(num_layers - 1), each a gated unit ``tanh(W_f x) * sigmoid(W_g x)`` with
   a residual and a skip connection, then ReLU, 1x1, ReLU, 1x1 to V logits (a softmax over the
   mu-law codes). The input embedding of the shifted tokens stands in for the paper's first causal
-  convolution. Receptive field: ``num_stacks * (2^num_layers - 1) + 1`` tokens."""
+  convolution. Receptive field: ``num_stacks * (2^num_layers - 1) + 1`` tokens.
+
+  With ``num_classes``, global conditioning (the paper's eq. 2, there on the speaker): every
+  layer adds ``V_f h + V_g h`` of the class's one-hot h to its filter and gate, so ``labels``
+  [B] in 0..num_classes-1 say what to generate (``tones``: the note)."""
   vocab_size: int
   max_length: int
   width: int = 32  # residual channels
   num_layers: int = 8  # layers per stack
   num_stacks: int = 2
   skip_features: int = 64
+  num_classes: int = 0  # 0: unconditional
 
   @property
   def dilations(self) -> list:
@@ -119,13 +125,16 @@ class WaveNet(nn.Module):
 
   @nn.compact
   def __call__(self, inputs: jax.Array, cache: Optional[list] = None, position=0,
-               train: bool = False):
+               train: bool = False, labels: Optional[jax.Array] = None):
     x = nn.Embed(self.vocab_size + 1, self.width, name="embed")(inputs)
     x = self.perturb("inputs", x)
     skip, new_cache = 0.0, []
     for i, dilation in enumerate(self.dilations):
       filter_and_gate, queue = causal_conv.DilatedCausalConv(2 * self.width, dilation)(
           x, None if cache is None else cache[i], position)
+      if self.num_classes:  # V_f h, V_g h: a one-hot times a matrix is an embedding
+        filter_and_gate += nn.Embed(self.num_classes, 2 * self.width,
+                                    name=f"condition_{i}")(labels)[:, None]
       new_cache.append(queue)
       gated = jnp.tanh(filter_and_gate[..., :self.width]) * nn.sigmoid(
           filter_and_gate[..., self.width:])
@@ -157,15 +166,22 @@ def lstm_model(config: ml_collections.ConfigDict, vocab_size: int, length: int) 
 
 
 @ARCHITECTURES.register("wavenet")
-def wavenet(config: ml_collections.ConfigDict, vocab_size: int, length: int) -> nn.Module:
+def wavenet(config: ml_collections.ConfigDict, vocab_size: int, length: int,
+            num_classes: int = 0) -> nn.Module:
   return WaveNet(vocab_size, length, config.width, config.num_layers, config.num_stacks,
-                 config.skip_features)
+                 config.skip_features, num_classes)
 
 
-def build_model(config: ml_collections.ConfigDict, vocab_size: int, length: int) -> nn.Module:
+def build_model(config: ml_collections.ConfigDict, vocab_size: int, length: int,
+                num_classes: int = 0) -> nn.Module:
   """The network named by ``config.name`` (or a ``package.module:function`` of the same
-  signature)."""
+  signature); class-conditional (``num_classes`` > 0) where it takes ``num_classes``."""
   if config.width <= 0 or config.num_layers <= 0:
     raise ConfigError(f"model.width and model.num_layers must be > 0, got {config.width} and "
                       f"{config.num_layers}")
-  return ARCHITECTURES.get(config.name)(config, vocab_size, length)
+  build = ARCHITECTURES.get(config.name)
+  if not num_classes:
+    return build(config, vocab_size, length)
+  if "num_classes" not in inspect.signature(build).parameters:
+    raise ConfigError(f"model.conditional: the {config.name} network takes no labels (wavenet does)")
+  return build(config, vocab_size, length, num_classes)
