@@ -10,6 +10,9 @@ Mordatch 2019; Nijkamp et al. 2019: "short-run" chains), which ``noise_std`` all
 The replay buffer (Du & Mordatch 2019) keeps past chains' ends: each step starts its chains from
 the buffer, except a fraction ``reinit`` restarted from uniform noise over the data's box, and
 writes their ends back.
+
+Points [N, D] and images [N, H, W, C] go through the same functions: a box is an array of the
+example's shape, and a restarted chain is restarted whole.
 """
 
 import jax
@@ -18,7 +21,7 @@ import jax.numpy as jnp
 
 def langevin(energy, x: jax.Array, rng: jax.Array, num_steps: int, step_size: float,
              noise_std: float) -> jax.Array:
-  """``num_steps`` of SGLD from x [N, D] on ``energy``: [N, D] -> [N] (each chain its own
+  """``num_steps`` of SGLD from x [N, ...] on ``energy``: [N, ...] -> [N] (each chain its own
   energy; the gradient of their sum is each chain's gradient)."""
   grad = jax.grad(lambda x: jnp.sum(energy(x)))
 
@@ -30,15 +33,16 @@ def langevin(energy, x: jax.Array, rng: jax.Array, num_steps: int, step_size: fl
 
 
 def uniform(rng: jax.Array, num: int, low: jax.Array, high: jax.Array) -> jax.Array:
-  """``num`` points uniform in the box [low, high] (per coordinate, [D] each): [num, D]."""
+  """``num`` examples uniform in the box [low, high] (per coordinate, each of the example's shape
+  [...]): [num, ...]."""
   return jax.random.uniform(rng, (num, *low.shape), minval=low, maxval=high)
 
 
 def buffer_starts(buffer: jax.Array, rng: jax.Array, num: int, reinit: float, low: jax.Array,
                   high: jax.Array) -> tuple[jax.Array, jax.Array]:
-  """-> (the buffer slots drawn [num], the chains' starts [num, D]): slots uniformly at random,
+  """-> (the buffer slots drawn [num], the chains' starts [num, ...]): slots uniformly at random,
   a fraction ``reinit`` of the starts replaced by uniform noise in the box."""
   slot_key, noise_key, reinit_key = jax.random.split(rng, 3)
   slots = jax.random.randint(slot_key, (num,), 0, buffer.shape[0])
-  fresh = jax.random.uniform(reinit_key, (num, 1)) < reinit
+  fresh = jax.random.uniform(reinit_key, (num,) + (1,) * (buffer.ndim - 1)) < reinit
   return slots, jnp.where(fresh, uniform(noise_key, num, low, high), buffer[slots])
