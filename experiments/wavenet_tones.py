@@ -7,7 +7,8 @@ random amplitude and phase, a little noise; a sample's note is read off its spec
 
 Launch:   jaxgen train --config experiments/wavenet_tones.py --workdir runs/wavenet_tones
 Evaluate: jaxgen eval --workdir runs/wavenet_tones
-Expected: not yet measured.
+Measured (seed 0, 2,000 steps, 70 min on 2 CPU cores shared with 4 runs): test 2.350 bits/sample
+(floor ~2.11: the noise's entropy after mu-law coding given the tone); label_accuracy 1.00 of 100.
 """
 
 import wavenet_speech

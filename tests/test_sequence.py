@@ -227,14 +227,16 @@ def test_a_conditioned_wavenet_stays_causal_samples_its_labels_with_its_cache_an
 
 
 def test_label_accuracy_scores_samples_by_the_note_they_play_and_bad_conditioning_is_refused():
-  """evaluate asks the sampler for eval.num_text_samples windows, whose labels cycle 0..9
-  (sample_labels), and reads each one's note off its spectrum."""
-  e = experiment("wavenet_tones", "model.num_layers=2", "eval.num_text_samples=20")
+  """evaluate asks the sampler for eval.num_text_samples windows, drawn eval.batch_size at a time
+  with labels cycling 0..9 within each call (sample_labels), and reads each one's note off its
+  spectrum."""
+  e = experiment("wavenet_tones", "model.num_layers=2", "eval.num_text_samples=20",
+                 "eval.batch_size=8")
   state = jax.jit(e.init)(jax.random.PRNGKey(0), {"tokens": jnp.zeros((2, 2000), jnp.int32),
                                                   "label": jnp.zeros((2,), jnp.int32)})
   results = {"nll": np.ones(4), "bits_per_token": np.ones(4), "label": np.arange(4)}
-  cycle = np.arange(20) % 10
-  for played, accuracy, classes in ((cycle, 1.0, 10), (np.where(cycle < 5, cycle, 0), 0.5, 5)):
+  cycle = np.array([*range(8), *range(8), *range(4)])  # 3 calls: 8 + 8 + 4
+  for played, accuracy, classes in ((cycle, 1.0, 8), (np.where(cycle < 4, cycle, 0), 0.6, 4)):
     windows = audio.mu_law_encode(tones.synthesize(played, np.random.default_rng(1)))
     metrics = e.evaluate(state, results, lambda rng, num: windows[:num], jax.random.PRNGKey(0))
     assert (metrics["label_accuracy"], metrics["classes_generated"]) == (accuracy, classes)

@@ -29,7 +29,7 @@ import ml_collections
 import numpy as np
 import optax
 
-from jaxgen.core import logging as logging_lib
+from jaxgen.core import evaluation, logging as logging_lib
 from jaxgen.core.experiment import Experiment, Sampler, TrainState, init_train_state
 from jaxgen.core.optim import make_optimizer
 from jaxgen.errors import ConfigError
@@ -142,7 +142,7 @@ class SequenceExperiment(Experiment):
       metrics["sample_true_bits_per_token"] = float(true_nll / per_token)
     if self.num_classes and self.info.classify is not None:
       classes = self.info.classify(samples)
-      labels = np.asarray(self.sample_labels(len(samples)))
+      labels = evaluation.chunk_labels(len(samples), self.config.eval.batch_size, self.num_classes)
       metrics["label_accuracy"] = float(np.mean(classes == labels))
       metrics["classes_generated"] = len(set(classes.tolist()))
     self.drawn = samples
