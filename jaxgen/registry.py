@@ -77,6 +77,7 @@ FAMILIES = {
     "classifier": "jaxgen.families.classifier.experiment",  # the augmentation study's
     "pix2pix": "jaxgen.families.pix2pix.experiment",
     "ssvae": "jaxgen.families.ssvae.experiment",
+    "vqvae": "jaxgen.families.vqvae.experiment",
 }
 
 

@@ -20,9 +20,10 @@ from jaxgen.core import config as config_lib
 from jaxgen.core import evaluation
 from jaxgen.core import runner
 from jaxgen.errors import ConfigError, UnknownNameError
-from jaxgen.families.pixelcnn import augment, heads, losses, masked, sampling
+from jaxgen.families.pixelcnn import augment, heads, losses, sampling
 from jaxgen.families.pixelcnn.experiment import PixelCNNExperiment
 from jaxgen.families.pixelcnn.model import build_model
+from jaxgen.nn import masked_conv
 
 jax.config.update("jax_default_matmul_precision", "highest")
 
@@ -66,7 +67,7 @@ def test_kernel_mask_is_the_raster_order(mask_type, channels):
   it (B): the order x_1, ..., x_n of eq. 1 with R < G < B inside a pixel."""
   kh, kw, features = 5, 5, 6
   anchor = (2, 2)
-  mask = masked.kernel_mask((kh, kw), anchor, features, features, channels, mask_type)
+  mask = masked_conv.kernel_mask((kh, kw), anchor, features, features, channels, mask_type)
   for r, c, i, o in itertools.product(range(kh), range(kw), range(features), range(features)):
     offset = (r - anchor[0]) * 1000 + (c - anchor[1])  # raster position relative to the anchor
     earlier_channel = i % channels < o % channels or (mask_type == "B" and i % channels == o % channels)
@@ -75,7 +76,7 @@ def test_kernel_mask_is_the_raster_order(mask_type, channels):
 
 def test_masked_conv_regions_equal_the_full_convolution():
   """What the fast sampler computes from the cache is the full convolution's output there."""
-  conv = masked.MaskedConv(4, (2, 3), (2, 1))  # down-shifted: reads rows above only
+  conv = masked_conv.MaskedConv(4, (2, 3), (2, 1))  # down-shifted: reads rows above only
   x = jax.random.normal(jax.random.PRNGKey(0), (2, 5, 6, 3))
   params = conv.init(jax.random.PRNGKey(1), conv.apply({}, x, method=conv.pad))
   positions = [(0, 0), (3, 5), (4, 2)]

@@ -16,7 +16,8 @@ from conftest import REPO
 from jaxgen import cli
 from jaxgen import data as data_lib
 from jaxgen.core import config as config_lib
-from jaxgen.families.ssvae.experiment import make_experiment, staged_optimizer
+from jaxgen.core.optim import staged_optimizer
+from jaxgen.families.ssvae.experiment import make_experiment
 
 jax.config.update("jax_default_matmul_precision", "highest")
 
@@ -125,7 +126,7 @@ def test_staged_optimizer_moves_only_the_network_of_the_stage():
   leaves it where its stage ended, and starts M2's Adam afresh when M2's stage begins."""
   config = config_lib.load_config(SMOKE)
   config_lib.apply_overrides(config, ["optimizer.warmup_steps=0"])
-  optimizer = staged_optimizer(config.optimizer, m1_steps=2, num_steps=4)
+  optimizer = staged_optimizer(config.optimizer, 2, 4, ("m1", "m2"))
   params = {"m1": jnp.ones(3), "m2": jnp.ones(3)}
   opt_state, update = optimizer.init(params), jax.jit(optimizer.update)
   moved = []

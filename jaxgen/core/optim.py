@@ -64,3 +64,20 @@ def make_optimizer(c: ml_collections.ConfigDict, num_steps: int) -> optax.Gradie
     chain.append(optax.add_decayed_weights(c.weight_decay))
   chain.append(OPTIMIZERS.get(c.name)(schedule, c))
   return optax.chain(*chain)
+
+
+def staged_optimizer(c: ml_collections.ConfigDict, first_steps: int, num_steps: int,
+                     stages: tuple[str, str]) -> optax.GradientTransformation:
+  """``c``'s optimizer for the parameters under ``stages[0]`` (a top-level key of the params)
+  during the first ``first_steps`` updates and for those under ``stages[1]`` after them, each
+  with its own state and schedule (its warm-up and decay span its own stage): two-stage models
+  trained in one run (M1+M2, a VQ-VAE and its prior). Outside its stage a part's updates are 0
+  and its state waits: without the mask Adam's momentum would keep moving the frozen part. The
+  stages switch after ``first_steps`` applied updates: an update that ``train.skip_nonfinite``
+  skips delays the switch by one step."""
+  first, second = stages
+  parts = {first: optax.transforms.conditionally_mask(make_optimizer(c, first_steps),
+                                                      lambda count: count < first_steps),
+           second: optax.transforms.conditionally_mask(make_optimizer(c, num_steps - first_steps),
+                                                       lambda count: count >= first_steps)}
+  return optax.multi_transform(parts, {first: first, second: second})

@@ -5,8 +5,9 @@ multi-resolution shifted-convolution streams), all optionally class-conditional;
 
 Every network maps an image x: [B, H, W, C] (and labels [B] when conditional) to the head's
 parameters at every pixel, [B, H, W, F], where pixel (i, j)'s outputs read only pixels before it in
-raster order (and, through the channel groups of ``masked.py``, only earlier channels of pixel
-(i, j)). ``pixelcnn`` and ``gated_pixelcnn`` have three entry points (``pixelcnn_pp`` the first):
+raster order (and, through the channel groups of ``jaxgen/nn/masked_conv.py``, only earlier
+channels of pixel (i, j)). ``pixelcnn`` and ``gated_pixelcnn`` (``jaxgen/nn/gated_pixelcnn.py``)
+have three entry points (``pixelcnn_pp`` the first):
 
   ``forward(x, labels) -> (outputs, caches)``  the whole image at once; ``caches`` holds the padded
                                                 input of every spatial convolution after the first
@@ -27,34 +28,12 @@ import ml_collections
 from jaxgen.registry import Registry
 from jaxgen.errors import ConfigError
 from jaxgen.families.pixelcnn import pixelrnn
-from jaxgen.families.pixelcnn.masked import MaskedConv, class_bias, down_shift
+from jaxgen.nn.gated_pixelcnn import GatedPixelCNN
+from jaxgen.nn.masked_conv import (MaskedConv, class_bias, down_shift, output_layers, pointwise,
+                                   with_ones)
 
 ARCHITECTURES = Registry("PixelCNN architecture")
 register_architecture = ARCHITECTURES.register
-
-
-def pointwise(features: int, channels: int) -> MaskedConv:
-  """A 1x1 convolution that keeps the channel order inside the pixel (mask B)."""
-  return MaskedConv(features, (1, 1), (0, 0), "B", channels)
-
-
-def gate(a: jax.Array) -> jax.Array:
-  """``tanh(a_f) * sigmoid(a_g)`` of the two halves of a: [..., 2p] -> [..., p] (van den Oord et al.
-  2016b, eq. 2). With p a multiple of the channel count, feature f of both halves is in one group."""
-  filters, gates = jnp.split(a, 2, axis=-1)
-  return jnp.tanh(filters) * jax.nn.sigmoid(gates)
-
-
-def with_ones(x: jax.Array) -> jax.Array:
-  """x: [B, H, W, C] -> [B, H, W, C + 1], a constant channel of ones appended (PixelCNN++'s trick):
-  the zero padding then differs from zero-valued pixels, so the network knows where the image's
-  borders are. It is no data, so it does not matter which outputs read it."""
-  return jnp.concatenate([x, jnp.ones((*x.shape[:-1], 1), x.dtype)], axis=-1)
-
-
-def output_layers(x: jax.Array, hidden: nn.Module, final: nn.Module) -> jax.Array:
-  """ReLU -> 1x1 -> ReLU -> 1x1 to the head's parameters (PixelRNN paper, Figure 5's output)."""
-  return final(nn.relu(hidden(nn.relu(x))))
 
 
 class ResidualBlock(nn.Module):
@@ -123,107 +102,6 @@ class PixelCNN(nn.Module):
       name = f"block_{n}"
       caches[name] = block.conv.write(caches[name], block.before(h), row, col)
       h = block.after(h, block.conv.region(caches[name], row, col, 1, 1), labels)
-    return output_layers(h, self.hidden, self.final)[:, 0, 0], caches
-
-
-class GatedLayer(nn.Module):
-  """One layer of the Gated PixelCNN (van den Oord et al. 2016b, Figure 2, eq. 4).
-
-  Vertical stack: a down-shifted (k/2 + 1) x k convolution, so its features at row i read rows < i
-  only (the first layer shifts by a row; later ones read the previous layer's rows <= i, which
-  already see only rows < i). Horizontal stack: a 1 x (k/2 + 1) convolution over the row up to the
-  pixel (mask A in the first layer), plus a 1x1 link from the vertical pre-activations at the same
-  pixel, gated, a 1x1 convolution and a residual connection (from the second layer on).
-  """
-  features: int  # p
-  kernel_size: int
-  channels: int
-  first: bool
-  num_classes: int
-  dropout: float
-
-  def setup(self):
-    k, r = self.kernel_size, self.kernel_size // 2
-    p2 = 2 * self.features
-    self.drop = nn.Dropout(self.dropout)
-    self.vertical = MaskedConv(p2, (r + 1, k), (r + 1 if self.first else r, r))
-    self.horizontal = MaskedConv(p2, (1, r + 1), (0, r), "A" if self.first else "B", self.channels)
-    self.link = nn.Dense(p2)  # Reads rows above only: no within-pixel order to keep.
-    self.residual = pointwise(self.features, self.channels)
-    self.embed_vertical = nn.Embed(self.num_classes, p2) if self.num_classes else None
-    self.embed_horizontal = nn.Embed(self.num_classes, p2) if self.num_classes else None
-
-  def vertical_out(self, vertical_pre: jax.Array, labels, train: bool = False) -> jax.Array:
-    return self.drop(gate(vertical_pre + class_bias(self.embed_vertical, labels)),
-                     deterministic=not train)
-
-  def horizontal_out(self, h, horizontal_pre, vertical_pre, labels, train: bool = False) -> jax.Array:
-    gated = gate(horizontal_pre + self.link(vertical_pre) + class_bias(self.embed_horizontal, labels))
-    out = self.residual(self.drop(gated, deterministic=not train))
-    return out if self.first else h + out
-
-
-class GatedPixelCNN(nn.Module):
-  """Gated layers, then two 1x1 output layers on the horizontal stack (van den Oord et al. 2016b)."""
-  features: int  # p
-  num_layers: int
-  kernel_size: int
-  output_features: int
-  num_outputs: int
-  channels: int
-  num_classes: int = 0
-  dropout: float = 0.0  # on both stacks' gated outputs, in training only
-
-  def setup(self):
-    self.layers = [GatedLayer(self.features, self.kernel_size, self.channels, n == 0, self.num_classes,
-                              self.dropout) for n in range(self.num_layers)]
-    self.hidden = pointwise(self.output_features, self.channels)
-    self.final = pointwise(self.num_outputs, self.channels)
-
-  def __call__(self, x: jax.Array, labels: Optional[jax.Array] = None, train: bool = False) -> jax.Array:
-    return self.forward(x, labels, train)[0]
-
-  def forward(self, x, labels=None, train=False):
-    v = h = with_ones(x)
-    caches = {}
-    for n, layer in enumerate(self.layers):
-      if n == 0:
-        vertical_pre = layer.vertical(layer.vertical.pad(v))
-        horizontal_pre = layer.horizontal(layer.horizontal.pad(h))
-      else:
-        vertical_pre, caches[f"vertical_{n}"] = layer.vertical.full(v)
-        horizontal_pre, caches[f"horizontal_{n}"] = layer.horizontal.full(h)
-      h = layer.horizontal_out(h, horizontal_pre, vertical_pre, labels, train)
-      v = layer.vertical_out(vertical_pre, labels, train)
-    return output_layers(h, self.hidden, self.final), caches
-
-  def row_step(self, canvas, caches, labels, row):
-    """The vertical stack's row ``row`` (it reads rows < row only, all sampled by now): its
-    pre-activations [B, 1, W, 2p] per layer, which the row's pixels link to."""
-    caches, width = dict(caches), canvas.shape[2]
-    vertical_pres = []
-    for n, layer in enumerate(self.layers):
-      if n == 0:
-        vertical_pre = layer.vertical.region(layer.vertical.pad(with_ones(canvas)), row, 0, 1, width)
-      else:
-        name = f"vertical_{n}"
-        caches[name] = layer.vertical.write(caches[name], v, row, 0)
-        vertical_pre = layer.vertical.region(caches[name], row, 0, 1, width)
-      vertical_pres.append(vertical_pre)
-      v = layer.vertical_out(vertical_pre, labels)
-    return vertical_pres, caches
-
-  def pixel_step(self, canvas, caches, row_state, labels, row, col):
-    caches, h = dict(caches), None
-    for n, layer in enumerate(self.layers):
-      if n == 0:
-        horizontal_pre = layer.horizontal.region(layer.horizontal.pad(with_ones(canvas)), row, col, 1, 1)
-      else:
-        name = f"horizontal_{n}"
-        caches[name] = layer.horizontal.write(caches[name], h, row, col)
-        horizontal_pre = layer.horizontal.region(caches[name], row, col, 1, 1)
-      vertical_pre = jax.lax.dynamic_slice_in_dim(row_state[n], col, 1, axis=2)
-      h = layer.horizontal_out(h, horizontal_pre, vertical_pre, labels)
     return output_layers(h, self.hidden, self.final)[:, 0, 0], caches
 
 

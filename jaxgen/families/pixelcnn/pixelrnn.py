@@ -32,7 +32,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxgen.errors import ConfigError
-from jaxgen.families.pixelcnn.masked import MaskedConv, class_bias, down_shift
+from jaxgen.nn.masked_conv import MaskedConv, class_bias, down_shift
 
 
 def check_one_channel(name: str, channels: int) -> None:

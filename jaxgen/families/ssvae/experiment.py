@@ -18,10 +18,9 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 import numpy as np
-import optax
 
 from jaxgen.core.experiment import Experiment, Sampler, TrainState, init_train_state
-from jaxgen.core.optim import make_optimizer
+from jaxgen.core.optim import staged_optimizer
 from jaxgen.errors import ConfigError
 from jaxgen.families.ssvae import losses
 from jaxgen.families.ssvae.model import M1, M2
@@ -40,20 +39,6 @@ class M1Terms:
   log_posterior: jax.Array  # [B] log q(z1|x)
   z1: jax.Array  # [B, K1]
   posterior_mean: jax.Array  # [B, K1]
-
-
-def staged_optimizer(c: ml_collections.ConfigDict, m1_steps: int,
-                     num_steps: int) -> optax.GradientTransformation:
-  """``config.optimizer`` for M1 (params ``m1``) during the first ``m1_steps`` updates and for
-  M2 (``m2``) after them, each with its own state and schedule (its warm-up and decay span its
-  own stage). Outside its stage a part's updates are 0 and its state waits: without the mask
-  Adam's momentum would keep moving the frozen M1. The stages switch after ``m1_steps`` applied
-  updates: an update that ``train.skip_nonfinite`` skips delays the switch by one step."""
-  m1 = optax.transforms.conditionally_mask(make_optimizer(c, m1_steps),
-                                           lambda count: count < m1_steps)
-  m2 = optax.transforms.conditionally_mask(make_optimizer(c, num_steps - m1_steps),
-                                           lambda count: count >= m1_steps)
-  return optax.multi_transform({"m1": m1, "m2": m2}, {"m1": "m1", "m2": "m2"})
 
 
 class SSVAEExperiment(Experiment):
@@ -78,7 +63,8 @@ class SSVAEExperiment(Experiment):
     # however rare labelled rows are in a batch (the paper's code: beta = alpha * n_tot / n_l).
     self.labelled_fraction = self._labelled_fraction(config)
     self.classification_weight = config.loss.alpha / self.labelled_fraction
-    self.optimizer = staged_optimizer(config.optimizer, m.m1_steps, config.train.num_steps)
+    self.optimizer = staged_optimizer(config.optimizer, m.m1_steps, config.train.num_steps,
+                                      ("m1", "m2"))
 
   def _check(self, config: ml_collections.ConfigDict) -> None:
     """Config combinations that would train a wrong model silently."""

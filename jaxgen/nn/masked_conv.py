@@ -1,4 +1,6 @@
-"""Masked convolutions (van den Oord et al. 2016, "Pixel Recurrent Neural Networks", Section 3.4).
+"""Masked convolutions (van den Oord et al. 2016, "Pixel Recurrent Neural Networks", Section 3.4),
+the layers of autoregressive convolutional networks: the PixelCNN family's networks and the
+VQ-VAE's prior over its code maps share them (``gated_pixelcnn.py``).
 
 A convolution is causal when its output at pixel (i, j) reads only what the raster order allows.
 ``MaskedConv`` places its kernel by an *anchor*: the kernel position that lies over the output
@@ -13,11 +15,12 @@ pixel (Section 3.4's masks) and a head's ``[..., K * C]`` outputs reshape to ``[
 data channel last. A layer's width must then be a multiple of ``channels``.
 
 Every convolution is a VALID convolution of a causally padded input. Full forward passes pad the
-whole map; the fast sampler (``sampling.py``) keeps each layer's padded input as a cache, writes
-new values into it with ``write`` and evaluates only the new pixels with ``region``.
+whole map; a fast sampler keeps each layer's padded input as a cache, writes new values into it
+with ``write`` and evaluates only the new pixels with ``region``.
 
-Two helpers every network of the family uses live here too, so the PixelCNNs (``model.py``) and
-the PixelRNNs (``pixelrnn.py``) share them: ``class_bias`` and ``down_shift``.
+The pieces every such network is built of live here too: ``pointwise`` (a 1x1 convolution that
+keeps the channel order), ``class_bias`` (a label's bias), ``with_ones`` (the border channel),
+``output_layers`` and ``down_shift`` (the PixelRNNs' and PixelCNN++'s causal row shift).
 """
 
 import functools
@@ -27,6 +30,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from jaxgen.nn import conv
 
 MASK_TYPES = (None, "A", "B")
 
@@ -83,6 +88,9 @@ class MaskedConv(nn.Module):
   anchor: tuple[int, int]
   mask_type: Optional[str] = None  # None (no mask: e.g. a down-shifted vertical stack), "A", "B"
   channels: int = 1  # data channels whose order the masks keep (1: no within-pixel order)
+  # "xla": lax's convolution; "im2col" / "auto" as ``jaxgen/nn/conv.py``: XLA:CPU runs lax's
+  # convolutions 10-20x slower inside a lax.cond or a loop, where im2col's matmul is not slowed.
+  impl: str = "xla"
 
   @nn.compact
   def __call__(self, padded: jax.Array) -> jax.Array:
@@ -93,6 +101,8 @@ class MaskedConv(nn.Module):
     bias = self.param("bias", nn.initializers.zeros, (self.features,))
     mask = kernel_mask(self.kernel_size, self.anchor, in_features, self.features, self.channels,
                        self.mask_type)
+    if conv.use_im2col(self.impl):
+      return conv.im2col_conv(padded, kernel * mask, 1, ((0, 0), (0, 0))) + bias
     out = jax.lax.conv_general_dilated(padded, kernel * mask, (1, 1), "VALID",
                                        dimension_numbers=("NHWC", "HWIO", "NHWC"))
     return out + bias
@@ -134,12 +144,29 @@ class MaskedConv(nn.Module):
     return self(window)
 
 
+def pointwise(features: int, channels: int, impl: str = "xla") -> MaskedConv:
+  """A 1x1 convolution that keeps the channel order inside the pixel (mask B)."""
+  return MaskedConv(features, (1, 1), (0, 0), "B", channels, impl)
+
+
 def class_bias(embed: Optional[nn.Module], labels: Optional[jax.Array]):
   """A label's learned bias, added at every pixel: ``V^T h`` of the Gated PixelCNN's eq. 4 with h
-  the one-hot label, [B, 1, 1, F] (0 when unconditional). Every network of the family uses it."""
+  the one-hot label, [B, 1, 1, F] (0 when unconditional)."""
   if embed is None:
     return 0.0
   return embed(labels)[:, None, None, :]
+
+
+def with_ones(x: jax.Array) -> jax.Array:
+  """x: [B, H, W, C] -> [B, H, W, C + 1], a constant channel of ones appended (PixelCNN++'s trick):
+  the zero padding then differs from zero-valued pixels, so the network knows where the image's
+  borders are. It is no data, so it does not matter which outputs read it."""
+  return jnp.concatenate([x, jnp.ones((*x.shape[:-1], 1), x.dtype)], axis=-1)
+
+
+def output_layers(x: jax.Array, hidden: nn.Module, final: nn.Module) -> jax.Array:
+  """ReLU -> 1x1 -> ReLU -> 1x1 to the head's parameters (PixelRNN paper, Figure 5's output)."""
+  return final(nn.relu(hidden(nn.relu(x))))
 
 
 def down_shift(x: jax.Array) -> jax.Array:
