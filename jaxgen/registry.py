@@ -76,6 +76,7 @@ FAMILIES = {
     "ebm": "jaxgen.families.ebm.experiment",
     "classifier": "jaxgen.families.classifier.experiment",  # the augmentation study's
     "pix2pix": "jaxgen.families.pix2pix.experiment",
+    "cyclegan": "jaxgen.families.cyclegan.experiment",
     "ssvae": "jaxgen.families.ssvae.experiment",
     "vqvae": "jaxgen.families.vqvae.experiment",
 }

@@ -19,7 +19,7 @@ from jaxgen.data import edges, sources
 from jaxgen.errors import ConfigError
 from jaxgen.eval import ssim as ssim_lib
 from jaxgen.families.pix2pix import experiment as pix2pix_experiment
-from jaxgen.families.pix2pix.model import PatchDiscriminator, patch_grid, receptive_field
+from jaxgen.nn.translation import PatchDiscriminator, patch_grid, receptive_field
 
 SMOKE = os.path.join(EXPERIMENTS, "pix2pix_fashion_mnist.py:smoke")
 # Unit tests build the networks with lax's convolutions: a few ops to dispatch eagerly.

@@ -29,7 +29,7 @@ from jaxgen.core.optim import make_optimizer
 from jaxgen.errors import ConfigError, UnknownNameError
 from jaxgen.eval import ssim as ssim_lib
 from jaxgen.families.pix2pix import losses
-from jaxgen.families.pix2pix.model import PatchDiscriminator, UNetGenerator
+from jaxgen.nn.translation import PatchDiscriminator, UNetGenerator
 
 HELD_OUT = 512  # the eval split's first sources, which ``sample`` and the grid translate
 GRID_COLUMNS = 10
