@@ -131,7 +131,7 @@ def reproduction_of(name: str, config: ml_collections.ConfigDict) -> Optional[Re
 # Datasets made by jaxgen's own code, no files read (tests/test_results.py checks this list
 # against the registered sources): ``reproduce --offline`` runs their experiments anywhere.
 SHIPPED_DATASETS = ("digits", "binarized_digits", "ring8", "grid25", "moons", "checkerboard",
-                    "spirals", "ppca", "markov_text")
+                    "spirals", "ppca", "markov_text", "tones")
 
 
 def runs_offline(reproduction: Reproduction) -> bool:
