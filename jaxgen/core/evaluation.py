@@ -61,6 +61,21 @@ def drawn_image_metrics(samples: np.ndarray, dataset: str, eval_config,
   return image_sample_metrics(images, dataset, eval_config, labels)
 
 
+def translation_metrics(results: Dict[str, np.ndarray], names: tuple, dataset: str, eval_config,
+                        split: str) -> Dict[str, float]:
+  """Paired translation (pix2pix, CycleGAN) scored on the split's pairs: the means of the
+  per-example ``results[name]`` for each of ``names`` present, and, in the features of
+  ``eval_config.fid_extractor`` ("" skips them), the ``image_sample_metrics`` of
+  ``results["translation"]`` (pixels in [0, 1]) against the split's images, with
+  ``label_accuracy`` the classifier's agreement with the true images' labels."""
+  metrics = {name: float(np.mean(results[name])) for name in names if name in results}
+  if eval_config.fid_extractor:
+    translations = np.clip(results["translation"], 0.0, 1.0).astype(np.float32)
+    labels = results["label"].astype(np.int64) if "label" in results else None
+    metrics.update(image_sample_metrics(translations, dataset, eval_config, labels, split=split))
+  return metrics
+
+
 def chunk_labels(num: int, chunk: int, num_classes: int) -> np.ndarray:
   """The conditioning labels of ``num`` samples drawn ``chunk`` at a time (``draw``, the runner's
   sampler) by a ``sample`` whose labels cycle 0, 1, ..., K-1 within each call: [num] int."""

@@ -282,15 +282,8 @@ class CycleGanExperiment(Experiment):
     ``eval.fid_extractor`` ("" skips them) against the split's images: FID, KID, precision /
     recall, class coverage and ``label_accuracy``, the classifier's agreement with the true
     image's class."""
-    metrics = {name: float(np.mean(results[name]))
-               for name in ("l1", "psnr", "ssim", "cycle_a", "cycle_b") if name in results}
-    e = self.config.eval
-    if e.fid_extractor:
-      translations = np.clip(results["translation"], 0.0, 1.0).astype(np.float32)
-      labels = results["label"].astype(np.int64) if "label" in results else None
-      metrics.update(evaluation.image_sample_metrics(translations, self.config.data.name, e,
-                                                     labels, split=self.eval_split))
-    return metrics
+    return evaluation.translation_metrics(results, ("l1", "psnr", "ssim", "cycle_a", "cycle_b"),
+                                          self.config.data.name, self.config.eval, self.eval_split)
 
 
 def make_experiment(config: ml_collections.ConfigDict) -> CycleGanExperiment:
