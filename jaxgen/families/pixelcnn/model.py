@@ -6,16 +6,9 @@ multi-resolution shifted-convolution streams), all optionally class-conditional;
 Every network maps an image x: [B, H, W, C] (and labels [B] when conditional) to the head's
 parameters at every pixel, [B, H, W, F], where pixel (i, j)'s outputs read only pixels before it in
 raster order (and, through the channel groups of ``jaxgen/nn/masked_conv.py``, only earlier
-channels of pixel (i, j)). ``pixelcnn`` and ``gated_pixelcnn`` (``jaxgen/nn/gated_pixelcnn.py``)
-have three entry points (``pixelcnn_pp`` the first):
-
-  ``forward(x, labels) -> (outputs, caches)``  the whole image at once; ``caches`` holds the padded
-                                                input of every spatial convolution after the first
-  ``row_step(canvas, caches, labels, row) -> (row_state, caches)``      work done once per image row
-  ``pixel_step(canvas, caches, row_state, labels, row, col) -> (outputs [B, F], caches)``
-
-The steps compute only the outputs at the new row/pixel from the caches (Ramachandran et al. 2017,
-"Fast Generation for Convolutional Autoregressive Models"); the first layer reads the canvas itself.
+channels of pixel (i, j)). ``pixelcnn`` and ``gated_pixelcnn`` have the three entry points of
+``jaxgen/nn/gated_pixelcnn.py``, ``forward``, ``row_step`` and ``pixel_step`` (the cached
+sampler's); ``pixelcnn_pp`` the first.
 """
 
 from typing import Optional
