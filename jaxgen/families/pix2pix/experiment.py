@@ -173,15 +173,18 @@ class Pix2PixExperiment(Experiment):
             "psnr": ssim_lib.psnr(self.to_unit(translation), self.to_unit(image))}
 
   def evaluate_step(self, state: TrainState, batch: dict, rng: jax.Array) -> Dict[str, jax.Array]:
-    """``eval_step``'s values, ``ssim`` (pixels in [0, 1]) and the ``translation`` itself
-    ([B, *shape] in [0, 1]), whose features ``evaluate`` compares with the split's images."""
+    """``eval_step``'s values, ``ssim`` (pixels in [0, 1]; images of at least SSIM's window, so
+    not 8x8 digits) and the ``translation`` itself ([B, *shape] in [0, 1]), whose features
+    ``evaluate`` compares with the split's images."""
     translation = self.translate(self.generator_params(state), batch["source"], rng)
     image = batch[self.key]
     unit_translation, unit_image = self.to_unit(translation), self.to_unit(image)
-    return {"l1": losses.l1_distance(translation, image),
-            "psnr": ssim_lib.psnr(unit_translation, unit_image),
-            "ssim": ssim_lib.ssim(unit_translation, unit_image),
-            "translation": unit_translation}
+    values = {"l1": losses.l1_distance(translation, image),
+              "psnr": ssim_lib.psnr(unit_translation, unit_image),
+              "translation": unit_translation}
+    if min(self.info.shape[:2]) >= ssim_lib.WINDOW_SIZE:
+      values["ssim"] = ssim_lib.ssim(unit_translation, unit_image)
+    return values
 
   def sample(self, state: TrainState, rng: jax.Array, num: int) -> jax.Array:
     """Translations of the first ``num`` held-out sources (cycled): [num, *shape]."""
@@ -210,7 +213,7 @@ class Pix2PixExperiment(Experiment):
 
   def evaluate(self, state: TrainState, results: Dict[str, np.ndarray], sampler: Sampler,
                rng: jax.Array) -> Dict[str, float]:
-    """The split's mean ``l1``, ``psnr`` and ``ssim``, and
+    """The split's mean ``l1``, ``psnr`` and ``ssim`` (where measured), and
     ``image_sample_metrics`` of its translations in the features of ``eval.fid_extractor`` (""
     skips them) against the split's images: FID, KID, precision / recall, class coverage and
     ``label_accuracy``, the classifier's agreement with the true image's class."""
