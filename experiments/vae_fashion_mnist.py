@@ -30,6 +30,7 @@ def get_config(arg=None):
     config.eval_every = 5000
     config.checkpoint_every = 2000
     config.eval.num_importance_samples = 100  # 1,000 x 10,000 decoder passes: hours on a CPU
+    config.eval.importance_chunk = 10  # 10 x 256 images decoded at once: 100 x 256 took 46 GB
     config.eval.num_image_samples = 10_000
   reproduce(config, ('bits_per_dim_iwae <= 3.21', 'num_classes_generated == 10',
                      'min_class_frac >= 0.05', 'max_class_frac <= 0.15'),
