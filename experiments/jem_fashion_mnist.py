@@ -6,8 +6,8 @@ Widths (16, 32, 64): 28 -> 14 -> 7 -> 4; each step runs the network 21 times for
 Launch:   jaxgen train --config experiments/jem_fashion_mnist.py --workdir runs/jem_fmnist
 Evaluate: jaxgen eval --workdir runs/jem_fmnist
 Data:     fashion_mnist (Debian's dataset-fashion-mnist, read offline).
-Expected: not yet measured; 0.73 steps/s over steps 100-200 on 2 CPU cores shared with other
-runs (load ~9): 2,500 steps in about an hour. Validation accuracy 0.70 at step 200.
+Measured (seed 0, 2,500 steps, 49 min on 2 CPU cores shared with 3 runs): test accuracy 0.790
+(validation 0.801); 10,000 buffer samples: FMNIST-FID 63.2, P/R 0.48/0.15, 10 classes, 2.1-35.6%.
 """
 
 import jem_digits
