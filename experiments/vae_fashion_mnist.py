@@ -7,8 +7,8 @@ measured on 2 CPU cores shared with two other runs).
 Launch:   jaxgen train --config experiments/vae_fashion_mnist.py --workdir runs/vae_fmnist
 Evaluate: jaxgen eval --workdir runs/vae_fmnist
 Data:     fashion_mnist (Debian's dataset-fashion-mnist, read offline).
-Expected: the IWAE bound (k = 100) below JPEG XL's 3.21 bits/dim on the 10,000 test images;
-samples of all 10 classes, each 5-15% of 10,000 (issue #30 floors).
+Measured (seed 0, 20,000 steps, hours on cores shared with 2-4 runs): test IWAE (k = 100) 3.299
+bits/dim, above JPEG XL's 3.21 floor; FMNIST-FID 43.9; samples of 10 classes at 1.9-39.2%.
 """
 
 import _vae_base
