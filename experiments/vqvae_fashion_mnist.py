@@ -7,8 +7,9 @@ below vae_fashion_mnist's, bits_per_dim (the bound) reported beside its bits_per
 Launch:   jaxgen train --config experiments/vqvae_fashion_mnist.py --workdir runs/vqvae_fmnist
 Evaluate: jaxgen eval --workdir runs/vqvae_fmnist
 Data:     fashion_mnist (Debian's dataset-fashion-mnist, read offline).
-Sized to 1 hour at the 1.5 steps/s measured in both stages at batch 64 (300 steps, 2 CPU cores
-shared with three other runs); jaxgen eval took 6 min more. Not yet trained in full.
+Measured (seed 0, 5,400 steps, 48 min on 2 CPU cores shared with 3 runs; eval 5 min): test
+codebook_usage 1.0 (perplexity 177), bound 3.408 bits/dim (decoder 3.186 + prior 0.222);
+10,000 samples: FMNIST-FID 6.15 (vae_fashion_mnist 43.9), P/R 0.48/0.83, classes 7.4-12.9%.
 """
 
 import _vqvae_base
