@@ -2,6 +2,7 @@
 start subprocesses with their own XLA_FLAGS (the device count is fixed at JAX start-up)."""
 
 import atexit
+import json
 import os
 import shutil
 import subprocess
@@ -71,3 +72,14 @@ def perturbed_params(params, scale: float, seed: int = 0):
   return jax.tree.map(
       lambda p: np.asarray(p) + np.float32(scale) * rng.standard_normal(np.shape(p), np.float32),
       params)
+
+
+def train_and_evaluate(config: str, workdir: str, *overrides: str) -> dict:
+  """``jaxgen train`` then ``jaxgen eval`` of ``config`` (a path, ``:smoke`` allowed) through the
+  command line, each exiting 0, with ``overrides`` ("field=value") -> eval.json's metrics."""
+  from jaxgen import cli
+  flags = [f"--config.{override}" for override in overrides]
+  assert cli.main(["train", "--config", config, "--workdir", workdir, *flags]) == 0
+  assert cli.main(["eval", "--workdir", workdir]) == 0
+  with open(os.path.join(workdir, "eval.json")) as f:
+    return json.load(f)

@@ -9,8 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from conftest import EXPERIMENTS, perturbed_params
-from jaxgen import cli
+from conftest import EXPERIMENTS, perturbed_params, train_and_evaluate
 from jaxgen.core import config as config_lib
 from jaxgen.eval import grid
 from jaxgen.families.ebm import langevin, losses
@@ -155,14 +154,10 @@ def test_jem_smoke_config_trains_and_evaluates_through_the_command_line(tmp_path
   """jem_digits:smoke with the 9s held out: test accuracy, the sample metrics with the class
   coverage, and the energy's anomaly AUROC in eval.json."""
   workdir = str(tmp_path / "jem")
-  overrides = [f"--config.{o}" for o in (*SMALL_IMAGE_MODEL, "data.exclude_labels=(9,)",
-                                         "train.num_steps=4", "eval_every=4", "checkpoint_every=4",
-                                         "eval.num_examples=64")]
-  assert cli.main(["train", "--config", os.path.join(EXPERIMENTS, "jem_digits.py") + ":smoke",
-                   "--workdir", workdir, *overrides]) == 0
-  assert cli.main(["eval", "--workdir", workdir]) == 0
-  with open(os.path.join(workdir, "eval.json")) as f:
-    metrics = json.load(f)
+  metrics = train_and_evaluate(
+      os.path.join(EXPERIMENTS, "jem_digits.py") + ":smoke", workdir, *SMALL_IMAGE_MODEL,
+      "data.exclude_labels=(9,)", "train.num_steps=4", "eval_every=4", "checkpoint_every=4",
+      "eval.num_examples=64")
   assert 0 <= metrics["accuracy"] <= 1 and metrics["error"] == 1 - metrics["accuracy"]
   assert 0 <= metrics["anomaly_auroc"] <= 1 and metrics["fid"] > 0
   assert 0 <= metrics["min_class_frac"] <= 0.1 <= metrics["max_class_frac"] <= 1

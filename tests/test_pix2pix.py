@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from conftest import EXPERIMENTS
-from jaxgen import cli
+from conftest import EXPERIMENTS, train_and_evaluate
 from jaxgen import data as data_lib
 from jaxgen.core import config as config_lib
 from jaxgen.data import edges, sources
@@ -182,10 +181,7 @@ def test_ssim_of_flat_images_and_psnr_have_their_closed_forms():
 
 def test_smoke_config_trains_and_evaluates_through_the_command_line(tmp_path):
   workdir = str(tmp_path / "pix2pix")
-  assert cli.main(["train", "--config", SMOKE, "--workdir", workdir]) == 0
-  assert cli.main(["eval", "--workdir", workdir]) == 0
-  with open(os.path.join(workdir, "eval.json")) as f:
-    metrics = json.load(f)
+  metrics = train_and_evaluate(SMOKE, workdir)
   assert all(math.isfinite(metrics[name]) for name in ("psnr", "ssim", "l1", "fid"))
   assert metrics["fid_reference"] == "fashion_mnist/test" and metrics["eval_examples"] == 256
   rows = [json.loads(line) for line in open(os.path.join(workdir, "metrics.jsonl"))]

@@ -2,7 +2,6 @@
 the same network outputs, the two training stages' gradients and updates, and the smoke config
 through the command line."""
 
-import json
 import math
 import os
 
@@ -12,8 +11,7 @@ import numpy as np
 import optax
 from scipy import special, stats
 
-from conftest import REPO
-from jaxgen import cli
+from conftest import REPO, train_and_evaluate
 from jaxgen import data as data_lib
 from jaxgen.core import config as config_lib
 from jaxgen.core.optim import staged_optimizer
@@ -144,11 +142,7 @@ def test_staged_optimizer_moves_only_the_network_of_the_stage():
 
 def test_smoke_config_trains_and_evaluates_through_the_command_line(tmp_path):
   workdir = str(tmp_path / "ssvae")
-  overrides = [f"--config.{override}" for override in SMALL]
-  assert cli.main(["train", "--config", SMOKE, "--workdir", workdir, *overrides]) == 0
-  assert cli.main(["eval", "--workdir", workdir]) == 0
-  with open(os.path.join(workdir, "eval.json")) as f:
-    metrics = json.load(f)
+  metrics = train_and_evaluate(SMOKE, workdir, *SMALL)
   assert 0 <= metrics["accuracy"] <= 1 and metrics["error"] == 1 - metrics["accuracy"]
   assert all(math.isfinite(metrics[name]) for name in ("loss", "m1_negative_elbo",
                                                         "negative_elbo"))

@@ -3,7 +3,6 @@ straight-through gradient, EMA update and dead-code restarts against NumPy, the 
 the bound's two terms against SciPy, the two stages' updates, and the smoke config through the
 command line."""
 
-import json
 import math
 import os
 
@@ -13,8 +12,7 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from conftest import REPO, perturbed_params
-from jaxgen import cli
+from conftest import REPO, perturbed_params, train_and_evaluate
 from jaxgen.core import config as config_lib
 from jaxgen.families.vqvae import losses, quantizer
 from jaxgen.families.vqvae.experiment import make_experiment
@@ -177,11 +175,7 @@ def test_each_stage_updates_its_part_alone(small):
 
 def test_smoke_config_trains_and_evaluates_through_the_command_line(tmp_path):
   workdir = str(tmp_path / "vqvae")
-  overrides = [f"--config.{override}" for override in SMALL]
-  assert cli.main(["train", "--config", SMOKE, "--workdir", workdir, *overrides]) == 0
-  assert cli.main(["eval", "--workdir", workdir]) == 0
-  with open(os.path.join(workdir, "eval.json")) as f:
-    metrics = json.load(f)
+  metrics = train_and_evaluate(SMOKE, workdir, *SMALL)
   assert 0 < metrics["codebook_usage"] <= 1 and 1 <= metrics["code_perplexity"] <= 8
   assert metrics["bits_per_dim"] == pytest.approx(metrics["recon_bits_per_dim"]
                                                   + metrics["prior_bits_per_dim"])
