@@ -1,7 +1,7 @@
 """Cached vs uncached sequence sampling: seconds per sequence of 512 tokens (WaveNet: 4,000).
 
 The Transformer, the LSTM and WaveNet of ``jaxgen.families.sequence`` (random params over 256
-tokens: speed does not depend on training) draw a batch of sequences with ``sampling.draw``:
+tokens: speed does not depend on training) draw a batch of sequences with ``autoregressive.draw``:
 ``cached=False`` re-runs the network over the whole canvas for every token, ``cached=True`` feeds
 one token per call and carries the keys and values (the LSTM: its state; WaveNet: its per-layer
 queues, Paine et al. 2016).
@@ -23,7 +23,8 @@ import jax
 import jax.numpy as jnp
 
 from jaxgen.families.sequence import model as model_lib
-from jaxgen.families.sequence import sampling
+from jaxgen.nn import autoregressive as sampling
+from jaxgen.nn.transformer import TransformerLM
 
 VOCAB = 256
 LENGTH = 512  # the Transformer's and the LSTM's new tokens
@@ -33,7 +34,7 @@ def _models(quick: bool) -> dict:
   """name -> (network, new tokens)."""
   width, layers = (64, 2) if quick else (256, 4)
   audio = 1000 if quick else 4000  # re-running WaveNet 4,000 times over 4,000 samples: hours
-  return {"transformer": (model_lib.TransformerLM(VOCAB, LENGTH, width, layers, num_heads=4),
+  return {"transformer": (TransformerLM(VOCAB, LENGTH, width, layers, num_heads=4),
                           LENGTH),
           "lstm": (model_lib.LSTMLM(VOCAB, LENGTH, width, min(layers, 2)), LENGTH),
           "wavenet": (model_lib.WaveNet(VOCAB, audio, 32, 6 if quick else 9), audio)}

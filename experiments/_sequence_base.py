@@ -21,7 +21,7 @@ def get_config(arg=None):
   config.model.dropout = 0.0  # transformer, lstm
   config.model.num_stacks = 2  # wavenet only
   config.model.skip_features = 64  # wavenet only
-  config.model.conditional = False  # wavenet only: global conditioning on the data's labels
+  config.model.conditional = False  # transformer and wavenet: conditioning on the data's labels
 
   config.loss.name = "nll"  # the window's exact negative log-likelihood, in bits per token
 

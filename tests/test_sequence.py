@@ -16,10 +16,12 @@ from jaxgen import data
 from jaxgen.core import config as config_lib
 from jaxgen.data import audio, markov, text, tones
 from jaxgen.errors import JaxgenError
-from jaxgen.families.sequence import model as sequence_model, sampling
+from jaxgen.families.sequence import model as sequence_model
 from jaxgen.families.sequence.experiment import SequenceExperiment
-from jaxgen.families.sequence.model import shift_right
 from jaxgen.nn import attention
+from jaxgen.nn import autoregressive as sampling
+from jaxgen.nn.autoregressive import shift_right
+from jaxgen.nn.transformer import TransformerLM
 
 
 def experiment(name, *overrides):
@@ -196,11 +198,19 @@ def test_tones_play_their_notes_and_the_spectrum_reads_each_one_back():
   np.testing.assert_array_equal(tones.classify(played), labels)
 
 
-def test_a_conditioned_wavenet_stays_causal_samples_its_labels_with_its_cache_and_uses_them():
-  """Global conditioning adds to every layer, so the label moves every output; it adds no path
-  from later tokens (gradients), and the queued sampler still draws the full re-run's tokens."""
-  net = sequence_model.WaveNet(vocab_size=7, max_length=24, width=8, num_layers=3, num_stacks=1,
-                               skip_features=8, num_classes=3)
+CONDITIONED_NETWORKS = {
+    "wavenet": sequence_model.WaveNet(vocab_size=7, max_length=24, width=8, num_layers=3,
+                                      num_stacks=1, skip_features=8, num_classes=3),
+    "transformer": TransformerLM(vocab_size=7, max_length=24, width=8, num_layers=2, num_heads=2,
+                                 num_classes=3)}
+
+
+@pytest.mark.parametrize("name", sorted(CONDITIONED_NETWORKS))
+def test_a_conditioned_network_stays_causal_samples_its_labels_with_its_cache_and_uses_them(name):
+  """Conditioning adds to every layer (WaveNet) or every input (the Transformer), so the label
+  moves every output; it adds no path from later tokens (gradients), and the cached sampler still
+  draws the full re-run's tokens."""
+  net = CONDITIONED_NETWORKS[name]
   tokens = jax.random.randint(jax.random.PRNGKey(0), (2, 24), 0, 7)
   inputs, labels = shift_right(tokens, 7), jnp.array([0, 2])
   variables = jax.jit(net.init)(jax.random.PRNGKey(1), inputs, labels=labels)
@@ -243,5 +253,5 @@ def test_label_accuracy_scores_samples_by_the_note_they_play_and_bad_conditionin
     assert "label" not in metrics
   with pytest.raises(JaxgenError, match="model.conditional needs labels; 'markov_text' has none"):
     experiment("wavenet_tones", "data.name=markov_text")
-  with pytest.raises(JaxgenError, match="the transformer network takes no labels"):
-    experiment("wavenet_tones", "model.name=transformer")
+  with pytest.raises(JaxgenError, match="the lstm network takes no labels"):
+    experiment("wavenet_tones", "model.name=lstm")

@@ -2,21 +2,22 @@
 maximum likelihood.
 
 Model: ``P(x) = prod_t P(x_t | x_<t)`` over windows of T tokens of a vocabulary of V, the network by
-name (``model.ARCHITECTURES``: transformer, lstm, wavenet) reading the window shifted right behind
-a start token. The loss is the window's negative log-likelihood in bits per token (per character
-of text, per sample of audio); ``evaluate`` reports it on the test split, and where the data's
-true distribution is known (``markov_text``) the exact floor ``true_bits_per_token`` (the window's
-entropy / T), the ``gap_bits_per_token`` above it and the true distribution's bits per token of
-the model's samples. With ``model.conditional`` the network is told each window's label (WaveNet's
-global conditioning: ``tones``' note), samples cycle through the labels, and where the data's
-class is read off a sample exactly (``info.classify``) ``evaluate`` reports ``label_accuracy``.
+name (``model.ARCHITECTURES``: transformer, lstm, wavenet) reading the window shifted right behind a
+start token. The loss is the window's negative log-likelihood in bits per token (per character of
+text, per sample of audio); ``evaluate`` reports it on the test split, and where the data's true
+distribution is known (``markov_text``) the exact floor ``true_bits_per_token`` (the window's
+entropy / T), the ``gap_bits_per_token`` above it and the true distribution's bits per token of the
+model's samples. With ``model.conditional`` the network is told each window's label (WaveNet's
+global conditioning: ``tones``' note; the Transformer's class embedding), samples cycle through the
+labels, and where the data's class is read off a sample exactly (``info.classify``) ``evaluate``
+reports ``label_accuracy``.
 
-Sampling (``sampling.draw``): one token at a time at ``sample.temperature`` with ``sample.top_k``
-and ``sample.top_p``, after ``sample.prompt`` (text in the dataset's alphabet), carrying the
-network's cache (``sample.cached``; False re-runs the whole prefix each step, same tokens). The
-sample "grid" is text or audio: the runner writes the decoded samples (``.txt`` or ``.wav``), and
-``jaxgen eval`` writes its samples beside ``eval.json`` (``samples.txt``, or ``samples.wav`` and a
-spectrogram).
+Sampling (``nn.autoregressive.draw``): one token at a time at ``sample.temperature`` with
+``sample.top_k`` and ``sample.top_p``, after ``sample.prompt`` (text in the dataset's alphabet),
+carrying the network's cache (``sample.cached``; False re-runs the whole prefix each step, same
+tokens). The sample "grid" is text or audio: the runner writes the decoded samples (``.txt`` or
+``.wav``), and ``jaxgen eval`` writes its samples beside ``eval.json`` (``samples.txt``, or
+``samples.wav`` and a spectrogram).
 """
 
 import math
@@ -33,8 +34,9 @@ from jaxgen.core import evaluation, logging as logging_lib
 from jaxgen.core.experiment import Experiment, Sampler, TrainState, init_train_state
 from jaxgen.core.optim import make_optimizer
 from jaxgen.errors import ConfigError
-from jaxgen.families.sequence import sampling
-from jaxgen.families.sequence.model import build_model, shift_right
+from jaxgen.families.sequence.model import build_model
+from jaxgen.nn import autoregressive
+
 
 class SequenceExperiment(Experiment):
   """Implements the Experiment protocol (jaxgen.core.experiment) for next-token models."""
@@ -77,7 +79,8 @@ class SequenceExperiment(Experiment):
     """Exact ``log P(window)`` (given ``labels`` [B] when conditional) in nats: tokens [B, T] int
     -> [B]. With ``dropout_rng`` the network runs in training mode."""
     train = dropout_rng is not None
-    logits, _ = self.model.apply({"params": params}, shift_right(tokens, self.start_token),
+    inputs = autoregressive.shift_right(tokens, self.start_token)
+    logits, _ = self.model.apply({"params": params}, inputs,
                                  train=train, rngs={"dropout": dropout_rng} if train else None,
                                  **self.conditioning(labels))
     return -jnp.sum(optax.softmax_cross_entropy_with_integer_labels(logits, tokens), axis=1)
@@ -96,14 +99,14 @@ class SequenceExperiment(Experiment):
     apply = lambda inputs, cache, position: self.model.apply(
         {"params": params}, inputs, cache, position, **condition)
     prompt = jnp.broadcast_to(jnp.asarray(self.prompt), (num, len(self.prompt)))
-    return sampling.draw(apply, self.model.empty_cache, prompt, self.length, self.start_token,
+    return autoregressive.draw(apply, self.model.empty_cache, prompt, self.length, self.start_token,
                          rng, s["temperature"], s["top_k"], s["top_p"], cached)
 
   # -- the Experiment protocol -----------------------------------------------------------------
 
   def init(self, rng: jax.Array, example_batch: dict) -> TrainState:
     tokens = example_batch[self.key].astype(jnp.int32)
-    params = self.model.init(rng, shift_right(tokens, self.start_token),
+    params = self.model.init(rng, autoregressive.shift_right(tokens, self.start_token),
                              **self.conditioning(example_batch.get("label")))["params"]
     return init_train_state(params, self.optimizer, self.config.train.ema_decay)
 

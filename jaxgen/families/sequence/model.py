@@ -1,12 +1,14 @@
 """Next-token networks over a vocabulary of V tokens: a Transformer decoder, an LSTM, WaveNet.
 
 Each reads ``inputs`` [B, T]: the sequence shifted right by one, with the start token V in front
-(``shift_right``), so output t predicts token t from tokens < t. Each takes and returns a cache,
-so a sampler can feed one token per call: the Transformer's keys and values (``nn.attention``),
-the LSTM's states (``nn.lstm``), WaveNet's per-layer queues (``nn.causal_conv``). Called without
-a cache they run the whole sequence at once.
+(``nn.autoregressive.shift_right``), so output t predicts token t from tokens < t. Each takes and
+returns a cache, so a sampler can feed one token per call: the Transformer's keys and values
+(``nn.attention``), the LSTM's states (``nn.lstm``), WaveNet's per-layer queues
+(``nn.causal_conv``). Called without a cache they run the whole sequence at once. The Transformer is
+``nn.transformer``'s, which the VQ-VAE's prior shares; the Transformer and WaveNet take ``labels``
+[B] when class-conditional.
 
-    apply(variables, inputs [B, T], cache=None, position=0, train=False)
+    apply(variables, inputs [B, T], cache=None, position=0, train=False[, labels])
         -> (logits [B, T, V], cache or None)
     model.empty_cache(batch_size) -> the cache before the first token
 """
@@ -20,59 +22,11 @@ import jax.numpy as jnp
 import ml_collections
 
 from jaxgen.errors import ConfigError
-from jaxgen.nn import attention, causal_conv, lstm
+from jaxgen.nn import causal_conv, lstm
+from jaxgen.nn.transformer import POSITIONS, TransformerLM
 from jaxgen.registry import Registry
 
 ARCHITECTURES = Registry("sequence model")
-
-
-def shift_right(tokens: jax.Array, start_token: int) -> jax.Array:
-  """tokens [B, T] -> [B, T]: the start token, then tokens 0..T-2."""
-  start = jnp.full((tokens.shape[0], 1), start_token, tokens.dtype)
-  return jnp.concatenate([start, tokens[:, :-1]], axis=1)
-
-
-POSITIONS = ("learned", "rotary")
-
-
-class TransformerLM(nn.Module):
-  """GPT-2-style decoder (Radford et al. 2019): token and learned position embeddings,
-  ``num_layers`` pre-LayerNorm blocks, a final LayerNorm and the output layer (the token
-  embedding's transpose when ``tie_embeddings``). ``positions="rotary"`` drops the position
-  embedding and rotates each layer's queries and keys instead (``nn.attention.rotary``)."""
-  vocab_size: int
-  max_length: int
-  width: int = 128
-  num_layers: int = 2
-  num_heads: int = 4
-  dropout: float = 0.0
-  tie_embeddings: bool = True
-  positions: str = "learned"
-
-  @nn.compact
-  def __call__(self, inputs: jax.Array, cache: Optional[list] = None, position=0,
-               train: bool = False):
-    embed = nn.Embed(self.vocab_size + 1, self.width, name="embed")  # + the start token
-    x = embed(inputs)
-    if self.positions == "learned":
-      positions = position + jnp.arange(inputs.shape[1])
-      x = x + nn.Embed(self.max_length, self.width, name="position")(positions)
-    x = self.perturb("inputs", x)  # d outputs / d inputs, where a test asks (a no-op otherwise)
-    x = nn.Dropout(self.dropout, deterministic=not train)(x)
-    new_cache = []
-    for i in range(self.num_layers):
-      x, layer_cache = attention.TransformerBlock(self.num_heads, dropout=self.dropout,
-                                                  rotary=self.positions == "rotary")(
-          x, None if cache is None else cache[i], position, train)
-      new_cache.append(layer_cache)
-    x = nn.LayerNorm()(x)
-    logits = (embed.attend(x)[..., :self.vocab_size] if self.tie_embeddings
-              else nn.Dense(self.vocab_size, name="head")(x))
-    return logits, None if cache is None else new_cache
-
-  def empty_cache(self, batch_size: int) -> list:
-    return [attention.empty_cache(batch_size, self.max_length, self.num_heads,
-                                  self.width // self.num_heads)] * self.num_layers
 
 
 class LSTMLM(nn.Module):
@@ -149,7 +103,8 @@ class WaveNet(nn.Module):
 
 
 @ARCHITECTURES.register("transformer")
-def transformer(config: ml_collections.ConfigDict, vocab_size: int, length: int) -> nn.Module:
+def transformer(config: ml_collections.ConfigDict, vocab_size: int, length: int,
+                num_classes: int = 0) -> nn.Module:
   positions = config.get("positions", "learned")  # absent from older workdirs' configs
   if positions not in POSITIONS:
     raise ConfigError(f"model.positions {positions!r} is unknown; valid: {', '.join(POSITIONS)}")
@@ -157,7 +112,7 @@ def transformer(config: ml_collections.ConfigDict, vocab_size: int, length: int)
     raise ConfigError(f"rotary positions rotate pairs: width / num_heads must be even, got "
                       f"{config.width} / {config.num_heads}")
   return TransformerLM(vocab_size, length, config.width, config.num_layers, config.num_heads,
-                       config.dropout, config.tie_embeddings, positions)
+                       config.dropout, config.tie_embeddings, positions, num_classes)
 
 
 @ARCHITECTURES.register("lstm")
@@ -183,5 +138,6 @@ def build_model(config: ml_collections.ConfigDict, vocab_size: int, length: int,
   if not num_classes:
     return build(config, vocab_size, length)
   if "num_classes" not in inspect.signature(build).parameters:
-    raise ConfigError(f"model.conditional: the {config.name} network takes no labels (wavenet does)")
+    raise ConfigError(f"model.conditional: the {config.name} network takes no labels "
+                      "(transformer and wavenet do)")
   return build(config, vocab_size, length, num_classes)

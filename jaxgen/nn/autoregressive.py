@@ -1,4 +1,7 @@
-"""Drawing sequences one token at a time: temperature, top-k, nucleus (top-p), a prompt, a cache.
+"""Next-token models' inputs and sampler, shared by the sequence family and the VQ-VAE's prior.
+
+``shift_right`` makes a network's inputs, so output t predicts token t from tokens < t. ``draw``
+draws sequences one token at a time: temperature, top-k, nucleus (top-p), a prompt, a cache.
 
 Token t is drawn from ``filter_logits(logits_t)`` with the key ``fold_in(rng, t)``; the first P
 tokens are the prompt's. ``cached=True`` feeds one token per network call and carries the
@@ -9,7 +12,11 @@ whole canvas at every step. Both are one ``lax.scan`` and draw the same tokens f
 import jax
 import jax.numpy as jnp
 
-from jaxgen.families.sequence.model import shift_right
+
+def shift_right(tokens: jax.Array, start_token: int) -> jax.Array:
+  """tokens [B, T] -> [B, T]: the start token, then tokens 0..T-2."""
+  start = jnp.full((tokens.shape[0], 1), start_token, tokens.dtype)
+  return jnp.concatenate([start, tokens[:, :-1]], axis=1)
 
 
 def filter_logits(logits: jax.Array, temperature: float = 1.0, top_k: int = 0,
