@@ -1,6 +1,7 @@
 """The vqvae family's shared config: a VQ-VAE (van den Oord et al. 2017) with an EMA codebook and
-a discretized-logistic decoder over the data's levels, then a Gated PixelCNN prior over its code
-maps, one run of two stages (model.vqvae_steps, then the prior for the rest)."""
+a discretized-logistic decoder over the data's levels, then an autoregressive prior over its code
+maps (a Gated PixelCNN or a Transformer), one run of two stages (model.vqvae_steps, then the
+prior for the rest)."""
 
 import ml_collections
 
@@ -26,11 +27,13 @@ def get_config(arg=None):
   config.quantizer.restart_threshold = 1.0  # restart codes used less than once per batch (EMA)
 
   config.prior = ml_collections.ConfigDict()
-  config.prior.features = 32  # p: the code embedding's and each stack's width
+  config.prior.name = "gated_pixelcnn"  # or "transformer"
+  config.prior.features = 32  # p: the code embedding's and each stack's width (the Transformer's)
   config.prior.num_layers = 4
-  config.prior.kernel_size = 3
-  config.prior.output_features = 64  # the hidden 1x1 output layer
-  config.prior.dropout = 0.2  # in every gated layer, training only (the PixelCNN digits configs)
+  config.prior.kernel_size = 3  # gated_pixelcnn
+  config.prior.output_features = 64  # gated_pixelcnn: the hidden 1x1 output layer
+  config.prior.num_heads = 4  # transformer
+  config.prior.dropout = 0.2  # in every layer, training only (the PixelCNN digits configs)
   config.prior.conditional = False  # class-conditional on the dataset's labels
 
   config.loss.name = "vqvae"

@@ -1,7 +1,7 @@
-"""The vqvae family (VQ-VAE + Gated PixelCNN prior, van den Oord et al. 2017): the quantizer's
-straight-through gradient, EMA update and dead-code restarts against NumPy, the prior's causality,
-the bound's two terms against SciPy, the two stages' updates, and the smoke config through the
-command line."""
+"""The vqvae family (VQ-VAE + a Gated PixelCNN or Transformer prior, van den Oord et al. 2017): the
+quantizer's straight-through gradient, EMA update and dead-code restarts against NumPy, the priors'
+causality and samplers, the bound's two terms against SciPy, the two stages' updates, and the
+smoke config through the command line."""
 
 import math
 import os
@@ -16,7 +16,7 @@ from conftest import REPO, perturbed_params, train_and_evaluate
 from jaxgen.core import config as config_lib
 from jaxgen.families.vqvae import losses, quantizer
 from jaxgen.families.vqvae.experiment import make_experiment
-from jaxgen.families.vqvae.model import CodePrior
+from jaxgen.families.vqvae.model import PRIORS, PixelCNNPrior, TransformerPrior
 
 jax.config.update("jax_default_matmul_precision", "highest")
 
@@ -26,11 +26,12 @@ SMALL = ("model.features=(8,)", "model.code_dim=4", "model.num_codes=8", "prior.
 
 
 @pytest.fixture(scope="module")
-def small():
+def small(request):
   """(experiment, batch, initial state): the smoke config's networks shrunk, stage 2 from step 1,
-  on a batch of 8 random 17-level images."""
+  on a batch of 8 random 17-level images; the prior ``request.param`` (default the PixelCNN)."""
   config = config_lib.load_config(SMOKE)
-  config_lib.apply_overrides(config, [*SMALL, "model.vqvae_steps=1", "optimizer.warmup_steps=0"])
+  config_lib.apply_overrides(config, [*SMALL, "model.vqvae_steps=1", "optimizer.warmup_steps=0",
+                                      f"prior.name={getattr(request, 'param', 'gated_pixelcnn')}", "prior.num_heads=2"])
   experiment = make_experiment(config)
   rng = np.random.default_rng(0)
   batch = {"image": jnp.asarray(rng.integers(0, 17, (8, 8, 8, 1)) / 16, jnp.float32),
@@ -102,14 +103,22 @@ def test_dead_codes_restart_at_batch_vectors_and_live_codes_stay():
     np.testing.assert_array_equal(new["code_sum"][k], old["code_sum"][k])
 
 
+PRIOR_NETWORKS = {
+    "gated_pixelcnn": lambda num_classes: PixelCNNPrior(
+        num_codes=6, features=4, num_layers=2, kernel_size=3, output_features=8,
+        num_classes=num_classes),
+    "transformer": lambda num_classes: TransformerPrior(
+        num_codes=6, length=16, width=8, num_layers=2, num_heads=2, num_classes=num_classes)}
+
+
+@pytest.mark.parametrize("name", PRIORS)
 @pytest.mark.parametrize("num_classes", [0, 10])
-def test_prior_logits_up_to_a_position_ignore_its_code(num_classes):
+def test_prior_logits_up_to_a_position_ignore_its_code(name, num_classes):
   """Changing the code at position p leaves the logits at every position <= p (raster order)
   unchanged, and changes some later position's."""
   height = width = 4
   positions = height * width
-  prior = CodePrior(num_codes=6, features=4, num_layers=2, kernel_size=3, output_features=8,
-                    num_classes=num_classes)
+  prior = PRIOR_NETWORKS[name](num_classes)
   codes = np.random.default_rng(3).integers(0, 6, (2, height, width))
   # Map 0 as drawn, then map p + 1 with the code at position p changed: [1 + P, 2, h, w].
   changed = np.repeat(codes[None], 1 + positions, axis=0)
@@ -117,7 +126,8 @@ def test_prior_logits_up_to_a_position_ignore_its_code(num_classes):
     changed[1 + p, :, p // width, p % width] = (codes[:, p // width, p % width] + 1) % 6
   changed = jnp.asarray(changed.reshape(-1, height, width), jnp.int32)
   labels = jnp.tile(jnp.array([3, 7]), 1 + positions) if num_classes else None
-  params = perturbed_params(jax.jit(prior.init)(jax.random.PRNGKey(0), changed, labels), 0.3)
+  variables = jax.jit(prior.init)(jax.random.PRNGKey(0), changed, labels)
+  params = {"params": perturbed_params(variables["params"], 0.3)}  # no "perturbations"
   logits = np.asarray(jax.jit(prior.apply)(params, changed, labels)).reshape(
       1 + positions, 2, positions, -1)
   for p in range(positions):
@@ -127,6 +137,7 @@ def test_prior_logits_up_to_a_position_ignore_its_code(num_classes):
       assert np.all(moved[:, p + 1:].max(axis=1) > 0), p
 
 
+@pytest.mark.parametrize("small", PRIORS, indirect=True)
 def test_bound_is_the_decoders_nll_plus_the_priors_nll_of_the_encoders_codes(small):
   """bits/dim = (-log p(x|z_q(c)) - log p(c)) / (D ln 2), with c the nearest codes (NumPy),
   the discretized logistic's bin probabilities from SciPy's logistic CDF and the prior's
@@ -183,6 +194,7 @@ def test_smoke_config_trains_and_evaluates_through_the_command_line(tmp_path):
   assert os.path.exists(os.path.join(workdir, "samples", "step_12.png"))
 
 
+@pytest.mark.parametrize("small", PRIORS, indirect=True)
 def test_prior_samples_are_drawn_position_by_position_from_its_logits(small):
   """The cached sampler's code maps equal a plain ancestral draw: at each position t in raster
   order, the whole prior on the map so far and a categorical draw with key fold_in(rng, t)."""

@@ -4,15 +4,16 @@ shared runner: one run, two stages, the stage read off the step counter.
 Stage 1, the first ``model.vqvae_steps`` steps: the VQ-VAE -- a convolutional encoder, the
 nearest-code quantizer with its EMA codebook and restarts of dead codes (``quantizer.py``), a
 decoder of a discretized logistic over the data's levels -- on ``-log p(x|z_q) + beta *
-commitment`` (``losses.py``). Stage 2, the rest of the run: the prior, a Gated PixelCNN over the
-frozen encoder's code maps (class-conditional with ``prior.conditional``), on their NLL. One
+commitment`` (``losses.py``). Stage 2, the rest of the run: the prior over the frozen encoder's
+code maps, a Gated PixelCNN or a Transformer (``prior.name``; class-conditional with
+``prior.conditional``), on their NLL. One
 ``lax.cond`` runs only the stage's networks; each stage has its own optimizer state and schedule
 (``staged_optimizer``), so the frozen part gets no update, and stage 2 keeps the codebook where
 stage 1 left it. The codebook's EMA statistics live in ``TrainState.model_state``, so a resumed
 run continues either stage exactly.
 
 ``sample`` draws a code map from the prior position by position in raster order (ancestral, one
-``fori_loop``) and decodes it to the mean of p(x|z_q). ``jaxgen eval`` reports both stages:
+loop carrying the network's caches) and decodes it to the mean of p(x|z_q). ``jaxgen eval`` reports both stages:
 reconstruction, codebook usage and perplexity of the test split's codes, the bound
 ``-log p(x|z_q(c)) - log p(c)`` in bits/dim, and the sample metrics of every image family.
 """
@@ -32,7 +33,9 @@ from jaxgen.core.experiment import (Examples, Experiment, Sampler, TrainState, a
 from jaxgen.core.optim import staged_optimizer
 from jaxgen.errors import ConfigError
 from jaxgen.families.vqvae import losses, quantizer
-from jaxgen.families.vqvae.model import VQVAE, CodePrior
+from jaxgen.families.vqvae.model import (PRIORS, VQVAE, PixelCNNPrior, build_prior,
+                                          prior_name)
+from jaxgen.nn import autoregressive
 from jaxgen.nn.discretized_logistic import DiscretizedLogistic
 
 GRID_COLUMNS = 10
@@ -61,8 +64,7 @@ class VQVAEExperiment(Experiment):
     self.vqvae_steps = m.vqvae_steps
     self.vqvae = VQVAE(tuple(m.features), m.num_residual, m.code_dim, self.shape[-1],
                        m.min_log_scale)
-    self.prior = CodePrior(m.num_codes, p.features, p.num_layers, p.kernel_size,
-                           p.output_features, self.num_classes or 0, p.dropout)
+    self.prior = build_prior(p, m.num_codes, self.code_shape, self.num_classes or 0)
     self.optimizer = staged_optimizer(config.optimizer, m.vqvae_steps, config.train.num_steps,
                                       ("vqvae", "prior"))
 
@@ -97,9 +99,17 @@ class VQVAEExperiment(Experiment):
                         f"{q.restart_threshold}")
     if p.conditional and not self.info.num_classes:
       raise ConfigError(f"prior.conditional needs labels; {self.info.name!r} has none")
-    if p.kernel_size % 2 == 0 or p.kernel_size < 3 or p.num_layers < 1:
-      raise ConfigError(f"prior.kernel_size must be odd and >= 3 and prior.num_layers >= 1; got "
-                        f"{p.kernel_size}, {p.num_layers}")
+    name = prior_name(p)
+    if name not in PRIORS:
+      raise ConfigError(f"prior.name {name!r} is unknown; valid: {', '.join(PRIORS)}")
+    if p.num_layers < 1 or p.features < 1:
+      raise ConfigError(f"expected prior.num_layers >= 1 and prior.features >= 1; got "
+                        f"{p.num_layers}, {p.features}")
+    if name == "gated_pixelcnn" and (p.kernel_size % 2 == 0 or p.kernel_size < 3):
+      raise ConfigError(f"prior.kernel_size must be odd and >= 3; got {p.kernel_size}")
+    if name == "transformer" and p.features % p.num_heads:
+      raise ConfigError(f"prior.features {p.features} is not a multiple of prior.num_heads "
+                        f"{p.num_heads}")
     if config.sample.temperature <= 0:
       raise ConfigError(f"sample.temperature must be > 0, got {config.sample.temperature}")
 
@@ -140,8 +150,21 @@ class VQVAEExperiment(Experiment):
   def draw_codes(self, params, labels: Optional[jax.Array], rng: jax.Array, num: int) -> jax.Array:
     """``num`` code maps [num, h, w] drawn by the prior in raster order at ``sample.temperature``:
     position t's code from its logits given the codes drawn before it, with key fold_in(rng, t).
-    Each row runs only its vertical-stack work and each position only its own outputs, from the
-    network's caches (Ramachandran et al. 2017), not the whole network per position."""
+    Each step runs only the new position's outputs from the network's caches, not the whole
+    network per position."""
+    if isinstance(self.prior, PixelCNNPrior):
+      return self.draw_codes_pixelcnn(params, labels, rng, num)
+    apply = lambda inputs, cache, position: self.prior.apply(
+        {"params": params}, inputs, cache, position, labels, method=self.prior.step)
+    tokens = autoregressive.draw(apply, self.prior.empty_cache, jnp.zeros((num, 0), jnp.int32),
+                                 self.prior.length, self.num_codes, rng,
+                                 self.config.sample.temperature)
+    return tokens.reshape(num, *self.code_shape)
+
+  def draw_codes_pixelcnn(self, params, labels: Optional[jax.Array], rng: jax.Array,
+                          num: int) -> jax.Array:
+    """``draw_codes`` for the Gated PixelCNN: each row runs only its vertical-stack work and each
+    position only its horizontal stack's (Ramachandran et al. 2017)."""
     height, width = self.code_shape
     temperature = self.config.sample.temperature
     apply = lambda *args, method: self.prior.apply({"params": params}, *args, method=method)

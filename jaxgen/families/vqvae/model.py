@@ -1,7 +1,8 @@
 """The VQ-VAE's networks (van den Oord et al. 2017, Section 4.1): a convolutional encoder to a map
 of D-dimensional vectors, its mirror decoding the quantized map to the parameters of a
-discretized logistic per pixel, and the prior over code maps, a Gated PixelCNN
-(``jaxgen/nn/gated_pixelcnn.py``) on an embedding of the codes.
+discretized logistic per pixel, and the priors over code maps (``PRIORS``): a Gated PixelCNN
+(``jaxgen/nn/gated_pixelcnn.py``) on an embedding of the codes, or a Transformer decoder
+(``jaxgen/nn/transformer.py``) over the map read in raster order.
 
 Convolutions are ``jaxgen/nn/conv.py``'s (im2col on the CPU); each of the ``features`` layers
 halves the image's sides (stride 2), so 28x28 with two layers gives a 7x7 code map.
@@ -12,9 +13,12 @@ from typing import Optional, Sequence
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import ml_collections
 
-from jaxgen.nn import conv
+from jaxgen.nn import attention, conv
+from jaxgen.nn.autoregressive import shift_right
 from jaxgen.nn.gated_pixelcnn import GatedPixelCNN
+from jaxgen.nn.transformer import TransformerLM
 
 
 class ResidualBlock(nn.Module):
@@ -90,7 +94,7 @@ class VQVAE(nn.Module):
     return z_e, self.decode(z_e)
 
 
-class CodePrior(nn.Module):
+class PixelCNNPrior(nn.Module):
   """codes: [B, h, w] int in [0, num_codes) (labels [B] when conditional) -> logits [B, h, w,
   num_codes] of each code given the codes before it in raster order (and the label).
 
@@ -127,3 +131,54 @@ class CodePrior(nn.Module):
 
   def pixel_step(self, codes, caches, row_state, labels, row, col):
     return self.network.pixel_step(self.embed(codes), caches, row_state, labels, row, col)
+
+
+class TransformerPrior(nn.Module):
+  """codes: [B, h, w] int in [0, num_codes) (labels [B] when conditional) -> logits [B, h, w,
+  num_codes]: the map read in raster order as h * w tokens behind the start token K, output t
+  predicting code t from the codes before it (and the label: a class embedding added at every
+  position). ``step`` runs a few new tokens at ``position`` with the network's key/value cache
+  (``empty_cache``), which sampling (``nn.autoregressive.draw``) uses."""
+  num_codes: int
+  length: int  # h * w
+  width: int
+  num_layers: int
+  num_heads: int
+  num_classes: int = 0
+  dropout: float = 0.0
+
+  def setup(self):
+    self.network = TransformerLM(self.num_codes, self.length, self.width, self.num_layers,
+                                 self.num_heads, self.dropout, num_classes=self.num_classes)
+
+  def __call__(self, codes: jax.Array, labels: Optional[jax.Array] = None,
+               train: bool = False) -> jax.Array:
+    tokens = codes.reshape(codes.shape[0], -1)
+    logits, _ = self.network(shift_right(tokens, self.num_codes), train=train, labels=labels)
+    return logits.reshape(*codes.shape, self.num_codes)
+
+  def step(self, inputs: jax.Array, cache: list, position, labels: Optional[jax.Array] = None):
+    """inputs [B, T'] at ``position`` -> (logits [B, T', num_codes], cache)."""
+    return self.network(inputs, cache, position, labels=labels)
+
+  def empty_cache(self, batch_size: int) -> list:
+    return [attention.empty_cache(batch_size, self.length, self.num_heads,
+                                  self.width // self.num_heads)] * self.num_layers
+
+
+PRIORS = ("gated_pixelcnn", "transformer")
+
+
+def prior_name(config: ml_collections.ConfigDict) -> str:
+  return config.get("name", "gated_pixelcnn")  # absent from workdirs older than the Transformer
+
+
+def build_prior(config: ml_collections.ConfigDict, num_codes: int, code_shape: tuple,
+                num_classes: int) -> nn.Module:
+  """The prior ``config.name`` names (``PRIORS``) over [h, w] = ``code_shape`` maps of
+  ``num_codes`` codes: ``features`` is the Gated PixelCNN's p or the Transformer's width."""
+  if prior_name(config) == "transformer":
+    return TransformerPrior(num_codes, code_shape[0] * code_shape[1], config.features,
+                            config.num_layers, config.num_heads, num_classes, config.dropout)
+  return PixelCNNPrior(num_codes, config.features, config.num_layers, config.kernel_size,
+                       config.output_features, num_classes, config.dropout)
