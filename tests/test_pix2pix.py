@@ -177,6 +177,16 @@ def test_ssim_of_flat_images_and_psnr_have_their_closed_forms():
                              rtol=1e-5)
 
 
+@pytest.mark.parametrize("name, side", [("digits", 8), ("fashion_mnist", 28)])
+def test_ssim_is_measured_on_images_at_least_its_window_wide(name, side):
+  """8x8 digits are narrower than SSIM's 11-pixel window: their evaluation skips SSIM alone."""
+  e = pix2pix(f"data.name={name}")
+  batch = {key: jax.ShapeDtypeStruct((4, side, side, 1), jnp.float32) for key in ("source", "image")}
+  state = jax.eval_shape(e.init, jax.random.PRNGKey(0), batch)
+  values = jax.eval_shape(e.evaluate_step, state, batch, jax.random.PRNGKey(1))
+  assert {"l1", "psnr", "translation"} <= set(values) and ("ssim" in values) == (side >= 11)
+
+
 # -- end to end ---------------------------------------------------------------------------------
 
 def test_smoke_config_trains_and_evaluates_through_the_command_line(tmp_path):
