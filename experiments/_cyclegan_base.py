@@ -3,7 +3,8 @@ Cycle-Consistent Adversarial Networks"): edge maps (domain A) <-> images (domain
 each batch's halves are the two domains' examples -- with the pairs kept for evaluation only.
 pix2pix's U-Net generators (no dropout) and 16x16 PatchGANs, least-squares GAN, cycle L1
 lambda = 10, identity 0.5 lambda, a pool of 50 past translations per discriminator, Adam 2e-4
-(beta1 0.5). Every CycleGAN experiment starts from it."""
+(beta1 0.5). Every CycleGAN experiment starts from it; those between two classes' images set
+data.domain_classes in place of the edge maps (cyclegan_sneaker_boot.py)."""
 
 from jaxgen.core.config import base_config, smoke
 

@@ -1,5 +1,6 @@
 """CycleGAN: the least-squares, cycle and identity losses and the image pool against NumPy, the
-step's blindness to the true pairs, and the smoke config through the command line."""
+step's blindness to the true pairs, the class pairs' data (the two classes, a block each) and
+target-class metrics, and the smoke configs through the command line."""
 
 import json
 import math
@@ -9,15 +10,20 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import scipy.linalg
 
 from conftest import EXPERIMENTS, perturbed_params, train_and_evaluate
+from jaxgen import data as data_lib
 from jaxgen.core import config as config_lib
+from jaxgen.core import evaluation
 from jaxgen.errors import ConfigError
+from jaxgen.eval import features
 from jaxgen.families.cyclegan import experiment as cyclegan_experiment
 from jaxgen.families.cyclegan import losses, pool
 from jaxgen.nn.translation import ResNetGenerator
 
 SMOKE = os.path.join(EXPERIMENTS, "cyclegan_digits.py:smoke")
+CLASSES_SMOKE = os.path.join(EXPERIMENTS, "cyclegan_sneaker_boot.py:smoke")
 # Unit tests build the networks with lax's convolutions: a few ops to dispatch.
 TINY = ["model.features=4", "model.d_features=4", "model.conv=xla"]
 
@@ -160,6 +166,8 @@ def test_train_step_never_sees_an_image_beside_its_own_edge_map():
 @pytest.mark.parametrize("overrides, message", [
     (["train.batch_size=7"], "train.batch_size must be even"),
     (["data.paired_source=''"], "set data.paired_source"),
+    (["data.domain_classes=(3, 8)"], "one of them"),
+    (["data.paired_source=''", "data.domain_classes=(3,)"], "must be two classes"),
     (["loss.name=non_saturating"], "least-squares"),
     (["loss.pool_size=-1"], "must be >= 0"),
     (["model.generator=resnet9"], "model.generator must be one of unet, resnet"),
@@ -167,6 +175,87 @@ def test_train_step_never_sees_an_image_beside_its_own_edge_map():
 def test_bad_configs_are_one_line_config_errors(overrides, message):
   with pytest.raises(ConfigError, match=message):
     cyclegan(*overrides)
+
+
+# -- class pairs --------------------------------------------------------------------------------
+
+def stored_split(name, split, **options):
+  """A whole split in stored order, one pass: {"image": [N, ...], "label": [N]}."""
+  return evaluation.split_examples(name, split, 10**6, **options)
+
+
+def test_domain_classes_keep_exactly_the_two_classes_in_stored_order():
+  stored = stored_split("digits", "test")
+  kept = stored_split("digits", "test", domain_classes=(3, 8))
+  rows = np.isin(stored["label"], (3, 8))
+  np.testing.assert_array_equal(kept["label"], stored["label"][rows])
+  np.testing.assert_array_equal(kept["image"], stored["image"][rows])
+  assert set(np.unique(kept["label"])) == {3, 8}
+
+
+def test_training_batches_are_a_block_of_class_a_then_one_of_class_b():
+  """Each global batch's first half is class a's examples, its second half class b's; each class
+  runs through all of its training examples once per (its own) epoch; two processes' rows make
+  the one-process batch; a resumed stream goes on with the same batches."""
+  a, b, batch_size, num = 3, 8, 32, 24
+  stream = iter(data_lib.load("digits", "train", batch_size, seed=1, domain_classes=(a, b)))
+  batches = [next(stream) for _ in range(num)]
+  resumed = iter(data_lib.load("digits", "train", batch_size, seed=1, domain_classes=(a, b)))
+  resumed.set_state(json.loads(json.dumps(stream.get_state())))
+  assert all(np.array_equal(next(resumed)["image"], next(stream)["image"]) for _ in range(2))
+  half = batch_size // 2
+  assert all((batch["label"][:half] == a).all() and (batch["label"][half:] == b).all()
+             for batch in batches)
+  stored = stored_split("digits", "train")
+  for label, block in ((a, slice(None, half)), (b, slice(half, None))):
+    drawn = np.concatenate([batch["image"][block] for batch in batches])
+    members = stored["image"][stored["label"] == label]
+    assert len(drawn) > len(members)  # the draws run past the class's first epoch
+    # The first epoch: every example of the class once, in some order.
+    assert sorted(map(bytes, drawn[:len(members)])) == sorted(map(bytes, members))
+  for process in range(2):
+    rows = data_lib.load("digits", "train", batch_size, seed=1, domain_classes=(a, b),
+                         process_index=process, process_count=2)
+    for batch, local in zip(batches[:3], rows):
+      np.testing.assert_array_equal(local["image"], batch["image"][process * half:][:half])
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(batch_size=33), "must be a multiple of the 2 domain_classes"),
+    (dict(domain_classes=(3, 3)), "must be distinct labels"),
+    (dict(domain_classes=(3, 10)), "must be distinct labels in 0..9"),
+    (dict(batch_size=280), "fewer of classes \\[8\\]"),
+])
+def test_bad_domain_classes_are_one_line_config_errors(options, message):
+  options = {"batch_size": 32, "domain_classes": (3, 8), **options}
+  with pytest.raises(ConfigError, match=message):
+    data_lib.load("digits", "train", options.pop("batch_size"), **options)
+
+
+def test_target_accuracy_and_fid_of_real_images_as_translations():
+  """Known translations: the test boots as G's, scored against the boots themselves (target
+  accuracy: the classifier's own on boots; FID 0), and the test sneakers as F's, scored against
+  the boots (accuracy: the classifier's own on sneakers; FID: the two classes' Frechet distance
+  in its features, with scipy's sqrtm)."""
+  # 256 images of each class: more than the 128 features, one batch of the classifier's.
+  stored = evaluation.split_examples("fashion_mnist", "test", 1000, domain_classes=(7, 9))
+  sneakers, boots = (stored["image"][stored["label"] == label][:256] for label in (7, 9))
+  eval_config = config_lib.load_config(CLASSES_SMOKE).eval
+  metrics = evaluation.class_translation_metrics(
+      {"ab": (boots, boots, 9), "ba": (sneakers, boots, 7)}, "fashion_mnist", eval_config)
+  extractor = features.get_extractor("fashion_mnist")
+  predicted = np.argmax(extractor.class_probabilities(boots), axis=1)
+  assert metrics["target_accuracy_ab"] == pytest.approx(np.mean(predicted == 9), abs=1e-12)
+  assert metrics["target_accuracy_ab"] > 0.9  # the classifier knows boots
+  predicted = np.argmax(extractor.class_probabilities(sneakers), axis=1)
+  assert metrics["target_accuracy_ba"] == pytest.approx(np.mean(predicted == 7), abs=1e-12)
+  assert abs(metrics["fid_ab"]) < 1e-6
+  fake, real = (extractor.features(x).astype(np.float64) for x in (sneakers, boots))
+  covariance_product = scipy.linalg.sqrtm(np.cov(fake, rowvar=False) @ np.cov(real, rowvar=False))
+  expected = (np.sum((fake.mean(0) - real.mean(0)) ** 2) + np.trace(np.cov(fake, rowvar=False))
+              + np.trace(np.cov(real, rowvar=False)) - 2 * np.trace(covariance_product).real)
+  assert metrics["fid_ba"] == pytest.approx(expected, rel=1e-4)
+  assert metrics["fid_num_samples_ba"] == metrics["fid_reference_num_samples_ba"] == 256
 
 
 # -- end to end ---------------------------------------------------------------------------------
@@ -179,4 +268,25 @@ def test_smoke_config_trains_and_evaluates_through_the_command_line(tmp_path):
   assert metrics["fid_reference"] == "digits/test" and metrics["eval_examples"] == 256
   rows = [json.loads(line) for line in open(os.path.join(workdir, "metrics.jsonl"))]
   assert any("d_loss" in r and "identity_a" in r for r in rows if r["split"] == "train")
+  assert os.path.exists(os.path.join(workdir, "samples", "step_12.png"))
+
+
+def test_class_pair_smoke_config_trains_and_evaluates_through_the_command_line(tmp_path):
+  """The sneaker <-> boot smoke config on digits' 3s and 8s (Fashion-MNIST's 32x32 U-Nets
+  compile for a minute), whose 22 test images a class make a biased FID."""
+  workdir = str(tmp_path / "three_eight")
+  with pytest.warns(UserWarning, match="rank-deficient"):
+    metrics = train_and_evaluate(CLASSES_SMOKE, workdir, "data.name=digits",
+                                 "data.domain_classes=(3, 8)", "eval.fid_extractor=digits",
+                                 "model.d_num_downsamples=0")
+  for direction in ("ab", "ba"):
+    assert 0 <= metrics[f"target_accuracy_{direction}"] <= 1
+    assert all(math.isfinite(metrics[f"{name}_{direction}"]) for name in ("fid", "kid"))
+  assert all(math.isfinite(metrics[f"{name}_{domain}"]) for name in ("cycle", "cycle_psnr")
+             for domain in "ab")
+  # The pass reads the two classes alone: each example is translated one way.
+  assert metrics["eval_examples"] == 44  # digits' test 3s and 8s
+  assert metrics["fid_num_samples_ab"] + metrics["fid_num_samples_ba"] == 44
+  assert metrics["fid_num_samples_ab"] == metrics["fid_reference_num_samples_ba"]
+  assert "psnr" not in metrics and "label_accuracy" not in metrics  # no true pairs
   assert os.path.exists(os.path.join(workdir, "samples", "step_12.png"))

@@ -71,6 +71,9 @@ def base_config() -> ml_collections.ConfigDict:
   config.data.synthetic = ""  # an .npz of generated examples added to the training split
   # Paired image-to-image data: "" or "edges" adds batch["source"], each image's edge map.
   config.data.paired_source = ""
+  # Only these classes' examples, e.g. (7, 9); a training batch is one equal block per class
+  # (unpaired translation between classes: CycleGAN). (): every class, one shuffled stream.
+  config.data.domain_classes = ()
   config.data.dir = ml_collections.config_dict.placeholder(str)  # IDX or TFDS files' folder.
 
   config.model = ml_collections.ConfigDict()

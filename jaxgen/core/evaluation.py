@@ -29,7 +29,8 @@ from jaxgen.eval.manifold import precision_recall
 from jaxgen.eval.modes import mode_coverage
 from jaxgen.errors import DataError
 from jaxgen.eval.features.weights import file_hash
-from jaxgen.eval.frechet import RunningStatistics, fid_from_statistics, frechet_distance
+from jaxgen.eval.frechet import (RunningStatistics, fid_from_features, fid_from_statistics,
+                                  frechet_distance)
 from jaxgen.eval.inception_score import inception_score
 from jaxgen.eval.kernel import kid
 from jaxgen.eval.reference import array_batches, kid_rows, read_statistics, stream_statistics
@@ -73,6 +74,35 @@ def translation_metrics(results: Dict[str, np.ndarray], names: tuple, dataset: s
     translations = np.clip(results["translation"], 0.0, 1.0).astype(np.float32)
     labels = results["label"].astype(np.int64) if "label" in results else None
     metrics.update(image_sample_metrics(translations, dataset, eval_config, labels, split=split))
+  return metrics
+
+
+def class_translation_metrics(directions: Dict[str, tuple], dataset: str,
+                              eval_config) -> Dict[str, float]:
+  """Unpaired translation between classes of ``dataset`` (CycleGAN), each direction
+  ``{name: (translations [N, H, W, C], the target class's real images [M, H, W, C], the target
+  class)}``, images in [0, 1], scored in the features of ``eval_config.fid_extractor``, a
+  classifier of the dataset's classes: per direction d, ``target_accuracy_d``, the fraction of
+  its translations classified as the target class, and ``fid_d``, ``kid_d``, ``kid_std_d``
+  against the target class's images (``fid_num_samples_d``, ``fid_reference_num_samples_d``);
+  once, ``fid_extractor`` and ``fid_weights_hash``."""
+  from jaxgen.eval import features  # Imported here: only image configs need it.
+  extractor = features.configured_extractor(eval_config.fid_extractor)
+  num_classes = data_lib.dataset_info(dataset).num_classes
+  if extractor.num_classes != num_classes:
+    raise DataError(f"target-class accuracy needs a classifier of {dataset!r}'s {num_classes} "
+                    f"classes; eval.fid_extractor {extractor.name!r} has {extractor.num_classes}")
+  metrics = {"fid_extractor": extractor.name, "fid_weights_hash": extractor.weights_hash}
+  for name, (translations, targets, target_class) in directions.items():
+    translations = np.clip(translations, 0.0, 1.0).astype(np.float32)
+    targets = np.asarray(targets, np.float32)
+    predicted = np.argmax(extractor.class_probabilities(translations), axis=1)
+    fake, real = extractor.features(translations), extractor.features(targets)
+    kid_mean, kid_std = kid(fake, real)
+    metrics.update({f"target_accuracy_{name}": float(np.mean(predicted == target_class)),
+                    f"fid_{name}": fid_from_features(fake, real), f"kid_{name}": kid_mean,
+                    f"kid_std_{name}": kid_std, f"fid_num_samples_{name}": len(fake),
+                    f"fid_reference_num_samples_{name}": len(real)})
   return metrics
 
 

@@ -57,9 +57,10 @@ STATUS_SECONDS = float(os.environ.get("JAXGEN_STATUS_SECONDS", 60))
 def data_options(config: ml_collections.ConfigDict) -> dict:
   """The preprocessing options of ``config.data`` that every ``jaxgen.data.load`` takes."""
   c = config.data
-  # paired_source is absent from the configs of older workdirs.
+  # paired_source and domain_classes are absent from the configs of older workdirs.
   return dict(scale=c.scale, dequantize=c.dequantize, binarize=c.binarize, data_dir=c.dir,
-              paired_source=c.get("paired_source", ""))
+              paired_source=c.get("paired_source", ""),
+              domain_classes=tuple(c.get("domain_classes", ())))
 
 
 class Run:

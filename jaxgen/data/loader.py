@@ -7,6 +7,10 @@ is elements [n B, (n + 1) B) and process p takes rows [p b, (p + 1) b) of it (b 
 So a batch is a function of (seed, n) alone: 1 or N processes see the same global batches, and
 resuming is restoring the grain iterator's state. Batches are assembled by grain's read threads
 and prefetched, so the training step does not wait for them.
+
+With ``domain_classes`` (a_0, ..., a_{K-1}) a training stream's global batch is K blocks of B / K
+rows, block k drawn from class a_k's examples alone, each class walking through its own shuffled
+epochs (``ClassBlocks``): the same (seed, n) rule, with an example's epoch its class's.
 """
 
 import dataclasses
@@ -21,6 +25,7 @@ from jaxgen.data import edges, sources, transforms
 from jaxgen.errors import ConfigError, UnknownNameError
 
 LABELLED_SUBSET = 6  # the purpose key of the labelled subset's order (transforms' keys are 1-5)
+CLASS_ORDER = 7  # the purpose key of each class's order in class-block batches
 # ``paired_source`` -> the function of a batch's stored levels [b, H, W, C] that makes its
 # ``source`` [b, H, W, 1] (paired image-to-image data; "" adds none).
 PAIRED_SOURCES = {"edges": edges.edge_map}
@@ -32,13 +37,13 @@ PREFETCH_BATCHES = 8
 
 
 class ProcessRows(grain.MapDataset):
-  """Process p's rows of each global batch: local element j is (t, parent[t] mod N) for global
-  position t = (j // b) * B + p * b + j mod b (global batch B, local batch b, N records), so a
-  batch knows the epochs t // N of its examples."""
+  """Process p's rows of each global batch: local element j is parent[t], an example's (epoch,
+  record index), for global position t = (j // b) * B + p * b + j mod b (global batch B, local
+  batch b)."""
 
-  def __init__(self, parent: grain.MapDataset, global_batch: int, rows: range, num: int):
+  def __init__(self, parent: grain.MapDataset, global_batch: int, rows: range):
     super().__init__(parent)
-    self._global_batch, self._rows, self._num = global_batch, rows, num
+    self._global_batch, self._rows = global_batch, rows
     self._length = len(parent) // global_batch * len(rows)
 
   def __len__(self) -> int:
@@ -51,9 +56,33 @@ class ProcessRows(grain.MapDataset):
     if isinstance(index, slice):
       return self.slice(index)
     batch, row = divmod(index, len(self._rows))
-    position = batch * self._global_batch + self._rows.start + row
-    # Past the first epoch a parent's index may run on: the record index is taken mod N.
-    return position, self._parent[position] % self._num
+    return self._parent[batch * self._global_batch + self._rows.start + row]
+
+
+class ClassBlocks(grain.MapDataset):
+  """The order of a training stream of class blocks: row r of global batch n (position
+  t = n B + r) is draw n B / K + r mod (B / K) of class k = r // (B / K), whose ``members[k]``
+  (record indices) are drawn epoch after epoch in the order ``orders[k]``. Element t is (that
+  class's epoch, the record index), so an example's noise is keyed by its own class's epochs."""
+
+  def __init__(self, orders: Sequence[grain.MapDataset], members: Sequence[np.ndarray],
+               global_batch: int):
+    super().__init__(orders)
+    self._members, self._block = members, global_batch // len(members)
+
+  def __len__(self) -> int:
+    return min(len(parent) for parent in self._parents)
+
+  def __str__(self) -> str:
+    return f"ClassBlocks(classes={len(self._members)}, block={self._block})"
+
+  def __getitem__(self, index):
+    if isinstance(index, slice):
+      return self.slice(index)
+    batch, row = divmod(index, self._block * len(self._members))
+    k, offset = divmod(row, self._block)
+    draw, members = batch * self._block + offset, self._members[k]
+    return draw // len(members), members[self._parents[k][draw] % len(members)]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,6 +132,21 @@ def _check_paired_source(info: sources.DatasetInfo, paired_source: str, random_f
                       "random_flip and augment would move the image away from its source")
 
 
+def _labels(records: sources.Records) -> np.ndarray:
+  """[N] labels of a labelled split: an in-memory split's own, else read once, record by record
+  (the examples stay where they are)."""
+  if isinstance(records, sources.ArrayRecords):
+    return records.labels
+  return np.asarray([records[i]["label"] for i in range(len(records))])
+
+
+def _subset(records: sources.Records, indices: np.ndarray) -> sources.Records:
+  """The records at ``indices``, in that order."""
+  if isinstance(records, sources.ArrayRecords):
+    return records.subset(indices)
+  return sources.RecordSubset(records, indices)
+
+
 def _kept(records: sources.Records, info: sources.DatasetInfo, split: str,
           exclude_labels: tuple) -> sources.Records:
   """The records whose label is not in ``exclude_labels``."""
@@ -113,15 +157,31 @@ def _kept(records: sources.Records, info: sources.DatasetInfo, split: str,
                       f"{list(exclude_labels)}")
   if not exclude_labels:
     return records
-  if isinstance(records, sources.ArrayRecords):
-    kept = records.subset(np.flatnonzero(~np.isin(records.labels, exclude_labels)))
-  else:  # Read the labels once, record by record; the examples stay where they are.
-    labels = np.asarray([records[i]["label"] for i in range(len(records))])
-    kept = sources.RecordSubset(records, np.flatnonzero(~np.isin(labels, exclude_labels)))
+  kept = _subset(records, np.flatnonzero(~np.isin(_labels(records), exclude_labels)))
   if not len(kept):
     raise ConfigError(f"exclude_labels {list(exclude_labels)} leaves no examples in "
                       f"{info.name!r} {split!r}")
   return kept
+
+
+def _of_classes(records: sources.Records, info: sources.DatasetInfo, split: str,
+                classes: tuple) -> tuple[sources.Records, list[np.ndarray]]:
+  """-> (the records whose label is one of ``classes``, in stored order; for each class, the
+  indices of its examples among them)."""
+  if info.num_classes is None:
+    raise ConfigError(f"domain_classes needs a labelled dataset; {info.name!r} has no labels")
+  if (any(not _is_int(label) or not 0 <= label < info.num_classes for label in classes)
+      or len(set(classes)) < len(classes)):
+    raise ConfigError(f"domain_classes must be distinct labels in 0..{info.num_classes - 1}, "
+                      f"got {list(classes)}")
+  labels = _labels(records)
+  kept = np.flatnonzero(np.isin(labels, classes))
+  members = [np.flatnonzero(labels[kept] == label) for label in classes]
+  empty = [label for label, indices in zip(classes, members) if not len(indices)]
+  if empty:
+    raise ConfigError(f"domain_classes {list(classes)}: {info.name!r} {split!r} has no examples "
+                      f"of classes {empty}")
+  return _subset(records, kept), members
 
 
 def _labelled(records: sources.Records, info: sources.DatasetInfo, split: str,
@@ -182,6 +242,34 @@ def _gather(records: sources.Records,
   return np.stack([np.asarray(r["example"]) for r in read]), labels
 
 
+def _order(num: int, shuffled: bool, seed: int) -> grain.MapDataset:
+  """Record indices 0..num-1 epoch after epoch, each epoch reshuffled from ``seed`` when
+  ``shuffled``."""
+  order = grain.MapDataset.range(num)
+  if shuffled:
+    order = order.shuffle(seed=transforms.shuffle_seed(seed))
+  return order.repeat()
+
+
+def _class_seed(seed: int, label: int) -> int:
+  """The seed of class ``label``'s order in class-block batches: its own, so that two classes of
+  equal size are not drawn in step."""
+  return int(np.random.default_rng([seed, CLASS_ORDER, label]).integers(2**32))
+
+
+def _check_class_blocks(info: sources.DatasetInfo, split: str, batch_size: int, classes: tuple,
+                        members: list[np.ndarray]) -> None:
+  """Raises ConfigError unless each class fills an equal block of a training batch."""
+  if batch_size % len(classes):
+    raise ConfigError(f"batch_size {batch_size} must be a multiple of the {len(classes)} "
+                      f"domain_classes {list(classes)}: each takes an equal block")
+  block = batch_size // len(classes)
+  short = [label for label, indices in zip(classes, members) if len(indices) < block]
+  if short:
+    raise ConfigError(f"batch_size {batch_size} asks for {block} examples of each class; "
+                      f"{info.name!r} {split!r} has fewer of classes {short}")
+
+
 def load(name: str, split: str, batch_size: int, seed: int = 0, *,
          scale: str = "0_1",
          dequantize: bool = False,
@@ -193,6 +281,7 @@ def load(name: str, split: str, batch_size: int, seed: int = 0, *,
          unlabelled: str = "drop",
          synthetic: str = "",
          paired_source: str = "",
+         domain_classes: Sequence[int] = (),
          shuffle: bool | None = None,
          repeat: bool = True,
          process_index: int | None = None,
@@ -216,6 +305,10 @@ def load(name: str, split: str, batch_size: int, seed: int = 0, *,
     paired_source: "" or a name of ``PAIRED_SOURCES`` ("edges": ``edges.edge_map``): adds
       ``source``, made from each example's stored levels, so the same in every epoch and
       whatever the preprocessing (images only; excludes random_flip and augment).
+    domain_classes: keep only the examples of these K labels (the domains of unpaired
+      translation between classes); a training stream (repeat=True) then makes each global
+      batch K blocks of batch_size / K rows, block k of class domain_classes[k] alone, each class
+      in its own shuffled epochs (``ClassBlocks``); a pass (repeat=False) keeps stored order.
     shuffle: None means reshuffle each epoch when repeat=True, stored order when repeat=False.
     repeat: True for an endless training stream, False for one pass of ceil(N / batch_size)
       batches, the last padded with examples from the start and masked out.
@@ -244,31 +337,42 @@ def load(name: str, split: str, batch_size: int, seed: int = 0, *,
     records = _labelled(records, info, split, labels_per_class, seed, unlabelled)
   if synthetic:
     records = _with_synthetic(records, info, synthetic)
+  domain_classes = tuple(domain_classes)
+  if domain_classes:
+    records, members = _of_classes(records, info, split, domain_classes)
   num = len(records)
   if repeat and batch_size > num:
     raise ConfigError(f"batch_size {batch_size} exceeds the {num} examples of "
                       f"{info.name!r} {split!r}; a training stream needs full batches")
 
-  # grain orders the record indices; reading and transforming happen once per batch, vectorised.
-  order = grain.MapDataset.range(num)
-  if repeat if shuffle is None else shuffle:
-    order = order.shuffle(seed=transforms.shuffle_seed(seed))
-  order = order.repeat()
+  # grain orders (epoch, record index) pairs; reading and transforming happen once per batch,
+  # vectorised.
+  shuffled = repeat if shuffle is None else shuffle
   num_batches = None if repeat else math.ceil(num / batch_size)
-  if not repeat:
-    order = order[:num_batches * batch_size]
+  if repeat and domain_classes:
+    _check_class_blocks(info, split, batch_size, domain_classes, members)
+    order = ClassBlocks([_order(len(indices), shuffled, _class_seed(seed, label))
+                         for label, indices in zip(domain_classes, members)],
+                        members, batch_size)
+  else:
+    order = _order(num, shuffled, seed)
+    if not repeat:
+      order = order[:num_batches * batch_size]
+    # Past the first epoch a parent's index may run on: the record index is taken mod N. A
+    # pass's padding, past position N, is its "epoch 1".
+    order = order.map_with_index(lambda position, index: (position // num, index % num))
   local_batch = batch_size // process_count
   rows = range(process_index * local_batch, (process_index + 1) * local_batch)
-  dataset = ProcessRows(order, batch_size, rows, num).batch(local_batch, drop_remainder=True)
+  dataset = ProcessRows(order, batch_size, rows).batch(local_batch, drop_remainder=True)
 
-  def read_batch(positions_and_indices: tuple) -> dict:
-    """(global positions [b], record indices [b]) -> the batch."""
-    position, index = positions_and_indices
+  def read_batch(epochs_and_indices: tuple) -> dict:
+    """(epochs [b], record indices [b]) -> the batch."""
+    epoch, index = epochs_and_indices
     examples, labels = _gather(records, index)
-    epoch = position // num if repeat else np.zeros_like(position)
     source = PAIRED_SOURCES[paired_source](examples) if paired_source else None
     if preprocess:
-      examples = preprocess(examples, epoch, index)
+      # A pass draws its noise as epoch 0's, padding included.
+      examples = preprocess(examples, epoch if repeat else np.zeros_like(epoch), index)
     elif info.kind == "sequence":  # tokens index embeddings
       examples = examples.astype(np.int32)
     batch = {info.key: examples}
@@ -277,7 +381,7 @@ def load(name: str, split: str, batch_size: int, seed: int = 0, *,
     if labels is not None:
       batch["label"] = labels.astype(np.int32)
     if not repeat:
-      batch["mask"] = (position < num).astype(np.float32)
+      batch["mask"] = (epoch == 0).astype(np.float32)
     return batch
 
   dataset = dataset.map(read_batch).to_iter_dataset(
