@@ -5,6 +5,7 @@ edge maps -> images, trained on 100 L1 alone (loss.adversarial_weight = 0: no di
 Launch:   jaxgen train --config experiments/pix2pix_l1_fashion_mnist.py --workdir runs/pix2pix_l1
 Evaluate: jaxgen eval --workdir runs/pix2pix_l1
 Compare:  jaxgen compare runs/pix2pix runs/pix2pix_l1
+Measured (seed 0, 17 min): test PSNR 19.29 dB, SSIM 0.692, FMNIST-FID 3.56 (pix2pix: 3.19).
 """
 
 import pix2pix_fashion_mnist
