@@ -3,7 +3,10 @@ maps read in raster order as 49 tokens of 256 codes by a 4-layer decoder of widt
 
 Launch:   jaxgen train --config experiments/vqvae_transformer_fashion_mnist.py --workdir runs/vq_tf
 Evaluate: jaxgen eval --workdir runs/vq_tf
-Measured: not yet (the Gated PixelCNN prior's numbers: vqvae_fashion_mnist.py).
+Measured (seed 0, 5,400 steps, 65 min on 2 CPU cores shared with 2-3 runs; eval 15 min): the
+same stage 1 as vqvae_fashion_mnist (decoder 3.186 bits/dim, usage 1.0), prior 0.214 (Gated
+PixelCNN 0.222), bound 3.399; 10,000 samples: FMNIST-FID 3.52 (PixelCNN 6.15), P/R 0.60/0.80,
+classes 8.1-11.7%.
 """
 
 import vqvae_fashion_mnist
