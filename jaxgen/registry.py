@@ -79,6 +79,7 @@ FAMILIES = {
     "cyclegan": "jaxgen.families.cyclegan.experiment",
     "ssvae": "jaxgen.families.ssvae.experiment",
     "vqvae": "jaxgen.families.vqvae.experiment",
+    "stylegan": "jaxgen.families.stylegan.experiment",
 }
 
 
