@@ -80,6 +80,7 @@ FAMILIES = {
     "ssvae": "jaxgen.families.ssvae.experiment",
     "vqvae": "jaxgen.families.vqvae.experiment",
     "stylegan": "jaxgen.families.stylegan.experiment",
+    "progan": "jaxgen.families.progan.experiment",
 }
 
 

@@ -15,6 +15,7 @@ from jaxgen.core import runner
 from jaxgen.errors import ConfigError, UnknownNameError
 from jaxgen.families.gan import experiment as gan_experiment
 from jaxgen.families.gan import losses
+from jaxgen.nn import adversarial
 from jaxgen.families.gan.experiment import GanExperiment, micro_batches
 from jaxgen.families.gan.model import build_gan, pack_samples
 
@@ -118,7 +119,7 @@ def test_gradient_penalty_matches_finite_differences_per_example():
   fake = np.asarray(jax.random.normal(jax.random.PRNGKey(1), shape), np.float64)
   critic = TanhCritic(dims=18)
   rng = jax.random.PRNGKey(2)
-  penalty = jax.jit(lambda r, f: losses.gradient_penalty(critic, r, f, None, rng))(
+  penalty = jax.jit(lambda r, f: adversarial.gradient_penalty(critic, r, f, None, rng))(
       jnp.asarray(real, jnp.float32), jnp.asarray(fake, jnp.float32))
   eps = np.asarray(jax.random.uniform(rng, (4, 1, 1, 1)), np.float64)
   interpolates = eps * real + (1 - eps) * fake
@@ -131,15 +132,35 @@ def test_r1_is_half_the_squared_gradient_norm_of_a_quadratic_critic():
   a = np.array([[2.0, 1.0], [0.0, 3.0]])
   critic = lambda x, labels: jnp.einsum("bi,ij,bj->b", x, jnp.asarray(a, x.dtype), x)
   x = np.array([[1.0, -2.0], [0.5, 0.25], [0.0, 0.0]])
-  penalty = losses.gradient_norm_penalty(critic, jnp.asarray(x, jnp.float32), None)
+  penalty = adversarial.gradient_norm_penalty(critic, jnp.asarray(x, jnp.float32), None)
   gradients = x @ (a + a.T)  # grad of x^T A x
   np.testing.assert_allclose(penalty, 0.5 * np.sum(gradients ** 2, axis=1), rtol=1e-6)
 
 
 def test_per_example_gradients_take_each_examples_label():
   critic = lambda x, labels: jnp.sum(x, axis=1) * labels
-  gradients = losses.input_gradients(critic, jnp.ones((3, 2)), jnp.array([1.0, 2.0, 3.0]))
+  gradients = adversarial.input_gradients(critic, jnp.ones((3, 2)), jnp.array([1.0, 2.0, 3.0]))
   np.testing.assert_allclose(gradients, [[1, 1], [2, 2], [3, 3]])
+
+
+def test_batch_gradients_follow_a_critic_that_mixes_examples():
+  """D(x)_i = x_i . w + mean_j x_j . v: both gradients are w + v. With a batch standard deviation
+  in place of the mean, only the batch sum's gradient sees it (an example alone has none)."""
+  w, v = jnp.array([1.0, -2.0]), jnp.array([0.5, 3.0])
+  critic = lambda x, labels: x @ w + jnp.mean(x @ v)
+  x = jnp.asarray(np.random.default_rng(0).standard_normal((4, 2)), jnp.float32)
+  np.testing.assert_allclose(adversarial.input_gradients(critic, x, None, per_example=False),
+                             np.broadcast_to(w + v, (4, 2)), rtol=1e-6)
+  np.testing.assert_allclose(adversarial.input_gradients(critic, x, None), np.broadcast_to(w + v, (4, 2)),
+                             rtol=1e-6)
+  # As the minibatch standard deviation: sqrt(var + 1e-8), 0 with 0 gradient for one example.
+  mixing = lambda x, labels: x @ w + jnp.sqrt(jnp.var(x @ v) + 1e-8)
+  batch = adversarial.input_gradients(mixing, x, None, per_example=False)
+  s = x @ v
+  expected = w + ((s - jnp.mean(s)) / jnp.std(s))[:, None] * v  # 4 outputs x d std / d s_i
+  np.testing.assert_allclose(batch, expected, rtol=1e-5)
+  np.testing.assert_allclose(adversarial.input_gradients(mixing, x, None), np.broadcast_to(w, (4, 2)),
+                             atol=1e-6)
 
 
 def test_pack_and_micro_batches_group_the_stated_rows():

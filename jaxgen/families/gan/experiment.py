@@ -35,6 +35,7 @@ from jaxgen.core.optim import make_optimizer
 from jaxgen.errors import ConfigError
 from jaxgen.families.gan import losses
 from jaxgen.families.gan.model import build_gan, pack_samples
+from jaxgen.nn import adversarial
 
 GRID_COLUMNS = 10
 GRID_SAMPLE_ROWS = 6
@@ -149,19 +150,19 @@ class GanExperiment(Experiment):
     fake_packed = pack_samples(jax.lax.stop_gradient(fake), self.pack)
     real_logits = self.critic(d_params, real_packed, labels)
     fake_logits = self.critic(d_params, fake_packed, labels)
-    adversarial, _ = self.adversarial.values(real_logits, fake_logits)
-    total = adversarial
-    terms = {"d_adversarial": adversarial, "d_real": real_logits, "d_fake": fake_logits}
+    d_adversarial, _ = self.adversarial.values(real_logits, fake_logits)
+    total = d_adversarial
+    terms = {"d_adversarial": d_adversarial, "d_real": real_logits, "d_fake": fake_logits}
     critic = lambda x, y: self.critic(d_params, x, y)
     if self.adversarial.gradient_penalty:
-      terms["gradient_penalty"] = losses.gradient_penalty(critic, real_packed, fake_packed, labels,
-                                                          penalty_key)
+      terms["gradient_penalty"] = adversarial.gradient_penalty(critic, real_packed, fake_packed,
+                                                               labels, penalty_key)
       total = total + c.gp_weight * terms["gradient_penalty"]
     if c.r1_weight > 0:
-      terms["r1"] = losses.gradient_norm_penalty(critic, real_packed, labels)
+      terms["r1"] = adversarial.gradient_norm_penalty(critic, real_packed, labels)
       total = total + c.r1_weight * terms["r1"]
     if c.r2_weight > 0:
-      terms["r2"] = losses.gradient_norm_penalty(critic, fake_packed, labels)
+      terms["r2"] = adversarial.gradient_norm_penalty(critic, fake_packed, labels)
       total = total + c.r2_weight * terms["r2"]
     return jnp.mean(total), {name: jnp.mean(value) for name, value in terms.items()}
 

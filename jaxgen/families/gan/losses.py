@@ -1,4 +1,5 @@
-"""GAN objectives: adversarial losses by name, gradient penalties and weight clipping.
+"""GAN objectives: adversarial losses by name and weight clipping (the gradient penalties are
+``jaxgen.nn.adversarial``'s).
 
 An adversarial loss is a pure function of the discriminator's outputs (logits, or critic values
 for Wasserstein losses) on a batch of real and a batch of generated samples:
@@ -13,7 +14,7 @@ Regularizers that any loss can use (R1, R2) are configured by weight (``loss.r1_
 """
 
 import dataclasses
-from typing import Callable, Optional
+from typing import Callable
 
 import jax
 import jax.numpy as jnp
@@ -23,7 +24,6 @@ from jaxgen.nn import adversarial
 from jaxgen.registry import Registry
 
 LossFn = Callable[[jax.Array, jax.Array], tuple[jax.Array, jax.Array]]
-Critic = Callable[[jax.Array, Optional[jax.Array]], jax.Array]  # (x [B, ...], labels) -> [B]
 
 LOSSES = Registry("GAN loss")
 
@@ -77,15 +77,7 @@ def minimax(real_logits: jax.Array, fake_logits: jax.Array) -> tuple[jax.Array, 
 register_loss("non_saturating")(adversarial.non_saturating)
 
 
-@register_loss("wasserstein", weight_clip=True)
-def wasserstein(real_logits: jax.Array, fake_logits: jax.Array) -> tuple[jax.Array, jax.Array]:
-  """WGAN (Arjovsky et al. 2017, Algorithm 1): a critic f kept K-Lipschitz by weight clipping,
-
-  L_D = f(G(z)) - f(x),  L_G = -f(G(z)).
-
-  -mean(L_D) estimates K times the Wasserstein-1 distance between data and samples.
-  """
-  return fake_logits - real_logits, -fake_logits
+register_loss("wasserstein", weight_clip=True)(adversarial.wasserstein)
 
 
 @register_loss("wgan_gp", gradient_penalty=True)
@@ -94,10 +86,10 @@ def wgan_gp(real_logits: jax.Array, fake_logits: jax.Array) -> tuple[jax.Array, 
 
   L_D = f(G(z)) - f(x) + lambda GP,  L_G = -f(G(z)),
 
-  with the Lipschitz constraint enforced by the gradient penalty GP (``gradient_penalty``, added
+  with the Lipschitz constraint enforced by the gradient penalty GP (``jaxgen.nn.adversarial.gradient_penalty``, added
   by the discriminator update with lambda = ``loss.gp_weight``) instead of clipping.
   """
-  return wasserstein(real_logits, fake_logits)
+  return adversarial.wasserstein(real_logits, fake_logits)
 
 
 @register_loss("hinge")
@@ -110,44 +102,6 @@ def hinge(real_logits: jax.Array, fake_logits: jax.Array) -> tuple[jax.Array, ja
 
 
 register_loss("least_squares")(adversarial.least_squares)
-
-
-def input_gradients(critic: Critic, x: jax.Array, labels: Optional[jax.Array]) -> jax.Array:
-  """Per-example gradients ``grad_x D(x_i, y_i)``: [B, ...], ``vmap`` of ``grad`` over examples.
-
-  Per example, so a discriminator that mixes examples (batch norm) cannot leak one example's
-  gradient into another's; the experiment refuses batch norm with these penalties.
-  """
-  def one(x_i, y_i):
-    return critic(x_i[None], None if y_i is None else y_i[None])[0]
-
-  return jax.vmap(jax.grad(one))(x, labels)
-
-
-def _squared_norms(gradients: jax.Array) -> jax.Array:
-  return jnp.sum(jnp.square(gradients.reshape(gradients.shape[0], -1)), axis=1)
-
-
-def gradient_penalty(critic: Critic, real: jax.Array, fake: jax.Array,
-                     labels: Optional[jax.Array], rng: jax.Array) -> jax.Array:
-  """WGAN-GP's penalty (Gulrajani et al. 2017, eq. 3) per example: [B].
-
-  ``(||grad_x D(x_hat)||_2 - 1)^2`` at ``x_hat = eps x + (1 - eps) x~``, eps ~ U[0, 1] drawn per
-  example, x real and x~ generated (their labels are the same: the generator is conditioned on
-  the real batch's labels).
-  """
-  eps = jax.random.uniform(rng, (real.shape[0],) + (1,) * (real.ndim - 1), real.dtype)
-  interpolates = eps * real + (1.0 - eps) * fake
-  norms = jnp.sqrt(_squared_norms(input_gradients(critic, interpolates, labels)))
-  return jnp.square(norms - 1.0)
-
-
-def gradient_norm_penalty(critic: Critic, x: jax.Array, labels: Optional[jax.Array]) -> jax.Array:
-  """``1/2 ||grad_x D(x)||^2`` per example: [B]. On real data it is R1, on samples R2.
-
-  Mescheder et al. 2018, eq. 9: R1 = gamma/2 E_data ||grad D||^2, so ``loss.r1_weight`` is gamma.
-  """
-  return 0.5 * _squared_norms(input_gradients(critic, x, labels))
 
 
 def clip_weights(params, bound: float):

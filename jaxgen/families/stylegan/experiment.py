@@ -31,7 +31,6 @@ at least 8 (28x28 Fashion-MNIST -> 32x32), and samples cropped back, so the samp
 data's shape.
 """
 
-import math
 import os
 from typing import Dict, Optional
 
@@ -46,8 +45,9 @@ from jaxgen.core.experiment import Experiment, Sampler, TrainState, ema_update
 from jaxgen.core.optim import make_optimizer
 from jaxgen.errors import ConfigError
 from jaxgen.families.stylegan import losses
-from jaxgen.families.stylegan.model import Discriminator, Generator, channels_at, num_ws
+from jaxgen.families.stylegan.model import Discriminator, Generator, num_ws
 from jaxgen.nn import adversarial
+from jaxgen.nn.canvas import canvas_size, channels_at, crop_from_canvas, pad_to_canvas
 from jaxgen.nn.conv import IMPLS as CONV_IMPLS
 
 OBJECTIVE = "non_saturating"  # StyleGAN2's logistic loss, the family's one adversarial loss
@@ -57,28 +57,6 @@ GRID_TRUNCATIONS = (1.0, 0.75, 0.5, 0.25, 0.0)  # one row each, the same 10 z
 # The sample metrics that ``evaluate`` reports at each psi of ``eval.truncation_sweep``.
 SWEEP_METRICS = ("fid", "kid", "precision", "recall", "num_classes_generated")
 TRUNCATION_TABLE = "truncation.md"
-
-
-def canvas_size(shape) -> int:
-  """The side of the square canvas for images of ``shape`` [H, W, C]: the next power of two
-  >= max(H, W), at least 8."""
-  return max(8, 2 ** math.ceil(math.log2(max(shape[:2]))))
-
-
-def pad_to_canvas(images: jax.Array, size: int, value: float) -> jax.Array:
-  """[B, H, W, C] -> [B, size, size, C], centred (an odd margin's extra pixel below / right), the
-  margin filled with ``value``."""
-  _, h, w, _ = images.shape
-  top, left = (size - h) // 2, (size - w) // 2
-  return jnp.pad(images, [(0, 0), (top, size - h - top), (left, size - w - left), (0, 0)],
-                 constant_values=value)
-
-
-def crop_from_canvas(images: jax.Array, shape) -> jax.Array:
-  """[B, size, size, C] -> [B, H, W, C]: the region that ``pad_to_canvas`` filled."""
-  h, w = shape[:2]
-  top, left = (images.shape[1] - h) // 2, (images.shape[2] - w) // 2
-  return images[:, top:top + h, left:left + w]
 
 
 def lazy_corrected(optimizer_config: ml_collections.ConfigDict,

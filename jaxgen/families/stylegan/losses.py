@@ -10,20 +10,19 @@ from typing import Callable
 import jax
 import jax.numpy as jnp
 
+from jaxgen.nn import adversarial
+
 Critic = Callable[[jax.Array], jax.Array]  # images [B, H, W, C] -> logits [B]
 Synthesis = Callable[[jax.Array], jax.Array]  # ws [B, L, w_dim] -> images [B, H, W, C]
 
 
 def r1_penalty(critic: Critic, real: jax.Array) -> jax.Array:
   """R1 (Mescheder et al. 2018, eq. 9) before its gamma / 2: ``||grad_{x_b} sum_i D(x_i)||^2``
-  per example, [B].
-
-  The gradient of the batch's summed logits, as the reference: the minibatch standard deviation
-  makes every logit depend a little on the group's other examples, which a per-example gradient
-  would have to cut off.
+  per example, [B]: the gradient of the batch's summed logits, as the reference, since the
+  minibatch standard deviation makes every logit depend a little on its group's other examples.
   """
-  gradients = jax.grad(lambda x: jnp.sum(critic(x)))(real)
-  return jnp.sum(jnp.square(gradients.reshape(real.shape[0], -1)), axis=1)
+  return adversarial.squared_norms(
+      adversarial.input_gradients(lambda x, _: critic(x), real, None, per_example=False))
 
 
 def path_lengths(synthesize: Synthesis, ws: jax.Array, rng: jax.Array) -> jax.Array:
