@@ -173,11 +173,18 @@ def ema_update(ema_params: Optional[PyTree], params: PyTree, decay: float) -> Op
   return jax.tree.map(lambda e, p: decay * e + (1.0 - decay) * p, ema_params, params)
 
 
+def optimizer_step(optimizer: optax.GradientTransformation, grads: PyTree, opt_state: PyTree,
+                   params: PyTree) -> tuple[PyTree, PyTree]:
+  """One update of ``params`` by ``optimizer``: -> (params, opt_state). Families with several
+  networks (GANs) take one per network."""
+  updates, opt_state = optimizer.update(grads, opt_state, params)
+  return optax.apply_updates(params, updates), opt_state
+
+
 def apply_gradients(state: TrainState, grads: PyTree, optimizer: optax.GradientTransformation,
                     ema_decay: float) -> tuple[TrainState, Metrics]:
   """The optimizer update + EMA + step count; returns the new state and the norms."""
-  updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
-  params = optax.apply_updates(state.params, updates)
+  params, opt_state = optimizer_step(optimizer, grads, state.opt_state, state.params)
   new_state = state.replace(
       step=state.step + 1,
       params=params,

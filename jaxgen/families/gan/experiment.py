@@ -30,7 +30,7 @@ import numpy as np
 import optax
 
 from jaxgen.core import evaluation, latents
-from jaxgen.core.experiment import Experiment, Sampler, TrainState, ema_update
+from jaxgen.core.experiment import Experiment, Sampler, TrainState, ema_update, optimizer_step
 from jaxgen.core.optim import make_optimizer
 from jaxgen.errors import ConfigError
 from jaxgen.families.gan import losses
@@ -169,8 +169,7 @@ class GanExperiment(Experiment):
   def discriminator_update(self, d_params, d_opt_state, g_params, real, labels, rng):
     (d_loss, terms), grads = jax.value_and_grad(self.discriminator_objective, has_aux=True)(
         d_params, g_params, real, labels, rng)
-    updates, d_opt_state = self.d_optimizer.update(grads, d_opt_state, d_params)
-    d_params = optax.apply_updates(d_params, updates)
+    d_params, d_opt_state = optimizer_step(self.d_optimizer, grads, d_opt_state, d_params)
     if self.adversarial.weight_clip:
       d_params = losses.clip_weights(d_params, self.config.loss.weight_clip)
     metrics = {"d_loss": d_loss, **terms, "d_grad_norm": optax.tree.norm(grads)}
@@ -227,8 +226,8 @@ class GanExperiment(Experiment):
 
     g_loss, g_grads = jax.value_and_grad(self.generator_objective)(
         g_params, d_params, real[-1], None if labels is None else labels[-1], generator_key)
-    updates, g_opt_state = self.g_optimizer.update(g_grads, state.opt_state["generator"], g_params)
-    g_params = optax.apply_updates(g_params, updates)
+    g_params, g_opt_state = optimizer_step(self.g_optimizer, g_grads, state.opt_state["generator"],
+                                           g_params)
 
     decay = self.config.train.ema_decay
     new_state = state.replace(

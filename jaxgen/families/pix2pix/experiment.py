@@ -24,7 +24,8 @@ import numpy as np
 import optax
 
 from jaxgen.core import evaluation
-from jaxgen.core.experiment import Examples, Experiment, Sampler, TrainState, ema_update
+from jaxgen.core.experiment import (Examples, Experiment, Sampler, TrainState, ema_update,
+                                    optimizer_step)
 from jaxgen.core.optim import make_optimizer
 from jaxgen.errors import ConfigError, UnknownNameError
 from jaxgen.eval import ssim as ssim_lib
@@ -145,17 +146,17 @@ class Pix2PixExperiment(Experiment):
     if self.discriminator is not None:
       (d_loss, d_terms), d_grads = jax.value_and_grad(self.discriminator_objective, has_aux=True)(
           d_params, source, image, translation)
-      updates, opt_state["discriminator"] = self.d_optimizer.update(
-          d_grads, state.opt_state["discriminator"], d_params)
-      params["discriminator"] = d_params = optax.apply_updates(d_params, updates)
+      d_params, opt_state["discriminator"] = optimizer_step(
+          self.d_optimizer, d_grads, state.opt_state["discriminator"], d_params)
+      params["discriminator"] = d_params
       metrics.update(d_loss=d_loss, **d_terms, d_grad_norm=optax.tree.norm(d_grads),
                      d_param_norm=optax.tree.norm(d_params))
     (g_loss, g_terms), translation_grads = jax.value_and_grad(
         self.generator_objective, has_aux=True)(translation, d_params, source, image)
     (g_grads,) = pullback(translation_grads)
-    updates, opt_state["generator"] = self.g_optimizer.update(
-        g_grads, state.opt_state["generator"], g_params)
-    params["generator"] = g_params = optax.apply_updates(g_params, updates)
+    g_params, opt_state["generator"] = optimizer_step(
+        self.g_optimizer, g_grads, state.opt_state["generator"], g_params)
+    params["generator"] = g_params
     new_state = state.replace(
         step=state.step + 1, params=params, opt_state=opt_state,
         ema_params=ema_update(state.ema_params, {"generator": g_params},

@@ -14,12 +14,12 @@ downsample(x)) + alpha x``, and fresh z for every G(z):
   theta_G <- Adam(grad mean[-D(G(z))])                                       against the new D
   ema_G <- its EMA
 
-GP is ``jaxgen.nn.adversarial.gradient_penalty`` of the batch's summed scores, as the reference: per
-example, the discriminator's minibatch standard deviation would see groups of one. The drift
-term keeps D's outputs near 0 (the paper's Sec. A.1). Both Adam states restart at the first step of every fade and of
-every stable phase after one, as the reference's ``reset_opt_for_new_lod``: a stage's new layers
-got no gradient before, and Adam's bias correction would otherwise scale their first steps by up
-to 1 / sqrt(1 - beta2) = 10.
+GP is ``jaxgen.nn.adversarial.gradient_penalty`` of the batch's summed scores, as the
+reference: per example, the discriminator's minibatch standard deviation would see groups of
+one. The drift term keeps D's outputs near 0 (the paper's Sec. A.1). Both Adam states restart at
+the first step of every fade and of every stable phase after one, as the reference's
+``reset_opt_for_new_lod``: a stage's new layers got no gradient before, and Adam's bias
+correction would otherwise scale their first steps by up to 1 / sqrt(1 - beta2) = 10.
 
 The step is one program: ``lax.switch`` over the stages, each branch at its own static
 resolution, every branch returning the same parameters, optimizer states and metrics; every
@@ -41,7 +41,7 @@ import numpy as np
 import optax
 
 from jaxgen.core import evaluation
-from jaxgen.core.experiment import Experiment, Sampler, TrainState, ema_update
+from jaxgen.core.experiment import Experiment, Sampler, TrainState, ema_update, optimizer_step
 from jaxgen.core.optim import make_optimizer
 from jaxgen.errors import ConfigError
 from jaxgen.families.progan.model import (Discriminator, Generator, downsample_to, fade,
@@ -217,22 +217,16 @@ class ProGANExperiment(Experiment):
     g_params, d_params = params["generator"], params["discriminator"]
     (d_loss, d_terms), d_grads = jax.value_and_grad(self.critic_objective, has_aux=True)(
         d_params, g_params, real, stage, alpha, d_key)
-    d_params, d_opt_state = self.update(self.d_optimizer, d_grads, opt_state["discriminator"],
-                                        d_params)
+    d_params, d_opt_state = optimizer_step(self.d_optimizer, d_grads, opt_state["discriminator"],
+                                           d_params)
     g_loss, g_grads = jax.value_and_grad(self.generator_objective)(
         g_params, d_params, real.shape[0], stage, alpha, g_key)
-    g_params, g_opt_state = self.update(self.g_optimizer, g_grads, opt_state["generator"],
-                                        g_params)
+    g_params, g_opt_state = optimizer_step(self.g_optimizer, g_grads, opt_state["generator"],
+                                           g_params)
     metrics = {"d_loss": d_loss, **d_terms, "g_loss": g_loss,
                "d_grad_norm": optax.tree.norm(d_grads), "g_grad_norm": optax.tree.norm(g_grads)}
     return ({"generator": g_params, "discriminator": d_params},
             {"generator": g_opt_state, "discriminator": d_opt_state}, metrics)
-
-  @staticmethod
-  def update(optimizer: optax.GradientTransformation, grads, opt_state, params):
-    """One optimizer step: -> (params, opt_state)."""
-    updates, opt_state = optimizer.update(grads, opt_state, params)
-    return optax.apply_updates(params, updates), opt_state
 
   # -- the Experiment protocol ------------------------------------------------------------------
 

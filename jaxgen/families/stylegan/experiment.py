@@ -41,7 +41,7 @@ import numpy as np
 import optax
 
 from jaxgen.core import evaluation
-from jaxgen.core.experiment import Experiment, Sampler, TrainState, ema_update
+from jaxgen.core.experiment import Experiment, Sampler, TrainState, ema_update, optimizer_step
 from jaxgen.core.optim import make_optimizer
 from jaxgen.errors import ConfigError
 from jaxgen.families.stylegan import losses
@@ -280,19 +280,19 @@ class StyleGANExperiment(Experiment):
 
     (d_loss, d_terms), d_grads = jax.value_and_grad(self.discriminator_objective, has_aux=True)(
         d_params, g_params, real, d_key)
-    d_params, d_opt_state = self.update(self.d_optimizer, d_grads, d_opt_state, d_params)
+    d_params, d_opt_state = optimizer_step(self.d_optimizer, d_grads, d_opt_state, d_params)
     r1 = zero
     if self.r1_interval:
       def r1_step():
         (_, r1), grads = jax.value_and_grad(self.r1_objective, has_aux=True)(d_params, real)
-        return (*self.update(self.d_optimizer, grads, d_opt_state, d_params), r1)
+        return (*optimizer_step(self.d_optimizer, grads, d_opt_state, d_params), r1)
 
       d_params, d_opt_state, r1 = jax.lax.cond(
           state.step % self.r1_interval == 0, r1_step, lambda: (d_params, d_opt_state, zero))
 
     (g_loss, w_mean), g_grads = jax.value_and_grad(self.generator_objective, has_aux=True)(
         g_params, d_params, real.shape[0], g_key)
-    g_params, g_opt_state = self.update(self.g_optimizer, g_grads, g_opt_state, g_params)
+    g_params, g_opt_state = optimizer_step(self.g_optimizer, g_grads, g_opt_state, g_params)
     pl_mean = state.model_state["pl_mean"]
     pl_terms = (zero, zero, pl_mean)
     if self.pl_interval:
@@ -301,7 +301,7 @@ class StyleGANExperiment(Experiment):
       def pl_step():
         (_, terms), grads = jax.value_and_grad(self.path_length_objective, has_aux=True)(
             g_params, pl_mean, num, pl_key)
-        return (*self.update(self.g_optimizer, grads, g_opt_state, g_params), terms)
+        return (*optimizer_step(self.g_optimizer, grads, g_opt_state, g_params), terms)
 
       g_params, g_opt_state, pl_terms = jax.lax.cond(
           state.step % self.pl_interval == 0, pl_step,
@@ -323,12 +323,6 @@ class StyleGANExperiment(Experiment):
                "d_param_norm": optax.tree.norm(d_params),
                "g_param_norm": optax.tree.norm(g_params)}
     return new_state, metrics
-
-  @staticmethod
-  def update(optimizer: optax.GradientTransformation, grads, opt_state, params):
-    """One optimizer step: -> (params, opt_state)."""
-    updates, opt_state = optimizer.update(grads, opt_state, params)
-    return optax.apply_updates(params, updates), opt_state
 
   def eval_step(self, state: TrainState, batch: dict, rng: jax.Array) -> Dict[str, jax.Array]:
     """Per example: D's logits on the batch's images (``d_real``) and on as many samples of the
