@@ -1,10 +1,10 @@
 """ProGAN's shared config (Karras et al. 2018; jaxgen/families/progan), scaled to 2 CPU cores:
 Fashion-MNIST padded to 32x32 (4 -> 8 -> 16 -> 32), 128-d z, channels min(1024 / resolution,
 128) where the paper has 512; the paper's WGAN-GP (gamma 10, n_critic 1) with drift 0.001, Adam
-0.001 (0, 0.99), EMA of G 0.999, minibatch stddev groups of 4. Growth: 750 steps at 4x4, then per
-stage 750 steps of fade-in and 750 stable (the paper: 800k images each); the last stage has
-faded in at step 4,500 (``model.grow=False``: the full networks from step 0). Every ProGAN
-experiment starts from it."""
+0.001 (0, 0.99), EMA of G 0.999, minibatch stddev groups of 4. Growth: 375 steps at 4x4, then per
+stage 375 steps of fade-in and 375 stable (12k images each; the paper: 800k); the last stage has
+faded in at step 2,250 of 3,000 (``model.grow=False``: the full networks from step 0). Every
+ProGAN experiment starts from it."""
 
 import ml_collections
 
@@ -25,14 +25,14 @@ def get_config(arg=None):
   # lax.switch over stages are many times slower) | im2col | xla.
   config.model.conv = "auto"
   config.model.grow = True
-  config.model.stable_steps = 750
-  config.model.fade_steps = 750
+  config.model.stable_steps = 375
+  config.model.fade_steps = 375
 
   config.loss.name = "wgan_gp"
   config.loss.gp_weight = 10.0
   config.loss.drift = 0.001  # epsilon_drift: keeps D(x) near 0
 
-  config.train.num_steps = 6000
+  config.train.num_steps = 3000
   config.train.batch_size = 32
   config.train.ema_decay = 0.999
   config.optimizer.learning_rate = 0.001
