@@ -34,6 +34,11 @@ def load_config(name, *overrides):
   return config
 
 
+# pixelcnn_binarized_digits' gated network, two layers deep and narrow: what a test of its losses
+# and mixtures computes is the same at any depth, and compiling it costs less.
+SMALL = ("model.features=8", "model.num_layers=2", "model.output_features=8")
+
+
 def prepared(name, *overrides):
   """The config's experiment, built and prepared (held-out test images) as the runner does it."""
   return runner.Run(load_config(name, *overrides)).experiment
@@ -255,7 +260,7 @@ def test_logistic_mixture_matches_a_float64_cdf_computation_and_sums_to_one():
 
 
 def test_loss_is_the_hand_computed_log_likelihood_of_the_experiment():
-  experiment = prepared("pixelcnn_binarized_digits", "model.features=8", "model.dist_aug=none")
+  experiment = prepared("pixelcnn_binarized_digits", *SMALL, "model.dist_aug=none")
   x = experiment.held_out
   params = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x}).params
   logits = np.asarray(jax.jit(experiment.model.apply)({"params": params}, x), np.float64)
@@ -366,9 +371,10 @@ def test_distribution_augmentation_evaluates_the_mixture_over_transforms():
   """nll = -log 1/8 sum_t P(t(x) | t), each term the conditional network's exact likelihood of the
   transformed images, summed here in float64; nll_identity is the t = 0 term; training draws a
   transform per example; sampling is the same with either sampler."""
-  experiment = prepared("pixelcnn_binarized_digits", "model.features=8", "model.dist_aug=dihedral")
+  experiment = prepared("pixelcnn_binarized_digits", *SMALL, "model.dist_aug=dihedral")
   x = experiment.held_out
-  params = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x}).params
+  state = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x})
+  params = state.params
   log_prob = jax.jit(experiment.log_prob)
   terms = np.stack([np.asarray(log_prob(params, augment.apply(t, x),
                                         jnp.full((len(x),), n, jnp.int32)), np.float64)
@@ -381,8 +387,7 @@ def test_distribution_augmentation_evaluates_the_mixture_over_transforms():
   train_loss, _ = jax.jit(experiment.objective)(params, {"image": x}, jax.random.PRNGKey(1))
   assert train_loss.shape == (len(x),) and np.all(np.isfinite(train_loss))
 
-  state = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x})
-  plain = PixelCNNExperiment(load_config("pixelcnn_binarized_digits", "model.features=8",
+  plain = PixelCNNExperiment(load_config("pixelcnn_binarized_digits", *SMALL,
                                          "model.dist_aug=dihedral", "sample.method=plain"))
   draws = [np.asarray(jax.jit(e.sample, static_argnums=2)(state, jax.random.PRNGKey(2), 6))
            for e in (experiment, plain)]
@@ -405,7 +410,7 @@ def test_label_mixture_is_the_exact_mixture_over_labels_and_ignores_test_labels(
   """model.label_mixture: nll = -log 1/10 sum_y P(x | y) of the class-conditional network (under
   dist_aug each P(x | y) its mixture over transforms), summed here in float64; the batch's labels
   change nothing; training is the conditional model's own -log P(t(x) | t, y)."""
-  experiment = prepared("pixelcnn_binarized_digits", "model.features=8", "model.conditional=True",
+  experiment = prepared("pixelcnn_binarized_digits", *SMALL, "model.conditional=True",
                         "model.label_mixture=True", "model.dist_aug=flips", "model.dropout=0.0")
   x, labels = experiment.held_out, experiment.held_out_labels
   params = jax.jit(experiment.init)(jax.random.PRNGKey(0), {"image": x, "label": labels}).params
