@@ -6,8 +6,6 @@ stage 375 steps of fade-in and 375 stable (12k images each; the paper: 800k); th
 faded in at step 2,250 of 3,000 (``model.grow=False``: the full networks from step 0). Every
 ProGAN experiment starts from it."""
 
-import ml_collections
-
 from jaxgen.core.config import base_config, smoke
 
 
