@@ -1,13 +1,13 @@
 """CycleGAN (Zhu et al. 2017) between two Fashion-MNIST classes: T-shirts/tops (0) <-> shirts
-(6), unpaired, as cyclegan_sneaker_boot.py (the same networks, batch 32 + 32 and 1,500 steps,
-8.7 epochs per class, about 1 hour on 2 shared CPU cores). The feature classifier confuses
-these two most of all: it calls 0.888 of the real test T-shirts T-shirts and 0.780 of the real
-shirts shirts, below the 0.90 floor that the translations are asked to reach.
+(6), unpaired, as cyclegan_sneaker_boot.py (the same networks, no identity term, 3,000 steps).
+The feature classifier confuses these two most of all: it calls 0.888 of the real test T-shirts
+T-shirts and 0.780 of the real shirts shirts, below the 0.90 floor asked of the translations.
 
 Launch:   jaxgen train --config experiments/cyclegan_tshirt_shirt.py --workdir runs/tshirt_shirt
 Evaluate: jaxgen eval --workdir runs/tshirt_shirt  (target_accuracy_ab/_ba, fid_ab/_ba, ...)
 Floors (issue #34): target-class accuracy >= 0.90 both ways, cycle PSNR >= 20 dB.
-Result:   not yet measured.
+Result (test, seed 0, at 1,500 steps): T-shirt -> shirt 0.863, shirt -> T-shirt 0.488; cycle
+          PSNR 24.1 / 22.6 dB; FMNIST-FID to the target 44.9 / 37.4. 3,000 steps: not measured.
 """
 
 import cyclegan_sneaker_boot
