@@ -1,7 +1,7 @@
 """LSTM on fortunes: 2 layers of 256 units, windows of 256 bytes, dropout 0.1.
 
 A char-RNN (Graves 2013) over the bytes of Debian's fortunes package (2.3 MB of training text),
-set beside lossless codecs given the same training text (scripts/text_codec_bits.py).
+set beside lossless codecs given the same training text (scripts/sequence_codec_bits.py).
 
 Launch:   jaxgen train --config experiments/lstm_fortunes.py --workdir runs/lstm_fortunes
 Evaluate: jaxgen eval --workdir runs/lstm_fortunes

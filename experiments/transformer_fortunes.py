@@ -1,7 +1,7 @@
 """Transformer on fortunes: 4 layers, width 128, 4 heads, windows of 256 bytes, dropout 0.1.
 
 A GPT-2-style byte-level decoder on the text of Debian's fortunes package (2.3 MB of training
-text), set beside lossless codecs given the same training text (scripts/text_codec_bits.py).
+text), set beside lossless codecs given the same training text (scripts/sequence_codec_bits.py).
 
 Launch:   jaxgen train --config experiments/transformer_fortunes.py --workdir runs/tf_fortunes
 Evaluate: jaxgen eval --workdir runs/tf_fortunes

@@ -7,7 +7,8 @@ split keeping the package's order. A split's text is its entries joined by ``\\n
 package's own format) as UTF-8 bytes, cut into non-overlapping windows of T = 256 bytes (the last
 partial window dropped). Tokens are bytes (V = 256), so bits per token are bits per byte, which
 is bits per character for this almost-ASCII text. ``split_text(split)`` is exactly the bytes the
-windows hold, so a codec measured on it (``scripts/text_codec_bits.py``) compresses the same data.
+windows hold, so a codec measured on it (``scripts/sequence_codec_bits.py``) compresses the same
+data.
 
 Found in ``data.dir``, then ``$JAXGEN_DATA_DIR/fortunes/``, then the package's folder
 (``apt-get install fortunes``).
