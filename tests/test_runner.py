@@ -195,6 +195,21 @@ def test_early_stopping_keeps_the_best_checkpoint(tmp_path):
   assert runner.evaluate(workdir, "best")["step"] == best["step"]
 
 
+def test_eval_use_ema_false_evaluates_the_live_params(tmp_path):
+  """``--config.eval.use_ema=False``: eval and sample see the live params, not the EMA's, and
+  eval.json says so."""
+  workdir = str(tmp_path / "run")
+  runner.train(small_config("train.num_steps=20", "train.ema_decay=0.9"), workdir)
+  _, state = runner.restore(workdir)
+  _, live = runner.restore(workdir, overrides=["eval.use_ema=False"])
+  assert max_abs_difference(state.eval_params, state.params) > 1e-4  # the EMA trails
+  assert max_abs_difference(live.eval_params, state.params) == 0
+  ema_metrics = runner.evaluate(workdir)
+  live_metrics = runner.evaluate(workdir, overrides=["eval.use_ema=False"])
+  assert live_metrics["params"] == "live" and "params" not in ema_metrics
+  assert live_metrics["recon_mse"] != ema_metrics["recon_mse"]
+
+
 def test_unknown_names_are_errors_that_list_valid_ones():
   with pytest.raises(Exception, match=r"unknown dataset 'digitz'.*digits"):
     runner.Run(small_config("data.name=digitz"))

@@ -106,6 +106,8 @@ def base_config() -> ml_collections.ConfigDict:
   config.eval.batch_size = 256
   config.eval.num_examples = 0  # the eval pass reads the split's first N examples; 0: all of them
   config.eval.num_samples = 64  # sample grid size at each eval.
+  # eval/sample of a run with train.ema_decay > 0: its EMA params (True) or its live ones.
+  config.eval.use_ema = True
   config.eval.early_stopping_metric = ""  # an eval_step metric; "" disables early stopping.
   config.eval.early_stopping_mode = "min"
   config.eval.patience = 5  # evals without improvement before stopping.

@@ -623,7 +623,10 @@ def restore(workdir: str, which: str = "latest", overrides: Sequence[str] = (),
     checkpointer.close()
   if restored is None:
     raise CheckpointError(f"{workdir!r} has no checkpoint under {directory}/ to evaluate or sample")
-  return run, restored[0]
+  state = restored[0]
+  if not config.eval.get("use_ema", True):  # the live params: what the EMA adds, measured
+    state = state.replace(ema_params=None)
+  return run, state
 
 
 def evaluate(workdir: str, which: str = "latest", overrides: Sequence[str] = (),
@@ -649,6 +652,8 @@ def evaluate(workdir: str, which: str = "latest", overrides: Sequence[str] = (),
   if run.eval_limit:  # a part of the split: say how much
     metrics["eval_examples"] = len(next(iter(results.values())))
   metrics["step"] = int(state.step)
+  if not run.config.eval.get("use_ema", True):
+    metrics["params"] = "live"  # not the EMA's
   if sharding.is_main_process():
     with open(os.path.join(workdir, eval_file(split)), "w") as f:
       json.dump(metrics, f, indent=2, sort_keys=True)
