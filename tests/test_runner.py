@@ -197,9 +197,15 @@ def test_early_stopping_keeps_the_best_checkpoint(tmp_path):
 
 def test_eval_use_ema_false_evaluates_the_live_params(tmp_path):
   """``--config.eval.use_ema=False``: eval and sample see the live params, not the EMA's, and
-  eval.json says so."""
+  eval.json says so; a workdir written before the field existed takes it too."""
   workdir = str(tmp_path / "run")
   runner.train(small_config("train.num_steps=20", "train.ema_decay=0.9"), workdir)
+  config_file = os.path.join(workdir, runner.CONFIG_FILE)  # as a workdir from before the field
+  with open(config_file) as f:
+    written = json.load(f)
+  del written["eval"]["use_ema"]
+  with open(config_file, "w") as f:
+    json.dump(written, f)
   _, state = runner.restore(workdir)
   _, live = runner.restore(workdir, overrides=["eval.use_ema=False"])
   assert max_abs_difference(state.eval_params, state.params) > 1e-4  # the EMA trails

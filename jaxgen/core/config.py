@@ -256,6 +256,22 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
   return config
 
 
+def with_base_defaults(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+  """``config`` with the ``base_config`` fields it lacks added at their defaults, so a workdir
+  written before a field existed takes it as an override (``jaxgen eval --config.x=y``)."""
+
+  def fill(target: ml_collections.ConfigDict, defaults: ml_collections.ConfigDict) -> None:
+    for key, value in defaults.items():
+      if key not in target:
+        target[key] = value
+      elif isinstance(value, ml_collections.ConfigDict) and isinstance(
+          target[key], ml_collections.ConfigDict):
+        fill(target[key], value)
+
+  fill(config, base_config())
+  return config
+
+
 def to_json(config: ml_collections.ConfigDict) -> str:
   return config.to_json_best_effort(indent=2, sort_keys=True)
 

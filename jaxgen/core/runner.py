@@ -594,7 +594,7 @@ def load_workdir_config(workdir: str) -> ml_collections.ConfigDict:
     raise CheckpointError(f"{workdir!r} is not a jaxgen workdir: it has no {CONFIG_FILE} "
                           "(run `jaxgen train --workdir` first)")
   with open(path) as f:
-    return config_lib.from_json(f.read())
+    return config_lib.with_base_defaults(config_lib.from_json(f.read()))
 
 
 def restore(workdir: str, which: str = "latest", overrides: Sequence[str] = (),
