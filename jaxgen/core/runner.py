@@ -624,7 +624,7 @@ def restore(workdir: str, which: str = "latest", overrides: Sequence[str] = (),
   if restored is None:
     raise CheckpointError(f"{workdir!r} has no checkpoint under {directory}/ to evaluate or sample")
   state = restored[0]
-  if not config.eval.get("use_ema", True):  # the live params: what the EMA adds, measured
+  if not config.eval.use_ema:  # the live params: what the EMA adds, measured
     state = state.replace(ema_params=None)
   return run, state
 
@@ -652,7 +652,7 @@ def evaluate(workdir: str, which: str = "latest", overrides: Sequence[str] = (),
   if run.eval_limit:  # a part of the split: say how much
     metrics["eval_examples"] = len(next(iter(results.values())))
   metrics["step"] = int(state.step)
-  if not run.config.eval.get("use_ema", True):
+  if not run.config.eval.use_ema:
     metrics["params"] = "live"  # not the EMA's
   if sharding.is_main_process():
     with open(os.path.join(workdir, eval_file(split)), "w") as f:
