@@ -57,10 +57,8 @@ STATUS_SECONDS = float(os.environ.get("JAXGEN_STATUS_SECONDS", 60))
 def data_options(config: ml_collections.ConfigDict) -> dict:
   """The preprocessing options of ``config.data`` that every ``jaxgen.data.load`` takes."""
   c = config.data
-  # paired_source and domain_classes are absent from the configs of older workdirs.
   return dict(scale=c.scale, dequantize=c.dequantize, binarize=c.binarize, data_dir=c.dir,
-              paired_source=c.get("paired_source", ""),
-              domain_classes=tuple(c.get("domain_classes", ())))
+              paired_source=c.paired_source, domain_classes=tuple(c.domain_classes))
 
 
 class Run:
@@ -80,14 +78,14 @@ class Run:
       raise ConfigError(f"split {eval_split!r} is not one of {config.data.name!r}'s: "
                         f"{', '.join(self.info.num_examples)}")
     self.eval_split = eval_split
-    # The eval pass's first N examples (0: all); absent from the configs of older workdirs.
-    self.eval_limit = limit = config.eval.get("num_examples", 0)
+    # The eval pass's first N examples (0: all).
+    self.eval_limit = limit = config.eval.num_examples
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
       raise ConfigError(f"config field 'eval.num_examples' must be an int >= 0 (0: the whole "
                         f"split), got {self.eval_limit!r}")
     self.experiment: Experiment = registry.make_experiment(config)
     self.experiment.eval_split = eval_split
-    if config.data.get("unlabelled", "drop") == "keep" and not self.experiment.uses_unlabelled:
+    if config.data.unlabelled == "keep" and not self.experiment.uses_unlabelled:
       raise ConfigError(f"family {config.family!r} cannot train on unlabelled examples "
                         "(label -1): set data.unlabelled='drop'")
     precision.check(config, self.experiment)
@@ -638,7 +636,7 @@ def evaluate(workdir: str, which: str = "latest", overrides: Sequence[str] = (),
   run, state = restore(workdir, which, overrides, split)
   if run.config.eval.get("fid_extractor"):  # missing weights: say so before the long pass
     from jaxgen.eval import features
-    features.check_available(run.config.eval.fid_extractor, run.config.eval.get("fid_weights"))
+    features.check_available(run.config.eval.fid_extractor, run.config.eval.fid_weights)
   rng = jax.random.fold_in(jax.random.PRNGKey(run.config.seed), 2)
   pass_key, sample_key = jax.random.split(rng)
   results = run.split_pass(run.evaluate_step_fn, state, pass_key)
