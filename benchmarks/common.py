@@ -30,6 +30,20 @@ MAX_REPEAT_FACTOR = 20  # time_calls: at most this many times the requested time
 # Keys every side's result has (``compiles`` is jaxgen's only: torch does not compile).
 SIDE_KEYS = ("params", "batch_size", "step_ms", "samples_per_s", "first_step_s", "peak_rss_mb")
 STAT_KEYS = ("median", "p90", "mean", "min", "n")
+# jaxgen.core.compilation_cache.ENV (not imported: this module imports no JAX). Sides run with
+# it "off" unless they are given a directory: a user's warm cache would hide the compile.
+COMPILATION_CACHE_ENV = "JAXGEN_COMPILATION_CACHE_DIR"
+# Set in a side's environment: the child stops after its first step (``time_calls``) and reports
+# only when that step finished, the time a relaunch of the same run takes to train.
+FIRST_STEP_ONLY = "BENCH_FIRST_STEP_ONLY"
+
+
+class FirstStepDone(Exception):
+  """Raised by ``time_calls`` after the first step when ``FIRST_STEP_ONLY`` is set."""
+
+  def __init__(self, first_done: float):
+    super().__init__(first_done)
+    self.first_done = first_done
 
 
 def num_threads() -> int:
@@ -92,9 +106,12 @@ def time_calls(call: Callable[[], object], sync: Callable[[object], object], war
   quarter of it and timing goes on past ``repeats`` until the timed calls add up to it (at most
   ``MAX_REPEAT_FACTOR * repeats`` calls): 50 steps of 4 ms are 0.2 s, too short a window for a
   stable median. -> (per-call seconds, wall-clock time at which the first call finished).
+  With ``FIRST_STEP_ONLY`` in the environment it raises ``FirstStepDone`` after the first call.
   """
   sync(call())
   first_done = time.time()
+  if os.environ.get(FIRST_STEP_ONLY):
+    raise FirstStepDone(first_done)
   warm_start, done = time.perf_counter(), 0
   while done < warmup or time.perf_counter() - warm_start < min_seconds / 4:
     sync(call())
@@ -160,9 +177,11 @@ def run_side(target: str, quick: bool, threads: int, timeout: float = 900.0,
   ``first_step_s`` is the time from just before the process was started to the end of its first
   step (imports, model building and compilation included). A failure is returned as
   ``{"error": ...}`` with the child's last output, so one broken side does not stop the run.
+  jaxgen's persistent compilation cache is off unless ``extra_environment`` names a directory.
   """
   command = [sys.executable, "-m", "benchmarks.common", target] + (["--quick"] if quick else [])
-  environment = dict(os.environ, **thread_environment(threads), **(extra_environment or {}))
+  environment = dict(os.environ, **thread_environment(threads),
+                     **{COMPILATION_CACHE_ENV: "off", **(extra_environment or {})})
   started = time.time()
   try:
     child = subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True,
@@ -200,6 +219,9 @@ def compare(jaxgen_side: dict, peer_side: dict) -> dict:
       "step_p90": ratio(jaxgen_side["step_ms"]["p90"], peer_side["step_ms"]["p90"]),
       "step_min": ratio(jaxgen_side["step_ms"]["min"], peer_side["step_ms"]["min"]),
       "first_step": ratio(jaxgen_side.get("first_step_s"), peer_side.get("first_step_s")),
+      # a relaunch of jaxgen's run (warm compilation cache) against the peer's launch
+      "first_step_relaunch": ratio(jaxgen_side.get("first_step_relaunch_s"),
+                                   peer_side.get("first_step_s")),
       "peak_rss": ratio(jaxgen_side["peak_rss_mb"], peer_side["peak_rss_mb"]),
       "samples_per_s": ratio(jaxgen_side["samples_per_s"], peer_side["samples_per_s"]),
   }
@@ -227,11 +249,16 @@ def _main(argv: Optional[list[str]] = None) -> None:
   args = parser.parse_args(argv)
   module_name, _, function_name = args.target.partition(":")
   function = getattr(importlib.import_module(module_name), function_name)
-  result = function(args.quick)
+  try:
+    result = function(args.quick)
+  except FirstStepDone as done:
+    result = {"first_done": done.first_done}
   result["peak_rss_mb"] = peak_rss_mb()
   result["threads"] = num_threads()
   print(RESULT_MARKER + json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":
-  _main()
+  # The module the sides import, not this __main__ copy: its FirstStepDone is the one they raise.
+  from benchmarks import common
+  common._main()

@@ -138,9 +138,33 @@ def test_run_side_runs_a_fresh_process(tmp_path, monkeypatch):
   assert any("no peer" in line for line in failed["output"])
 
 
+def test_a_first_step_only_side_stops_after_its_first_step(tmp_path, monkeypatch):
+  """A relaunch (``FIRST_STEP_ONLY``) reports when its first step ended and runs nothing after;
+  sides get jaxgen's compilation cache off unless given a directory."""
+  (tmp_path / "stepping_side.py").write_text(textwrap.dedent("""
+      import os
+      from benchmarks import common
+      def side(quick):
+        steps = []
+        common.time_calls(lambda: steps.append(1), lambda _: None, warmup=2, repeats=3)
+        return {"steps": len(steps), "cache": os.environ[common.COMPILATION_CACHE_ENV]}
+  """))
+  monkeypatch.setenv("PYTHONPATH", f"{tmp_path}:{common.REPO}")
+  full = common.run_side("stepping_side:side", quick=True, threads=1)
+  assert full["steps"] == 1 + 2 + 3 and full["cache"] == "off"
+  relaunch = common.run_side("stepping_side:side", True, 1, extra_environment={
+      common.FIRST_STEP_ONLY: "1", common.COMPILATION_CACHE_ENV: str(tmp_path)})
+  assert "steps" not in relaunch and 0.0 < relaunch["first_step_s"] < 60.0
+
+
+def test_the_cache_variable_is_jaxgens():
+  from jaxgen.core import compilation_cache
+  assert common.COMPILATION_CACHE_ENV == compilation_cache.ENV
+
+
 def test_table_and_json_of_a_full_result():
   jaxgen = side(median_ms=5.0, compiles=1, sampling_s={"ancestral_1000": 2.0},
-                sampling_compile_s={"ancestral_1000": 9.0})
+                sampling_compile_s={"ancestral_1000": 9.0}, first_step_relaunch_s=2.5)
   peer = side(median_ms=10.0, sampling_s={"ancestral_1000": 4.0})
   results = {
       "workloads": {
@@ -156,7 +180,8 @@ def test_table_and_json_of_a_full_result():
                   "batch_peer": {"error": "timed out"},
                   "compile_jaxgen": {"compile_s": {"4": 1.0, "32": 1.1}}}}
   text = run.table(results)
-  assert "ddpm" in text and "0.50" in text and "ancestral_1000" in text
+  assert "ddpm" in text and "0.50" in text and "ancestral_1000" in text and " 2.5 " in text
+  assert results["workloads"]["ddpm"]["ratios"]["first_step_relaunch"] == 1.25
   assert "vae       error" in text and "speed-up 20.0x" in text and "timed out" in text
   assert "transformer: uncached 6.000 s, cached 0.075 s per 512 tokens, speed-up 80.0x" in text
   assert json.loads(json.dumps(results)) == results

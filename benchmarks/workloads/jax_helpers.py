@@ -1,7 +1,8 @@
 """jaxgen's side of every workload: the user's experiment config, run through the one runner.
 
-``build_run`` loads ``experiments/NAME.py`` with ``load_config``, applies the benchmark's overrides
-and builds ``jaxgen.core.runner.Run``: the same ``jax.jit(train_step, in_shardings, out_shardings,
+``build_run`` loads ``experiments/NAME.py`` with ``load_config``, applies the benchmark's
+overrides, turns the persistent compilation cache on as ``jaxgen train`` does and builds
+``jaxgen.core.runner.Run``: the same ``jax.jit(train_step, in_shardings, out_shardings,
 donate_argnums=(0,))`` that ``jaxgen train`` uses, so what is timed is exactly what users train.
 The overrides in ``SAME_OPTIMIZER`` make the optimizer plain Adam at a constant learning rate
 (no warm-up, clipping or EMA), as on the peers' side.
@@ -18,8 +19,8 @@ import jax
 import numpy as np
 
 from benchmarks import common
+from jaxgen.core import compilation_cache, runner, sharding
 from jaxgen.core import config as config_lib
-from jaxgen.core import runner, sharding
 
 SAME_OPTIMIZER = ("optimizer.schedule=constant", "optimizer.warmup_steps=0",
                   "optimizer.grad_clip_norm=0.0", "optimizer.weight_decay=0.0", "train.ema_decay=0.0")
@@ -34,6 +35,7 @@ def build_run(experiment: str, overrides: Sequence[str]) -> runner.Run:
     extra += [o.replace("optimizer.", "d_optimizer.", 1) for o in SAME_OPTIMIZER
               if o.startswith("optimizer.")]
   config_lib.apply_overrides(config, extra + list(overrides))
+  compilation_cache.enable()  # as jaxgen train does; run_side turns it off unless told a directory
   return runner.Run(config)
 
 
