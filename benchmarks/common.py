@@ -182,6 +182,7 @@ def run_side(target: str, quick: bool, threads: int, timeout: float = 900.0,
   command = [sys.executable, "-m", "benchmarks.common", target] + (["--quick"] if quick else [])
   environment = dict(os.environ, **thread_environment(threads),
                      **{COMPILATION_CACHE_ENV: "off", **(extra_environment or {})})
+  environment.pop("JAX_COMPILATION_CACHE_DIR", None)  # JAX's own cache, read at its import
   started = time.time()
   try:
     child = subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True,
