@@ -1,8 +1,9 @@
 """DDPM on Fashion-MNIST (28x28): a small U-Net, ch 32, multipliers (1, 2, 2), attention at 7x7.
 
 L_simple, T = 1000 linear, EMA 0.999, Adam 1e-3 cosine, batch 64, 6,000 steps (~7 epochs; 2 h 37
-min on 2 CPU cores beside one other run, 2026-12-07); 10,000 samples by 50-step DDIM (eta 1). The 1000-term bound costs 1000 U-Net calls per test image,
-so the test bits/dim is its unbiased one-term estimate (``bound_estimate``, T L_t + L_T).
+min on 2 CPU cores beside one other run, 2026-12-07); 10,000 samples by 50-step DDIM (eta 1). The
+1000-term bound costs 1000 U-Net calls per test image, so the test bits/dim is its unbiased
+one-term estimate (``bound_estimate``, T L_t + L_T).
 
 Launch:   jaxgen train --config experiments/ddpm_fashion_mnist.py --workdir runs/ddpm_fmnist
 Evaluate: jaxgen eval --workdir runs/ddpm_fmnist
