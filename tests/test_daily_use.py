@@ -13,6 +13,7 @@ import pytest
 
 from conftest import EXPERIMENTS
 from jaxgen import cli
+from jaxgen.core import progress
 from jaxgen.core import runner
 
 AUTOENCODER = os.path.join(EXPERIMENTS, "autoencoder_digits.py")
@@ -43,7 +44,7 @@ def trained(tmp_path_factory):
   workdir = tmp_path_factory.mktemp("daily") / "ae"
   err = io.StringIO()
   with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stderr(err):
-    patch.setattr(runner, "STATUS_SECONDS", 0.0)
+    patch.setattr(progress, "STATUS_SECONDS", 0.0)
     assert train(workdir) == 0
   (workdir.parent / "stderr.txt").write_text(err.getvalue())
   return workdir
@@ -94,6 +95,14 @@ def test_a_batch_job_logs_status_lines_without_a_terminal(trained):
   status = [line for line in err.splitlines() if "steps/s" in line]
   assert status and all("ETA" in line for line in status)
   assert "step 20/20, loss " in status[-1] and "last eval" in status[-1]
+
+
+def test_eval_reports_its_pass_in_status_lines(trained, monkeypatch, capsys):
+  """300 test digits in batches of 150: the first batch is the compile's, a line at the end."""
+  monkeypatch.setattr(progress, "STATUS_SECONDS", 0.0)
+  assert cli.main(["eval", "--workdir", str(trained)]) == 0
+  assert re.search(r"\] test examples 300/300, [\d.e+]+ examples/s, ETA 0.0 min\n",
+                   capsys.readouterr().err)
 
 
 @pytest.mark.parametrize("source, message", [

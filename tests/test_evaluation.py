@@ -1,5 +1,7 @@
 """The shared sample metrics: checked against hand counts and the data's own statistics."""
 
+import re
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -7,6 +9,7 @@ import pytest
 
 from jaxgen import data as data_lib
 from jaxgen.core import evaluation as samples
+from jaxgen.core import progress
 
 
 def test_class_coverage_summarises_the_histogram():
@@ -33,6 +36,15 @@ def test_draw_is_chunked_deterministic_and_compiles_once():
   assert drawn.shape == (10, 2) and calls == [4, 4, 4]
   np.testing.assert_array_equal(drawn[4:8], np.asarray(sample_fn(jax.random.fold_in(rng, 1))))
   assert sample_fn._cache_size() == 1
+
+
+def test_draw_reports_its_progress_in_status_lines(monkeypatch, capsys):
+  """A line after each chunk but the first (its time is the compile's), the last at num."""
+  monkeypatch.setattr(progress, "STATUS_SECONDS", 0.0)
+  samples.draw(lambda key, n: jnp.zeros((n, 2)), jax.random.PRNGKey(0), 10, 4)
+  lines = capsys.readouterr().err.splitlines()
+  assert [line.split("] ")[1].split(",")[0] for line in lines] == ["samples 8/10", "samples 10/10"]
+  assert all(re.search(r", [\d.e+]+ samples/s, ETA [\d.]+ min$", line) for line in lines)
 
 
 def test_per_example_keeps_the_real_examples_in_order_with_their_extras():

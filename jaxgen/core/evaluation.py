@@ -21,6 +21,7 @@ import jax
 import numpy as np
 
 from jaxgen import data as data_lib
+from jaxgen.core import progress
 from jaxgen.core import sharding
 from jaxgen.eval.anomaly import anomaly_auroc
 from jaxgen.eval.codelength import png_bits
@@ -43,10 +44,14 @@ PRECISION_RECALL_SAMPLES = 10_000
 def draw(sample_fn: Callable[[jax.Array, int], jax.Array], rng: jax.Array, num: int,
          chunk: int) -> np.ndarray:
   """``num`` samples of ``sample_fn(rng, chunk)`` on the host, drawn ``chunk`` at a time with keys
-  ``fold_in(rng, i)`` (every call has the same shape, so a jitted sampler compiles once). A
-  sampler that returns a pytree of [chunk, ...] arrays gives that pytree of [num, ...] arrays."""
-  parts = [sharding.to_host(sample_fn(jax.random.fold_in(rng, i), chunk))
-           for i in range(math.ceil(num / chunk))]
+  ``fold_in(rng, i)`` (every call has the same shape, so a jitted sampler compiles once), with
+  status lines. A sampler that returns a pytree of [chunk, ...] arrays gives that pytree of
+  [num, ...] arrays."""
+  status = progress.StatusLines("samples", "samples", num)
+  parts = []
+  for i in range(math.ceil(num / chunk)):
+    parts.append(sharding.to_host(sample_fn(jax.random.fold_in(rng, i), chunk)))
+    status.update(min((i + 1) * chunk, num))
   return jax.tree.map(lambda *leaves: np.concatenate([np.asarray(a) for a in leaves])[:num], *parts)
 
 
@@ -113,11 +118,13 @@ def chunk_labels(num: int, chunk: int, num_classes: int) -> np.ndarray:
 
 
 def per_example(fn: Callable[[dict, jax.Array], Dict[str, jax.Array]], batches: Iterable[dict],
-                rng: jax.Array, extras: Sequence[str] = (), limit: int = 0) -> Dict[str, np.ndarray]:
+                rng: jax.Array, extras: Sequence[str] = (), limit: int = 0,
+                status: Optional[progress.StatusLines] = None) -> Dict[str, np.ndarray]:
   """``fn(batch, fold_in(rng, i))``'s per-example values ``{name: [B, ...]}`` over the batches, with
   the batch fields ``extras`` (e.g. ``label``), on the host as float64 arrays [N, ...] of the real
   examples (the padding that ``batch["mask"]`` marks dropped), in the batches' order. ``limit``
-  > 0: the first ``limit`` examples only, and no batch after the one that reaches them."""
+  > 0: the first ``limit`` examples only, and no batch after the one that reaches them.
+  ``status``: updated with the count of examples done after each batch."""
   columns: Dict[str, list] = {}
   count = 0
   for i, batch in enumerate(batches):
@@ -134,6 +141,8 @@ def per_example(fn: Callable[[dict, jax.Array], Dict[str, jax.Array]], batches: 
     for name, value in host.items():
       columns.setdefault(name, []).append(np.asarray(value, np.float64)[keep])
     count += int(keep.sum())
+    if status is not None:
+      status.update(count)
   return {name: np.concatenate(parts)[:limit or None] for name, parts in columns.items()}
 
 

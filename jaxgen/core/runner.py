@@ -36,6 +36,7 @@ from jaxgen.core import config as config_lib
 from jaxgen.core import evaluation
 from jaxgen.core import logging as logging_lib
 from jaxgen.core import precision
+from jaxgen.core import progress
 from jaxgen.core import sharding
 from jaxgen.core.experiment import Experiment, TrainState, skipping_nonfinite
 from jaxgen.errors import (CheckpointError, ConfigError, NonFiniteError, TrainingInterrupted,
@@ -50,8 +51,6 @@ VERSION_FILE = "jaxgen.json"
 WORKDIR_FORMAT = 3
 # Global batches kept on the devices ahead of the train step.
 DEVICE_PREFETCH = 2
-# Seconds between the status lines of a run whose stderr is not a terminal (a batch job).
-STATUS_SECONDS = float(os.environ.get("JAXGEN_STATUS_SECONDS", 60))
 
 
 def data_options(config: ml_collections.ConfigDict) -> dict:
@@ -151,9 +150,12 @@ class Run:
     """``step_fn``'s per-example values over ``eval_split`` (its first ``eval.num_examples``; 0:
     all), with the labels where there are any: {name: float64 [N, ...]} on the host, the padding
     of the last batch left out."""
+    size = self.info.num_examples[self.eval_split]
+    status = progress.StatusLines(f"{self.eval_split} examples", "examples",
+                                  min(self.eval_limit or size, size))
     return evaluation.per_example(lambda batch, key: step_fn(state, batch, key),
                                   self.eval_batches(), rng, extras=("label",),
-                                  limit=self.eval_limit)
+                                  limit=self.eval_limit, status=status)
 
   def eval_pass(self, state: TrainState, rng: jax.Array) -> Dict[str, float]:
     """Means of ``eval_step``'s per-example metrics over the whole ``eval_split`` (float64)."""
@@ -417,7 +419,7 @@ class _Training:
       _write_workdir_files(workdir, config)
     meta = {}
     if restored is None:
-      progress_line("initialising ...")
+      progress.line("initialising ...")
       self.state = run.initial_state(init_key)
       if config.init_from:
         self.state = _init_from(self.state, config.init_from, workdir)
@@ -448,7 +450,7 @@ class _Training:
     """The update that makes step ``step + 1``."""
     batch = next(self.train_iter)
     if self.first_step_seconds is None:
-      progress_line(f"compiling the train step (step {step + 1}) ...")
+      progress.line(f"compiling the train step (step {step + 1}) ...")
     self.state, metrics = self.run.train_step_fn(self.state, batch,
                                                  jax.random.fold_in(self.train_key, step))
     self.check_finite()
@@ -469,17 +471,18 @@ class _Training:
       logged.update({f"compile_cache_{k}": float(v) for k, v in compilation_cache.counts().items()})
     self.writer.write(step, "train", logged)
     self.progress.set_postfix(loss=f"{logged['loss']:.4g}")
-    self.status.loss = logged["loss"]
+    self.status_details["loss"] = f"loss {logged['loss']:.4g}"
     self.interval, self.last_log = _IntervalMetrics(), now
 
   def evaluate(self, step: int) -> None:
     """The eval pass's means, a sample grid, and early stopping's bookkeeping."""
     eval_rng = jax.random.fold_in(jax.random.fold_in(self.train_key, step), 1)
     if self.status.enabled:
-      progress_line(f"step {step}: evaluating on {self.run.eval_split} ...")
+      progress.line(f"step {step}: evaluating on {self.run.eval_split} ...")
     metrics = self.run.eval_pass(self.state, eval_rng)
     self.writer.write(step, "eval", metrics)
-    self.status.eval = ", ".join(f"{name} {value:.4g}" for name, value in list(metrics.items())[:3])
+    self.status_details["eval"] = "last eval " + ", ".join(
+        f"{name} {value:.4g}" for name, value in list(metrics.items())[:3])
     grid = self.run.save_sample_grid(self.state, eval_rng,
                                      os.path.join(self.workdir, "samples", f"step_{step}"))
     self.writer.samples(step, "samples", grid)
@@ -512,14 +515,16 @@ class _Training:
     tty = self.main and sys.stderr.isatty()
     self.progress = tqdm.tqdm(total=num_steps, initial=self.start, dynamic_ncols=True, desc="train",
                               disable=not tty)
-    self.status = _StatusLines(num_steps, enabled=self.main and not tty)
+    # A batch job (stderr no terminal) gets status lines instead of the bar.
+    self.status = progress.StatusLines("step", "steps", num_steps, enabled=self.main and not tty)
+    self.status_details = {}
     step = self.start
     try:
       while step < num_steps and not self.stop_requested and not self.stop["signal"]:
         self.train_step(step)
         step += 1
         self.progress.update(1)
-        self.status.update(step)
+        self.status.update(step, list(self.status_details.values()))
         for action in periodic:
           if not self.stop_requested:
             action(step, step == num_steps)
@@ -538,39 +543,6 @@ class _Training:
       raise TrainingInterrupted(f"{self.stop['signal'].name} at step {step}: {saved}",
                                 int(self.stop["signal"]))
     return self.state
-
-
-class _StatusLines:
-  """Progress where no bar can be drawn (batch jobs: stderr not a terminal): a line every
-  ``STATUS_SECONDS`` with the step, the last logged loss, steps/s, the ETA and the last eval."""
-
-  def __init__(self, total: int, enabled: bool):
-    self.total, self.enabled = total, enabled
-    self.began = self.last = self.first = None  # set when the first step is done
-    self.loss, self.eval = None, None
-
-  def update(self, step: int) -> None:
-    now = time.perf_counter()
-    if self.began is None:  # Rates count from the first step done, not from its compile.
-      self.began, self.last, self.first = now, now, step
-      return
-    if not self.enabled or (now - self.last < STATUS_SECONDS and step != self.total):
-      return
-    self.last = now
-    rate = (step - self.first) / max(now - self.began, 1e-9)
-    eta = (self.total - step) / max(rate, 1e-9)
-    parts = [f"step {step}/{self.total}", f"{rate:.3g} steps/s", f"ETA {eta / 60:.1f} min"]
-    if self.loss is not None:
-      parts.insert(1, f"loss {self.loss:.4g}")
-    if self.eval is not None:
-      parts.append(f"last eval {self.eval}")
-    progress_line(", ".join(parts))
-
-
-def progress_line(text: str) -> None:
-  """One status line on stderr (process 0 only)."""
-  if sharding.is_main_process():
-    print(f"[jaxgen {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
 
 def train(config: ml_collections.ConfigDict, workdir: str) -> TrainState:
@@ -639,6 +611,7 @@ def evaluate(workdir: str, which: str = "latest", overrides: Sequence[str] = (),
     features.check_available(run.config.eval.fid_extractor, run.config.eval.fid_weights)
   rng = jax.random.fold_in(jax.random.PRNGKey(run.config.seed), 2)
   pass_key, sample_key = jax.random.split(rng)
+  progress.line(f"step {int(state.step)}: evaluating on {split} ...")
   results = run.split_pass(run.evaluate_step_fn, state, pass_key)
   metrics = dict(run.experiment.evaluate(state, results, run.sampler(state), sample_key))
   exclude_labels = tuple(run.config.data.exclude_labels)
