@@ -1,13 +1,14 @@
 """Gated PixelCNN on Fashion-MNIST (28x28): 6 gated layers of 32, a 256-way softmax.
 
-Exact discrete likelihood; dropout 0.2; Adam 1e-3 cosine, batch 32, 8,000 steps (~5 epochs),
-sized for 2 CPU cores (8 layers of 64 at batch 64: 13 s a step there). Samples are drawn pixel
-by pixel (784 network calls per batch), so the sample metrics use 2,000.
+Exact discrete likelihood; dropout 0.2; Adam 1e-3 cosine, batch 32, 8,000 steps (~5 epochs; 2 h
+15 min on 2 CPU cores beside one other run, 2026-12-08). Samples are drawn pixel by pixel (784
+network calls per batch), so the sample metrics use 2,000 (`jaxgen eval`: 5 min).
 
 Launch:   jaxgen train --config experiments/gated_pixelcnn_fashion_mnist.py --workdir runs/gpcnn_fmnist
 Evaluate: jaxgen eval --workdir runs/gpcnn_fmnist
 Data:     fashion_mnist (Debian's dataset-fashion-mnist, read offline).
-Expected: at or below 3.0 bits/dim (issue #30; JPEG XL lossless: 3.21).
+Expected: at or below 3.0 bits/dim (issue #30; JPEG XL lossless: 3.21). Measured, seed 0:
+          validation 3.059 (step 5,000) / 3.038 (8,000); test 3.044.
 """
 
 import gated_pixelcnn_digits
