@@ -7,7 +7,7 @@ A batch job has no terminal to draw a bar on, and ``jaxgen eval`` can spend an h
 import os
 import sys
 import time
-from typing import Optional, Sequence
+from typing import Sequence
 
 from jaxgen.core import sharding
 
@@ -24,9 +24,9 @@ def line(text: str) -> None:
 class StatusLines:
   """``"{label} {done}/{total}, {details}, {rate} {unit}/s, ETA {m} min"`` every
   ``STATUS_SECONDS`` and at the end. The rate counts from the first update, so a compile before
-  it does not enter the ETA. ``total`` None: the line says how many are done, without an ETA."""
+  it does not enter the ETA."""
 
-  def __init__(self, label: str, unit: str, total: Optional[int], enabled: bool = True):
+  def __init__(self, label: str, unit: str, total: int, enabled: bool = True):
     self.label, self.unit, self.total = label, unit, total
     self.enabled = enabled and sharding.is_main_process()
     self.began = self.last = self.first = None
@@ -40,8 +40,6 @@ class StatusLines:
       return
     self.last = now
     rate = (done - self.first) / max(now - self.began, 1e-9)
-    parts = [f"{self.label} {done}" + (f"/{self.total}" if self.total else ""), *details,
-             f"{rate:.3g} {self.unit}/s"]
-    if self.total:
-      parts.append(f"ETA {(self.total - done) / max(rate, 1e-9) / 60:.1f} min")
-    line(", ".join(parts))
+    eta = (self.total - done) / max(rate, 1e-9)
+    line(", ".join([f"{self.label} {done}/{self.total}", *details, f"{rate:.3g} {self.unit}/s",
+                    f"ETA {eta / 60:.1f} min"]))
