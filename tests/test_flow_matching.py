@@ -235,6 +235,26 @@ def test_config_errors_name_the_fix():
       registry.make_experiment(config)
 
 
+def test_fid_vs_nfe_report_has_a_row_per_measured_sampler_with_its_nfe(tmp_path):
+  import json
+  from jaxgen import registry
+  from jaxgen.core import config as config_lib
+  config = config_lib.load_config(os.path.join(EXPERIMENTS, "flow_matching_digits.py") + ":smoke")
+  config_lib.apply_overrides(config, ["eval.fid_vs_nfe=(('euler', 10), ('heun', 5), ('dopri5', 0))"])
+  # heun5 was not measured: no row; dopri5's metric name has no step count
+  metrics = {"fid_euler10": 2.5, "nfe_euler10": 10.0, "fid_dopri5": 0.75, "nfe_dopri5": 199.0,
+             "fid": 9.0}
+  registry.make_experiment(config).report(metrics, str(tmp_path))
+  with open(tmp_path / "fid_vs_nfe.json") as f:
+    rows = json.load(f)["rows"]
+  assert [(r["sampler"], r["steps"], r["nfe"], r["fid"]) for r in rows] == [
+      ("euler", 10, 10.0, 2.5), ("dopri5", 0, 199.0, 0.75)]
+  table = (tmp_path / "fid_vs_nfe.md").read_text().splitlines()
+  assert table[2:] == ["| sampler | steps | NFE | FID |", "|---|---:|---:|---:|",
+                       "| euler | 10 | 10 | 2.500 |", "| dopri5 | 0 | 199 | 0.750 |"]
+  assert (tmp_path / "fid_vs_nfe.png").stat().st_size > 0
+
+
 # -- reflow and distillation ------------------------------------------------------------------
 
 def tiny_experiment(*overrides):

@@ -217,3 +217,18 @@ def save_curves(path: str, curves: dict, xlabel: str, ylabel: str) -> None:
   figure.tight_layout()
   figure.savefig(path, dpi=100)
   plt.close(figure)
+
+
+def save_table(stem: str, summary: Mapping, records: Sequence[Mapping], title: str,
+               headers: Sequence[str], cells: Callable[[Mapping], Sequence[str]], curves: dict,
+               xlabel: str, ylabel: str) -> None:
+  """One table three ways: ``stem.json`` ({**summary, "rows": records}), ``stem.md`` (``title``,
+  then one row of ``cells(record)`` per record under ``headers``; the first column left-aligned,
+  the others right) and ``stem.png`` (``curves``, as ``save_curves``)."""
+  with open(stem + ".json", "w") as f:
+    json.dump({**summary, "rows": list(records)}, f, indent=2)
+  lines = [title, "", "| " + " | ".join(headers) + " |", "|---|" + "---:|" * (len(headers) - 1)]
+  lines += ["| " + " | ".join(cells(record)) + " |" for record in records]
+  with open(stem + ".md", "w") as f:
+    f.write("\n".join(lines) + "\n")
+  save_curves(stem + ".png", curves, xlabel, ylabel)

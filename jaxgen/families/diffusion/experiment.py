@@ -19,7 +19,6 @@ configured sampler and ``fid_ddim<N>_eta<e>`` for N in ``eval.fid_vs_steps`` and
 (``fid_vs_steps.png``) in the workdir.
 """
 
-import json
 import math
 import os
 from typing import Dict, Optional
@@ -33,31 +32,14 @@ from jaxgen.core import evaluation, precision
 from jaxgen.core import logging as logging_lib
 from jaxgen.core.experiment import Experiment, Sampler, TrainState, init_train_state
 from jaxgen.core.optim import make_optimizer
-from jaxgen.registry import Registry
 from jaxgen.errors import ConfigError
 from jaxgen.families.diffusion import likelihood, losses, samplers
-from jaxgen.nn.mlp_denoiser import MLPDenoiser
+from jaxgen.nn.denoisers import DENOISERS
 from jaxgen.families.diffusion.schedules import make_schedule
-from jaxgen.nn.unet import UNet, drop_labels
+from jaxgen.nn.unet import drop_labels
 
-NETWORKS = Registry("diffusion network")
 SAMPLERS = ("ancestral", "ddim")
 FID_VS_STEPS = "fid_vs_steps"  # file name (json, md, png) of the table in the workdir
-
-
-@NETWORKS.register("unet")
-def _unet(c: ml_collections.ConfigDict, out_channels: int, num_classes: Optional[int],
-          dtype=jnp.float32):
-  return UNet(out_channels=out_channels, ch=c.ch, ch_mult=tuple(c.ch_mult),
-              num_res_blocks=c.num_res_blocks, attn_resolutions=tuple(c.attn_resolutions),
-              dropout=c.dropout, num_groups=c.num_groups, num_classes=num_classes, dtype=dtype)
-
-
-@NETWORKS.register("mlp")
-def _mlp(c: ml_collections.ConfigDict, out_channels: int, num_classes: Optional[int],
-         dtype=jnp.float32):
-  return MLPDenoiser(out_channels=out_channels, width=c.width, num_blocks=c.num_blocks,
-                     num_classes=num_classes, dtype=dtype)
 
 
 class DiffusionExperiment(Experiment):
@@ -82,7 +64,7 @@ class DiffusionExperiment(Experiment):
     self.timestep_spacing = config.sample.get("timestep_spacing", "leading")
     self._check(config)
     out_channels = losses.output_channels(self.info.shape[-1], self.variance)
-    network = NETWORKS.get(config.model.name)
+    network = DENOISERS.get(config.model.name)
     self.network = network(config.model, out_channels, self.num_classes)
     # The training step's network: the same parameters, computed in train.compute_dtype.
     self.train_network = network(config.model, out_channels, self.num_classes,
@@ -306,26 +288,22 @@ class DiffusionExperiment(Experiment):
     ``fid_vs_steps.json`` and ``.md`` (a table) and ``fid_vs_steps.png`` (a plot) in ``workdir``."""
     e = self.config.eval
     keys = [(row, fid_vs_steps_key(*row)) for row in self.fid_vs_steps_rows()]
-    rows = [(*row, metrics[key]) for row, key in keys if key in metrics]
-    if not rows:
+    records = [{"sampler": name, "steps": steps, "eta": eta, "fid": metrics[key]}
+               for (name, steps, eta), key in keys if key in metrics]
+    if not records:
       return
-    with open(os.path.join(workdir, f"{FID_VS_STEPS}.json"), "w") as f:
-      json.dump({"num_samples": e.fid_vs_steps_samples, "extractor": e.fid_extractor,
-                 "rows": [{"sampler": name, "steps": steps, "eta": eta, "fid": fid}
-                          for name, steps, eta, fid in rows]},
-                f, indent=2)
-    lines = [f"FID ({e.fid_extractor} features, {e.fid_vs_steps_samples} samples) against sampling steps",
-             "", "| sampler | eta | steps | FID |", "|---|---:|---:|---:|"]
-    lines += [f"| {name} | {'' if eta is None else f'{eta:g}'} | {steps} | {fid:.3f} |"
-              for name, steps, eta, fid in rows]
-    with open(os.path.join(workdir, f"{FID_VS_STEPS}.md"), "w") as f:
-      f.write("\n".join(lines) + "\n")
-    curves = {f"DDIM, eta={eta:g}": [(steps, fid) for name, steps, row_eta, fid in rows
-                                     if name == "ddim" and row_eta == eta]
+    curves = {f"DDIM, eta={eta:g}": [(r["steps"], r["fid"]) for r in records
+                                     if r["sampler"] == "ddim" and r["eta"] == eta]
               for eta in e.fid_vs_steps_etas}
-    curves["ancestral"] = [(steps, fid) for name, steps, _, fid in rows if name == "ancestral"]
-    logging_lib.save_curves(os.path.join(workdir, f"{FID_VS_STEPS}.png"), curves, "sampling steps",
-                            f"FID ({e.fid_extractor} features)")
+    curves["ancestral"] = [(r["steps"], r["fid"]) for r in records if r["sampler"] == "ancestral"]
+    logging_lib.save_table(
+        os.path.join(workdir, FID_VS_STEPS),
+        {"num_samples": e.fid_vs_steps_samples, "extractor": e.fid_extractor}, records,
+        f"FID ({e.fid_extractor} features, {e.fid_vs_steps_samples} samples) against sampling steps",
+        ("sampler", "eta", "steps", "FID"),
+        lambda r: (r["sampler"], "" if r["eta"] is None else f"{r['eta']:g}", str(r["steps"]),
+                   f"{r['fid']:.3f}"),
+        curves, "sampling steps", f"FID ({e.fid_extractor} features)")
 
 
 def fid_vs_steps_key(sampler: str, steps: int, eta: Optional[float]) -> str:

@@ -18,7 +18,6 @@ FID of every (sampler, steps) in ``eval.fid_vs_nfe`` with its NFE; ``report`` wr
 table and plot (``fid_vs_nfe.{json,md,png}``).
 """
 
-import json
 import math
 import os
 from typing import Dict, Optional
@@ -37,26 +36,11 @@ from jaxgen.errors import ConfigError
 from jaxgen.eval.ode_likelihood import normal_log_density, ode_log_likelihood
 from jaxgen.families.flow_matching import losses, reflow, samplers
 from jaxgen.families.flow_matching.paths import PATHS
-from jaxgen.nn.mlp_denoiser import MLPDenoiser
-from jaxgen.nn.unet import UNet, drop_labels
-from jaxgen.registry import Registry
+from jaxgen.nn.denoisers import DENOISERS
+from jaxgen.nn.unet import drop_labels
 
-NETWORKS = Registry("flow matching network")
 FID_VS_NFE = "fid_vs_nfe"  # file name (json, md, png) of the table in the workdir
 TIME_SCALE = 1000.0  # the networks embed 1000 t, the range of DDPM's timestep indices
-
-
-@NETWORKS.register("unet")
-def _unet(c: ml_collections.ConfigDict, out_channels: int, num_classes: Optional[int], dtype=jnp.float32):
-  return UNet(out_channels=out_channels, ch=c.ch, ch_mult=tuple(c.ch_mult),
-              num_res_blocks=c.num_res_blocks, attn_resolutions=tuple(c.attn_resolutions),
-              dropout=c.dropout, num_groups=c.num_groups, num_classes=num_classes, dtype=dtype)
-
-
-@NETWORKS.register("mlp")
-def _mlp(c: ml_collections.ConfigDict, out_channels: int, num_classes: Optional[int], dtype=jnp.float32):
-  return MLPDenoiser(out_channels=out_channels, width=c.width, num_blocks=c.num_blocks,
-                     num_classes=num_classes, dtype=dtype)
 
 
 def fid_vs_nfe_key(sampler: str, steps: int) -> str:
@@ -81,7 +65,7 @@ class FlowMatchingExperiment(Experiment):
     self.num_classes = self.info.num_classes if config.model.class_conditional else None
     self.grid_columns = self.num_classes
     self._check(config)
-    network = NETWORKS.get(config.model.name)
+    network = DENOISERS.get(config.model.name)
     channels = self.info.shape[-1]
     self.network = network(config.model, channels, self.num_classes)
     self.train_network = network(config.model, channels, self.num_classes,
@@ -305,26 +289,21 @@ class FlowMatchingExperiment(Experiment):
     """FID against NFE: ``fid_vs_nfe.json``, ``.md`` (a table) and ``.png`` (FID against NFE, one
     line per sampler) in ``workdir``."""
     e = self.config.eval
-    rows = []
-    for sampler, steps in e.fid_vs_nfe:
-      key = fid_vs_nfe_key(sampler, steps)
-      if key in metrics:
-        rows.append((sampler, steps, metrics["nfe" + key[3:]], metrics[key]))
-    if not rows:
+    records = [{"sampler": sampler, "steps": steps, "nfe": metrics["nfe" + key[3:]],
+                "fid": metrics[key]}
+               for sampler, steps in e.fid_vs_nfe
+               if (key := fid_vs_nfe_key(sampler, steps)) in metrics]
+    if not records:
       return
-    with open(os.path.join(workdir, f"{FID_VS_NFE}.json"), "w") as f:
-      json.dump({"num_samples": e.fid_vs_nfe_samples, "extractor": e.fid_extractor,
-                 "rows": [{"sampler": name, "steps": steps, "nfe": nfe, "fid": fid}
-                          for name, steps, nfe, fid in rows]}, f, indent=2)
-    lines = [f"FID ({e.fid_extractor} features, {e.fid_vs_nfe_samples} samples) against network "
-             "evaluations", "", "| sampler | steps | NFE | FID |", "|---|---:|---:|---:|"]
-    lines += [f"| {name} | {steps} | {nfe:g} | {fid:.3f} |" for name, steps, nfe, fid in rows]
-    with open(os.path.join(workdir, f"{FID_VS_NFE}.md"), "w") as f:
-      f.write("\n".join(lines) + "\n")
-    curves = {name: [(nfe, fid) for row_name, _, nfe, fid in rows if row_name == name]
-              for name in dict.fromkeys(row[0] for row in rows)}
-    logging_lib.save_curves(os.path.join(workdir, f"{FID_VS_NFE}.png"), curves,
-                            "network evaluations (NFE)", f"FID ({e.fid_extractor} features)")
+    curves = {name: [(r["nfe"], r["fid"]) for r in records if r["sampler"] == name]
+              for name in dict.fromkeys(r["sampler"] for r in records)}
+    logging_lib.save_table(
+        os.path.join(workdir, FID_VS_NFE),
+        {"num_samples": e.fid_vs_nfe_samples, "extractor": e.fid_extractor}, records,
+        f"FID ({e.fid_extractor} features, {e.fid_vs_nfe_samples} samples) against network "
+        "evaluations", ("sampler", "steps", "NFE", "FID"),
+        lambda r: (r["sampler"], str(r["steps"]), f"{r['nfe']:g}", f"{r['fid']:.3f}"),
+        curves, "network evaluations (NFE)", f"FID ({e.fid_extractor} features)")
 
 
 def make_experiment(config: ml_collections.ConfigDict) -> FlowMatchingExperiment:
