@@ -177,6 +177,30 @@ def test_ode_likelihood_of_gaussian_data_is_exact(path_name):
   assert nfe > 6
 
 
+def test_a_solves_status_sees_every_step_and_changes_no_number(monkeypatch, capsys):
+  """``status(fraction, steps)`` runs on the host after each of the (NFE - 1) / 6 steps, the
+  fraction rising to 1; ``progress.SolveStatus`` turns it into status lines."""
+  from jaxgen.core import progress
+  path = make_path("ot")
+  velocity = samplers.probability_flow(gaussian_denoiser(path), path)
+  x = DATA_STD * jax.random.normal(jax.random.key(6), (8, 2))
+  calls = []
+  solve = lambda x, status: ode_log_likelihood(
+      velocity, x, normal_log_density, path.t_min, 1.0, jax.random.key(0), "exact", 1e-5, 1e-5,
+      status=status)
+  log_p, nfe = jax.jit(lambda x: solve(x, lambda *a: calls.append(tuple(map(float, a)))))(x)
+  fractions, steps = zip(*calls)
+  assert steps == tuple(range(1, (int(nfe) - 1) // 6 + 1))
+  assert list(fractions) == sorted(fractions) and fractions[-1] == 1.0
+  np.testing.assert_array_equal(log_p, jax.jit(lambda x: solve(x, None)[0])(x))
+  monkeypatch.setattr(progress, "STATUS_SECONDS", 0.0)
+  jax.jit(lambda x: solve(x, progress.SolveStatus("ODE")))(x)
+  lines = capsys.readouterr().err.splitlines()
+  assert len(lines) == len(steps) - 1  # the first step starts the clock
+  assert re.search(rf"\] ODE: 100.0% of the time interval, {len(steps)} solver steps, [\d.]+ min$",
+                   lines[-1])
+
+
 def test_hutchinson_likelihood_is_unbiased():
   """Data N(0, S) with a correlated S: the flow's Jacobian is not diagonal, so each Rademacher
   probe errs, and their mean is the exact log-density."""

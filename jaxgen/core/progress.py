@@ -43,3 +43,25 @@ class StatusLines:
     eta = (self.total - done) / max(rate, 1e-9)
     line(", ".join([f"{self.label} {done}/{self.total}", *details, f"{rate:.3g} {self.unit}/s",
                     f"ETA {eta / 60:.1f} min"]))
+
+
+class SolveStatus:
+  """``"{label}: {p}% of the time interval, {n} solver steps, {m} min"`` every ``STATUS_SECONDS``
+  of an adaptive ODE solve, as ``jaxgen.eval.ode_likelihood``'s ``status(fraction, steps)``
+  host callback: a U-Net's likelihood of one batch is one compiled solve of up to an hour. Each
+  solve (steps counting from 1 again) restarts the clock."""
+
+  def __init__(self, label: str):
+    self.label = label
+    self.began = self.last = None
+
+  def __call__(self, fraction, steps) -> None:
+    now, steps = time.perf_counter(), int(steps)
+    if steps == 1 or self.began is None:
+      self.began = self.last = now
+      return
+    if now - self.last < STATUS_SECONDS:
+      return
+    self.last = now
+    line(f"{self.label}: {100 * float(fraction):.1f}% of the time interval, {steps} solver steps, "
+         f"{(now - self.began) / 60:.1f} min")

@@ -10,9 +10,10 @@ eps per example held over the whole path (Grathwohl et al. 2019), so the log-lik
 is unbiased too.
 """
 
-from typing import Callable
+from typing import Callable, Optional
 
 import diffrax
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 
@@ -38,10 +39,11 @@ def hutchinson_divergence(velocity: Callable, x: jax.Array, t: jax.Array, probe:
 
 def ode_log_likelihood(velocity: Callable, x: jax.Array, prior_log_density: Callable, t0: float,
                        t1: float, rng: jax.Array, divergence: str = "exact", rtol: float = 1e-5,
-                       atol: float = 1e-5, max_steps: int = 4096) -> tuple[jax.Array, jax.Array]:
+                       atol: float = 1e-5, max_steps: int = 4096,
+                       status: Optional[Callable] = None) -> tuple[jax.Array, jax.Array]:
   """(log p_{t0}(x) [B] in nats, NFE []) for x: [B, ...] under dx/dt = ``velocity(x, t)`` (t a
   scalar) with ``prior_log_density(x_t1) -> [B]`` at t1. NFE counts the velocity's evaluations
-  with their Jacobian-vector products (``solve_dopri5``)."""
+  with their Jacobian-vector products (``solve_dopri5``); ``status`` as there."""
   if divergence not in DIVERGENCES:
     raise ValueError(f"divergence must be one of {DIVERGENCES}, got {divergence!r}")
   probe = jax.random.rademacher(rng, x.shape, dtype=x.dtype)
@@ -53,19 +55,38 @@ def ode_log_likelihood(velocity: Callable, x: jax.Array, prior_log_density: Call
     return velocity(y, t), hutchinson_divergence(velocity, y, t, probe)
 
   (x1, integral), nfe = solve_dopri5(dynamics, (x, jnp.zeros(x.shape[:1], x.dtype)), t0, t1,
-                                     rtol, atol, max_steps)
+                                     rtol, atol, max_steps, status)
   return prior_log_density(x1) + integral, nfe
 
 
+class HostStatus(diffrax.AbstractProgressMeter):
+  """Calls ``report(fraction, steps)`` on the host after every step of a solve: the fraction of
+  [t0, t1] done and the steps attempted so far (``jax.debug.callback``). ``report`` chooses what
+  to print and when: one compiled solve can run for an hour."""
+  report: Callable = eqx.field(static=True)
+
+  def init(self) -> jax.Array:
+    return jnp.zeros((), jnp.int32)
+
+  def step(self, steps: jax.Array, progress) -> jax.Array:
+    jax.debug.callback(self.report, progress, steps + 1)
+    return steps + 1
+
+  def close(self, steps: jax.Array) -> None:
+    del steps
+
+
 def solve_dopri5(dynamics: Callable, y0, t0: float, t1: float, rtol: float, atol: float,
-                 max_steps: int):
+                 max_steps: int, status: Optional[Callable] = None):
   """(y(t1), NFE) of dy/dt = ``dynamics(t, y, None)`` by diffrax's adaptive Dormand-Prince 5(4)
   with a PID step-size controller (the error's RMS norm over the whole pytree). NFE: 6 per
-  attempted step (the seventh stage is the next step's first) plus 1, as the tests count them."""
+  attempted step (the seventh stage is the next step's first) plus 1, as the tests count them.
+  ``status(fraction, steps)``, if given, runs on the host after every step (``HostStatus``)."""
   solution = diffrax.diffeqsolve(
       diffrax.ODETerm(dynamics), diffrax.Dopri5(), t0=t0, t1=t1, dt0=None, y0=y0,
       stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol), max_steps=max_steps,
-      saveat=diffrax.SaveAt(t1=True))
+      saveat=diffrax.SaveAt(t1=True),
+      progress_meter=diffrax.NoProgressMeter() if status is None else HostStatus(status))
   y1 = jax.tree.map(lambda leaf: leaf[0], solution.ys)
   return y1, (6 * solution.stats["num_steps"] + 1).astype(jnp.int32)
 

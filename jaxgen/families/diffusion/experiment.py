@@ -28,7 +28,7 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
-from jaxgen.core import evaluation, precision
+from jaxgen.core import evaluation, precision, progress
 from jaxgen.core import logging as logging_lib
 from jaxgen.core.experiment import Experiment, Sampler, TrainState, init_train_state
 from jaxgen.core.optim import make_optimizer
@@ -205,7 +205,8 @@ class DiffusionExperiment(Experiment):
     labels = jnp.full(x0.shape[:1], self.num_classes) if self.num_classes else None
     log_p, nfe = likelihood.ode_log_likelihood(
         lambda x_t, index: self.denoise(state.eval_params, x_t, index, labels), self.schedule,
-        self.parameterisation, self.variance, x, probe_key, e.ode_t_min, e.ode_rtol, e.ode_atol)
+        self.parameterisation, self.variance, x, probe_key, e.ode_t_min, e.ode_rtol, e.ode_atol,
+        progress.SolveStatus("probability-flow ODE likelihood"))
     num_dims = math.prod(x0.shape[1:])
     bits = -(log_p + num_dims * math.log(width)) / (num_dims * math.log(2.0))
     return {"ode_bits_per_dim": bits, "ode_nfe": jnp.full(x0.shape[:1], nfe, jnp.float32)}

@@ -10,7 +10,7 @@ terms are computed ``chunk`` timesteps at a time inside one ``lax.map`` (memory 
 in continuous time (``eval.ode_likelihood``), for dequantized data.
 """
 
-from typing import Callable
+from typing import Callable, Optional
 
 import jax
 import jax.numpy as jnp
@@ -68,11 +68,12 @@ def continuous_alpha_sigma(schedule: NoiseSchedule):
 
 def ode_log_likelihood(network: Callable, schedule: NoiseSchedule, parameterisation: str,
                        variance: str, x: jax.Array, rng: jax.Array, t_min: float, rtol: float,
-                       atol: float) -> tuple[jax.Array, jax.Array]:
+                       atol: float, status: Optional[Callable] = None) -> tuple[jax.Array, jax.Array]:
   """(log p(x) [B] in nats, NFE []) of continuous x [B, ...] under the probability-flow ODE of the
   DDPM (Song et al. 2021, Sec. 4.3): dx/dt = alpha' x0_hat + sigma' eps_hat along
   ``continuous_alpha_sigma``, from ``t_min`` to 1, prior N(0, I), Hutchinson's divergence.
-  ``network(x, index)`` with index [B] float; a learned variance is ignored."""
+  ``network(x, index)`` with index [B] float; a learned variance is ignored. ``status``: the
+  solve's host callback (``ode_likelihood.solve_dopri5``)."""
   coefficients, index_of = continuous_alpha_sigma(schedule)
 
   def velocity(x_t, t):
@@ -89,4 +90,4 @@ def ode_log_likelihood(network: Callable, schedule: NoiseSchedule, parameterisat
     return d_alpha * x0 + d_sigma * eps
 
   return ode_likelihood.ode_log_likelihood(velocity, x, ode_likelihood.normal_log_density, t_min,
-                                           1.0, rng, "hutchinson", rtol, atol)
+                                           1.0, rng, "hutchinson", rtol, atol, status=status)

@@ -28,7 +28,7 @@ import ml_collections
 import numpy as np
 
 from jaxgen import eval as eval_lib
-from jaxgen.core import evaluation, precision
+from jaxgen.core import evaluation, precision, progress
 from jaxgen.core import logging as logging_lib
 from jaxgen.core.experiment import Experiment, Sampler, TrainState, init_train_state
 from jaxgen.core.optim import make_optimizer
@@ -210,7 +210,8 @@ class FlowMatchingExperiment(Experiment):
     log_density, nfe = ode_log_likelihood(
         velocity, x, lambda x1: normal_log_density(x1, self.path.sigma(jnp.float32(1.0))),
         self.path.t_min, 1.0, likelihood_key, "hutchinson" if self.images else "exact",
-        e.likelihood_rtol, e.likelihood_atol)
+        e.likelihood_rtol, e.likelihood_atol,
+        status=progress.SolveStatus("probability-flow ODE likelihood"))
     metrics.update(nll=-log_density, likelihood_nfe=jnp.full(x.shape[:1], nfe, jnp.float32))
     if self.images:
       num_dims = int(np.prod(self.info.shape))
