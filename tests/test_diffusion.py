@@ -380,10 +380,12 @@ def test_evaluate_step_adds_the_full_bound_and_evaluate_averages_the_pass():
 
   experiment.image_metrics = lambda images: {"fid": float(images[0, 0, 0, 0])}
   results = {"loss": np.array([1.0, 2.0, 6.0]), "bits_per_dim": np.array([3.0, 4.0, 5.0]),
-             "label": np.array([0.0, 1.0, 2.0])}
+             "bound_estimate": np.array([1.0, 2.0, 6.0]), "label": np.array([0.0, 1.0, 2.0])}
   metrics = experiment.evaluate(state, results, sampler, jax.random.PRNGKey(3))
-  assert metrics == {"loss": 3.0, "bits_per_dim": 4.0, "fid": 1.0, "fid_ddim5_eta0": 2.0,
-                     "fid_ddim10_eta0": 3.0, "fid_ancestral50": 4.0}
+  assert metrics == pytest.approx({
+      "loss": 3.0, "bits_per_dim": 4.0, "bound_estimate": 3.0,
+      "bound_estimate_se": stats.sem([1.0, 2.0, 6.0]), "fid": 1.0, "fid_ddim5_eta0": 2.0,
+      "fid_ddim10_eta0": 3.0, "fid_ancestral50": 4.0})
   assert calls[0][1:] == (40, {})
   assert [call[1:] for call in calls[1:]] == [
       (30, {"sampler": "ddim", "num_steps": 5, "eta": 0.0}),

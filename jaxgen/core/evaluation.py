@@ -146,6 +146,14 @@ def per_example(fn: Callable[[dict, jax.Array], Dict[str, jax.Array]], batches: 
   return {name: np.concatenate(parts)[:limit or None] for name, parts in columns.items()}
 
 
+def standard_error(values: np.ndarray) -> float:
+  """The standard error of the mean of ``values: [N]``, sd (ddof 1) / sqrt(N): for a test mean of
+  a random per-example estimate (Hutchinson's divergence, a one-term bound) it holds the
+  estimator's noise and the examples' spread together."""
+  values = np.asarray(values, np.float64)
+  return float(np.std(values, ddof=1) / math.sqrt(len(values)))
+
+
 def class_coverage(predicted: np.ndarray, num_classes: int) -> Dict[str, float]:
   """The histogram of predicted classes ``predicted: [N]`` int: ``num_classes_generated``
   (classes predicted at least once), ``min_class_frac``, ``max_class_frac`` and

@@ -241,12 +241,16 @@ class DiffusionExperiment(Experiment):
 
   def evaluate(self, state: TrainState, results: Dict[str, np.ndarray], sampler: Sampler,
                rng: jax.Array) -> Dict[str, float]:
-    """The test-split means of ``evaluate_step``'s values (``bits_per_dim`` among them), then
+    """The test-split means of ``evaluate_step``'s values (``bits_per_dim`` among them; the random
+    estimates ``bound_estimate`` and ``ode_bits_per_dim`` with their ``_se``), then
     images: the configured sampler's ``evaluation.image_sample_metrics`` over
     ``eval.num_image_samples`` samples (fid, kid, precision, recall, class coverage,
     label_accuracy when conditional) and ``fid_vs_steps``; points: ``point_sample_metrics`` of
     ``eval.num_mode_samples`` samples (modes_captured, high_quality_frac, mmd2)."""
     metrics = {name: float(np.mean(value)) for name, value in results.items() if name != "label"}
+    for name in ("bound_estimate", "ode_bits_per_dim"):
+      if name in results:
+        metrics[f"{name}_se"] = evaluation.standard_error(results[name])
     sample_key, steps_key = jax.random.split(rng)
     e = self.config.eval
     if not self.images:

@@ -18,7 +18,6 @@ FID of every (sampler, steps) in ``eval.fid_vs_nfe`` with its NFE; ``report`` wr
 table and plot (``fid_vs_nfe.{json,md,png}``).
 """
 
-import math
 import os
 from typing import Dict, Optional
 
@@ -254,8 +253,7 @@ class FlowMatchingExperiment(Experiment):
       raise ConfigError("sample.with_noise is for `jaxgen sample` (reflow's pairs); evaluate without it")
     metrics = {name: float(np.mean(value)) for name, value in results.items() if name != "label"}
     if "bits_per_dim" in results:
-      metrics["bits_per_dim_se"] = float(np.std(results["bits_per_dim"], ddof=1)
-                                         / math.sqrt(len(results["bits_per_dim"])))
+      metrics["bits_per_dim_se"] = evaluation.standard_error(results["bits_per_dim"])
     sample_key, nfe_key = jax.random.split(rng)
     e = self.config.eval
     if not self.images:
