@@ -10,7 +10,7 @@ compare, report.
   jaxgen reproduce NAME --workdir W [--reuse-eval] [--config.x=y ...]   # train + eval + check -> W/reproduce.json
   jaxgen reproduce --table W1 W2 ... [--out results.md]  # the README's results table
   jaxgen reproduce --offline ROOT [--reuse-eval] [--out results.md]  # all of it, every embedded-data experiment
-  jaxgen one-class --config C --root R [--classes 0,3]  # train on each class alone: AUROC table
+  jaxgen one-class --config C --root R [--classes 0,3] [--seeds 0,1]  # train on each class alone: AUROC table
   jaxgen augment --config C --root R [--methods real,classical] [--labels 5,10] [--seeds 0,1]
   jaxgen compare W1 W2 ... [--out table.md]          # metrics side by side (+ table.csv)
   jaxgen report W                                    # W/report.html, self-contained
@@ -152,7 +152,8 @@ def cmd_one_class(args, overrides: Sequence[str]) -> int:
   from jaxgen.results import one_class
 
   classes = _int_list(args.classes, "--classes")
-  result = one_class.one_class(args.config, args.root, classes, overrides)
+  result = one_class.one_class(args.config, args.root, classes, overrides,
+                               _int_list(args.seeds, "--seeds"))
   print(one_class.table(result), end="")
   print(f"wrote {os.path.join(args.root, one_class.RESULT_FILE)} and one_class.md")
   return 0
@@ -254,6 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
   anomaly.add_argument("--config", required=True, help="an experiment config (path[:arg])")
   anomaly.add_argument("--root", required=True, help="ROOT/class_<k>: each class's workdir")
   anomaly.add_argument("--classes", help="labels to run, e.g. 0,3 (default: every class)")
+  anomaly.add_argument("--seeds", help="e.g. 0,1,2: the protocol once per seed in ROOT/s<seed>, "
+                                       "the table as mean ± sd over them (default: the config's seed)")
   study = commands.add_parser(
       "augment", help="the augmentation study: a classifier on k labels per class, with "
                       "classical or generated augmentation; accuracy table",

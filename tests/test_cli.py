@@ -82,3 +82,32 @@ def test_one_class_trains_each_class_alone_and_tables_the_aurocs(tmp_path, capsy
   assert cli.main(args) == 0  # done: nothing trains or evaluates again
   assert cli.main(["one-class", "--config", CONFIG, "--root", str(root), "--classes", "0,x"]) == 2
   assert "expected integers separated by commas" in capsys.readouterr().err
+
+
+def test_one_class_over_seeds_is_mean_and_sd_of_each_seeds_protocol(tmp_path, monkeypatch):
+  """--seeds runs the single-seed protocol in ROOT/s<seed> with the seed set, then averages: the
+  training is stubbed (the test above runs it); the arithmetic is checked against NumPy."""
+  from jaxgen.results import one_class
+  calls, aurocs = [], {0: [0.9, 0.6], 1: [0.8, 0.7], 2: [0.7, 0.5]}
+  real = one_class.one_class
+
+  def one_seed(config_path, root, classes, overrides, seeds=None):
+    if seeds is not None:
+      return real(config_path, root, classes, overrides, seeds)
+    calls.append((root, list(overrides)))
+    seed = int(overrides[-1].split("=")[1])
+    return {"per_class": dict(zip(classes, aurocs[seed])), "class_names": {0: "T-shirt/top"}}
+
+  monkeypatch.setattr(one_class, "one_class", one_seed)
+  result = one_class.one_class(CONFIG, str(tmp_path), [0, 3], ["train.num_steps=4"], [0, 1, 2])
+  assert calls == [(str(tmp_path / f"s{s}"), ["train.num_steps=4", f"seed={s}"]) for s in (0, 1, 2)]
+  values = np.array(list(aurocs.values()))
+  assert result["per_class"] == pytest.approx(dict(zip([0, 3], values.mean(axis=0))))
+  assert result["per_class_sd"] == pytest.approx(dict(zip([0, 3], values.std(axis=0, ddof=1))))
+  assert result["mean"] == pytest.approx(values.mean())
+  assert result["sd"] == pytest.approx(values.mean(axis=1).std(ddof=1))
+  table = (tmp_path / "one_class.md").read_text()
+  assert "| AUROC, mean ± sd over seeds 0, 1, 2 |" in table.splitlines()[0]
+  assert "| 0 (T-shirt/top) | 0.8 ± 0.1 |" in table
+  with open(tmp_path / "one_class.json") as f:
+    assert json.load(f)["seeds"] == [0, 1, 2]
