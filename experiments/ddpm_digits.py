@@ -6,7 +6,7 @@ Launch:   jaxgen train --config experiments/ddpm_digits.py --workdir runs/ddpm_d
 Evaluate: jaxgen eval --workdir runs/ddpm_digits   (also writes fid_vs_steps.{json,md,png})
 Expected (seed 0, 3,500 steps, 18 min on 2 CPU cores; evaluation ~35 min): 10 of 10 classes,
 9.2-10.9% each; digits-FID 0.34, KID 0.005, precision 0.70, recall 0.85 (10,000 samples;
-dcgan_digits: 1.95); one-term bound estimate 1.56 bits/dim. FID vs steps (500 samples each):
+dcgan_digits: 1.95); bound estimate (T L_t + L_T) 1.56 bits/dim. FID vs steps (500 samples each):
 DDIM-50 0.69 at eta 1, 1.45 at eta 0, ancestral-1000 0.81.
 """
 

@@ -399,6 +399,32 @@ def test_evaluate_step_adds_the_full_bound_and_evaluate_averages_the_pass():
   np.testing.assert_allclose(without.anomaly_score(estimate), 2.0 * 64 * math.log(2))
 
 
+def test_bound_estimate_averages_over_t_to_the_bound_with_the_decoder_term_once():
+  """``bound_estimate`` = L_0 + T L_t [t > 0] + L_T: over every t with the same noise, its mean is
+  the decoder term plus the T - 1 KL terms (``losses.bound_term`` at each t) plus the prior."""
+  experiment = DiffusionExperiment(load_config(
+      "ddpm_digits", "model.ch=16", "model.ch_mult=(1,)", "model.num_groups=4",
+      "diffusion.num_timesteps=50", "eval.bound_chunk=10", "eval.fid_vs_steps=(5,)"))
+  T, schedule = 50, experiment.schedule
+  image = np.random.default_rng(0).integers(0, 17, (1, 8, 8, 1)) / 8.0 - 1.0
+  x0 = jnp.asarray(np.repeat(image, T, axis=0), jnp.float32)
+  t = jnp.arange(T)
+  noise = jnp.broadcast_to(jax.random.normal(jax.random.PRNGKey(2), (1, 8, 8, 1)), x0.shape)
+  x_t = schedule.q_sample(x0, t, noise)
+  experiment.noised = lambda batch, rng, label_dropout: (x0, t, noise, x_t, None)  # every t once
+  batch = {"image": x0, "mask": jnp.ones(T)}
+  state = jax.jit(experiment.init)(jax.random.PRNGKey(0), batch)
+  rng = jax.random.PRNGKey(1)
+  estimates = experiment.eval_step(state, batch, rng)["bound_estimate"]
+  params = state.eval_params
+  terms = losses.bound_term(schedule, "epsilon", "small", experiment.denoise(params, x_t, t), x0,
+                            x_t, t, 17)
+  decoder = experiment.decoder_term(params, x0, None, jax.random.fold_in(rng, 1))
+  expected = decoder.mean() + terms[1:].sum() + losses.prior_term(schedule, x0[:1])[0]
+  np.testing.assert_allclose(estimates.mean(), expected, rtol=1e-5)
+  assert float(decoder.mean()) > 0 and float(terms[0]) > 0  # L_0 enters once, not T L_0 at t = 0
+
+
 @pytest.mark.parametrize("compute_dtype", ["float32", "bfloat16"])
 def test_train_step_compiles_exactly_once(tmp_path, compute_dtype):
   """The step-dependent parts (random t, label dropout, warm-up) must not retrigger tracing."""
