@@ -24,7 +24,8 @@ def get_config(arg=None):
   reproduce(config, ('bound_estimate <= 3.21', 'num_classes_generated == 10',
                      'min_class_frac >= 0.05', 'max_class_frac <= 0.15'),
             source='issue #30: below JPEG XL lossless (3.21 bits/dim); all classes',
-            protocol='10,000 test images (bound estimate L_0 + T L_t [t > 0] + L_T); 10,000 DDIM-50 samples',
+            protocol=('10,000 test images (bound estimate L_0 + T L_t [t > 0] + L_T); '
+                      '10,000 DDIM-50 samples'),
             compute='2 CPU cores')
   if arg == "smoke":
     return config
