@@ -182,10 +182,10 @@ class DiffusionExperiment(Experiment):
   def decoder_term(self, params, x0: jax.Array, labels: Optional[jax.Array],
                    rng: jax.Array) -> jax.Array:
     """L_0 = -log p(x_0 | x_1) in bits/dim, [B], for x_1 ~ q(x_1 | x_0) drawn with ``rng``."""
-    t = jnp.zeros(x0.shape[:1], jnp.int32)
-    x_1 = self.schedule.q_sample(x0, t, jax.random.normal(rng, x0.shape))
-    return losses.bound_term(self.schedule, self.parameterisation, self.variance,
-                             self.denoise(params, x_1, t, labels), x0, x_1, t, self.num_levels)
+    return likelihood.bound_term_at(
+        lambda x, t: self.denoise(params, x, t, labels), self.schedule, self.parameterisation,
+        self.variance, x0, jnp.zeros(x0.shape[:1], jnp.int32), jax.random.normal(rng, x0.shape),
+        self.num_levels)
 
   def evaluate_step(self, state: TrainState, batch: dict, rng: jax.Array) -> Dict[str, jax.Array]:
     """``eval_step``'s values and, for images with ``eval.bits_per_dim``, the full T-term bound

@@ -33,17 +33,23 @@ def bound_terms(denoise: Callable, schedule: NoiseSchedule, parameterisation: st
   batch = x0.shape[0]
 
   def term(t):
-    t_batch = jnp.full((batch,), t)
-    noise = jax.random.normal(jax.random.fold_in(rng, t), x0.shape)
-    x_t = schedule.q_sample(x0, t_batch, noise)
-    return losses.bound_term(schedule, parameterisation, variance, denoise(x_t, t_batch), x0, x_t,
-                             t_batch, num_levels)
+    return bound_term_at(denoise, schedule, parameterisation, variance, x0, jnp.full((batch,), t),
+                         jax.random.normal(jax.random.fold_in(rng, t), x0.shape), num_levels)
 
   # Each chunk of timesteps is one network call on chunk * B examples: [chunk] -> [chunk, B].
   timesteps = jnp.arange(num_timesteps).reshape(-1, chunk)
   terms = jax.lax.map(jax.vmap(term), timesteps).reshape(num_timesteps, batch).T
   prior = losses.prior_term(schedule, x0)
   return {"terms": terms, "prior": prior, "total": jnp.sum(terms, axis=1) + prior}
+
+
+def bound_term_at(denoise: Callable, schedule: NoiseSchedule, parameterisation: str, variance: str,
+                  x0: jax.Array, t: jax.Array, noise: jax.Array, num_levels: int) -> jax.Array:
+  """The bound's term L_t in bits/dim, [B], at timesteps t: [B] for x_t = q_sample(x0, t, noise)
+  (``losses.bound_term``; t = 0: the decoder's NLL)."""
+  x_t = schedule.q_sample(x0, t, noise)
+  return losses.bound_term(schedule, parameterisation, variance, denoise(x_t, t), x0, x_t, t,
+                           num_levels)
 
 
 def continuous_alpha_sigma(schedule: NoiseSchedule):
