@@ -45,7 +45,7 @@ def one_class(config_path: str, root: str, classes: Optional[Sequence[int]] = No
               "per_class": dict(zip(per_seed[0]["per_class"], aurocs.mean(axis=0).tolist())),
               "per_class_sd": dict(zip(per_seed[0]["per_class"], _sd(aurocs).tolist())),
               "class_names": per_seed[0]["class_names"],
-              "mean": float(means.mean()), "sd": float(_sd(means[:, None])[0])}
+              "mean": float(means.mean()), "sd": float(_sd(means))}
     return _write(result, root)
 
   from jaxgen import data as data_lib
@@ -75,13 +75,13 @@ def one_class(config_path: str, root: str, classes: Optional[Sequence[int]] = No
   names = info.class_names
   result = {"config": config_path, "overrides": list(overrides), "per_class": per_class,
             "class_names": {k: names[k] for k in classes} if names else {},
-            "mean": float(values.mean()), "sd": float(_sd(values[:, None])[0])}
+            "mean": float(values.mean()), "sd": float(_sd(values))}
   return _write(result, root)
 
 
 def _sd(values: np.ndarray) -> np.ndarray:
-  """The sd (ddof 1) down the first axis of ``values: [N, M]``; 0 where N is 1."""
-  return values.std(axis=0, ddof=1) if len(values) > 1 else np.zeros(values.shape[1])
+  """The sd (ddof 1) down the first axis of ``values: [N, ...]``; 0 where N is 1."""
+  return values.std(axis=0, ddof=1) if len(values) > 1 else np.zeros(values.shape[1:])
 
 
 def _write(result: dict, root: str) -> dict:
